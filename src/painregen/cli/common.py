@@ -1,0 +1,65 @@
+"""Shared pieces of the command-line shell: error mapping to exit codes and console output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from painregen.io.problems import InvalidDataError
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_INVALID_DATA = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_INVALID_DATA) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def report_problems(exc: InvalidDataError) -> NoReturn:
+    for p in exc.problems:
+        sys.stderr.write(f"{p}\n")
+    sys.stderr.write(f"{len(exc.problems)} problem(s); nothing was written.\n")
+    raise typer.Exit(EXIT_INVALID_DATA)
+
+
+def data_command(func: F) -> F:
+    """Map user errors to exit codes without tracebacks: invalid data -> 1 (every problem printed)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InvalidDataError as exc:
+            report_problems(exc)
+        except FileNotFoundError as exc:
+            fail(f"no such file: {exc.filename or exc}")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, allow_nan=False, default=_jsonable) + "\n")
+
+
+def _jsonable(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

@@ -1,0 +1,107 @@
+"""`painregen validate`, `import`, `export` and `simulate`: moving datasets between files and the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from painregen.cli.common import console, data_command, fail, print_json
+from painregen.evidence.files import FORMATS, read_dataset, write_dataset
+from painregen.io.tables import sha256_of
+
+FORMAT_HELP = "Input format: " + ", ".join(FORMATS) + " (auto: from the file name and header)."
+
+
+@data_command
+def validate_command(
+    file: Path = typer.Argument(..., help="Template CSV/XLSX, SyRF export, JSON or datapackage to check."),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Check a file and report every problem at once as file:row:column: message (fix)."""
+    ds, detected = read_dataset(file, fmt)
+    summary = _summary(ds) | {"file": str(file), "format": detected, "valid": True}
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(f"[green]valid[/] {file} ({detected}): {summary['studies']} studies, "
+                      f"{summary['experiments']} experiments, {summary['cohorts']} cohorts, "
+                      f"{summary['observations']} observations")
+
+
+def _summary(ds: object) -> dict[str, int]:
+    from painregen.evidence.models import Dataset
+
+    assert isinstance(ds, Dataset)
+    exps = [e for s in ds.studies for e in s.experiments]
+    return {"studies": len(ds.studies), "experiments": len(exps), "cohorts": sum(len(e.cohorts) for e in exps),
+            "observations": sum(len(e.observations) for e in exps)}
+
+
+@data_command
+def import_command(
+    file: Path = typer.Argument(..., help="File to import."),
+    db: str = typer.Option("painregen.db", "--db", help="Registry: a SQLite path or a database URL."),
+    fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    skip_duplicates: bool = typer.Option(False, "--skip-duplicates", help="Skip studies already registered."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+) -> None:
+    """Validate a file and import it into the registry, all or nothing."""
+    from painregen.registry import DuplicateStudyError, open_registry
+
+    ds, detected = read_dataset(file, fmt)
+    with open_registry(db) as reg:
+        try:
+            summary = reg.import_dataset(ds, source=file, sha256=sha256_of(file) if file.is_file() else
+                                         _dir_hash(file), fmt=detected,
+                                         on_duplicate="skip" if skip_duplicates else "error")
+        except DuplicateStudyError as exc:
+            fail(f"{exc}\nnothing was imported (use --skip-duplicates to import the rest)")
+    result = summary.to_dict() if hasattr(summary, "to_dict") else dict(vars(summary))
+    if json_out:
+        print_json(result)
+    else:
+        console.print(f"[green]imported[/] {file} into {db}: {result}")
+
+
+def _dir_hash(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+@data_command
+def export_command(
+    output: Path = typer.Option(..., "-o", "--output", help="Target: .csv, .xlsx, .json, or a directory for a "
+                                "Frictionless data package."),
+    db: str = typer.Option("painregen.db", "--db", help="Registry: a SQLite path or a database URL."),
+    fmt: str = typer.Option("auto", "--format", help="auto (from the suffix), json or datapackage."),
+) -> None:
+    """Export the registry to the template (CSV/XLSX), JSON or a Frictionless data package."""
+    from painregen.registry import open_registry
+
+    if "://" not in db and not Path(db).exists():
+        fail(f"no registry at {db}")
+    with open_registry(db, create=False) as reg:
+        ds = reg.export_dataset()
+    for path in write_dataset(ds, output, fmt):
+        console.print(f"wrote {path}")
+
+
+@data_command
+def simulate_command(
+    studies: int = typer.Option(40, "--studies", min=1, max=5000, help="Number of published studies."),
+    seed: int = typer.Option(20261126, "--seed", help="Random seed (the same seed gives the same data)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Target: .csv, .xlsx, .json or a directory."),
+) -> None:
+    """Write a SIMULATED dataset of virtual studies with known true parameters."""
+    from painregen.simulate import simulate
+
+    ds = simulate(studies, seed)
+    for path in write_dataset(ds, output):
+        console.print(f"wrote {path} (simulated: {len(ds.studies)} studies, seed {seed}; true parameters recorded)")

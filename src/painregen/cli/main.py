@@ -1,0 +1,62 @@
+"""The `painregen` command: a thin shell that parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import typer
+
+from painregen import __version__
+from painregen.cli import (
+    analysis_cmd,
+    data_cmd,
+    demo_cmd,
+    dictionary_cmd,
+    kb_cmd,
+    registry_cmd,
+    template_cmd,
+    vocab_cmd,
+)
+
+app = typer.Typer(
+    name="painregen",
+    help="Evidence engine for preclinical stem-cell analgesia and tissue repair: data model, registry, "
+    "meta-analysis, dose-response, appraisal and study design.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"painregen {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """painregen command-line interface."""
+
+
+app.command("validate")(data_cmd.validate_command)
+app.command("import")(data_cmd.import_command)
+app.command("export")(data_cmd.export_command)
+app.command("simulate")(data_cmd.simulate_command)
+app.command("ls")(registry_cmd.ls_command)
+app.command("show")(registry_cmd.show_command)
+app.command("dictionary")(dictionary_cmd.dictionary_command)
+app.command("template")(template_cmd.template_command)
+app.add_typer(vocab_cmd.app, name="vocab", help="Search and list the controlled vocabularies.")
+app.add_typer(kb_cmd.app, name="kb", help="The curated knowledge base from the review.")
+app.command("effects")(analysis_cmd.effects_command)
+app.command("demo")(demo_cmd.demo_command)
+app.command("report")(demo_cmd.report_command)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

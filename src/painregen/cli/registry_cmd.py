@@ -1,0 +1,144 @@
+"""`painregen ls` and `painregen show`: look inside a registry (plain functions mounted on the main Typer app)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from painregen.evidence.models import Cohort, Experiment, Study
+from painregen.registry import Provenance, Registry, RegistryError, open_registry
+
+DB_HELP = "Registry: a SQLite file or a database URL (postgresql+psycopg://user@host/db)."
+TITLE_WIDTH = 60
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    return typer.Exit(1)
+
+
+def _open(db: str) -> Registry:
+    try:
+        return open_registry(db, create=False)
+    except RegistryError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _truncate(text: str, width: int = TITLE_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def ls_command(
+    db: str = typer.Option("painregen.db", "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """List the studies in the registry."""
+    with _open(db) as registry:
+        studies = registry.studies()
+    if json_out:
+        typer.echo(json.dumps({"studies": [s.to_dict() for s in studies]}, indent=2))
+        return
+    table = Table(title=f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'} in {escape(db)}")
+    for name in ("id", "study", "year", "title"):
+        table.add_column(name, justify="right" if name == "id" else "left")
+    for name in ("experiments", "cohorts", "observations"):
+        table.add_column(name, justify="right")
+    table.add_column("simulated")
+    for s in studies:
+        table.add_row(
+            str(s.id), escape(s.study_id), "" if s.year is None else str(s.year), escape(_truncate(s.title)),
+            str(s.n_experiments), str(s.n_cohorts), str(s.n_observations), "yes" if s.simulated else "no",
+        )
+    Console().print(table)
+
+
+def show_command(
+    study: str = typer.Argument(..., help="Study key (its study_id) or registry id, as `painregen ls` lists."),
+    db: str = typer.Option("painregen.db", "--db", help=DB_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a tree."),
+) -> None:
+    """Show one study: experiments, cohorts, outcomes, observation counts and provenance."""
+    with _open(db) as registry:
+        try:
+            study_pk = registry.resolve(study)
+        except KeyError as exc:
+            raise _fail(str(exc.args[0])) from None
+        record = registry.study(study_pk)
+        prov = registry.provenance("studies", study_pk)
+    if json_out:
+        payload: dict[str, Any] = {
+            "id": study_pk, "provenance": prov.to_dict(), "study": record.model_dump(mode="json"),
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    Console().print(study_tree(study_pk, record, prov))
+
+
+def _row(source_row: int | None) -> str:
+    return "" if source_row is None else f" [dim](row {source_row})[/dim]"
+
+
+def provenance_line(prov: Provenance) -> str:
+    row = "" if prov.source_row is None else f", row {prov.source_row}"
+    return (
+        f"from {escape(prov.source)} (sha256 {prov.sha256[:12]}{row}), import {prov.import_id} "
+        f"at {prov.imported_at.isoformat(timespec='seconds')}"
+        + (" [yellow]simulated[/yellow]" if prov.simulated else "")
+    )
+
+
+def study_tree(study_pk: int, study: Study, prov: Provenance) -> Tree:
+    year = "" if study.year is None else f" ({study.year})"
+    tree = Tree(f"[bold]{escape(study.study_id)}[/bold] {escape(study.title)}{year} [dim]id {study_pk}[/dim]")
+    ids = ", ".join(f"{k} {v}" for k, v in (("doi", study.doi), ("pmid", study.pmid)) if v)
+    if ids:
+        tree.add(escape(ids))
+    tree.add(provenance_line(prov))
+    if study.rob or study.arrive:
+        tree.add(f"appraisal: {len(study.rob)} SYRCLE answers, {len(study.arrive)} ARRIVE answers")
+    for exp in study.experiments:
+        _experiment_branch(tree, exp)
+    return tree
+
+
+def _experiment_branch(tree: Tree, exp: Experiment) -> None:
+    desc = ", ".join(v for v in (exp.species, exp.strain, exp.sex.value, exp.model) if v)
+    branch = tree.add(f"[bold]experiment {escape(exp.experiment_id)}[/bold]: {escape(desc)}{_row(exp.source_row)}")
+    cohorts = branch.add(f"cohorts ({len(exp.cohorts)})")
+    for c in exp.cohorts:
+        n_obs = sum(1 for o in exp.observations if o.cohort_id == c.cohort_id)
+        cohorts.add(f"{_cohort_label(c)}; {n_obs} observations{_row(c.source_row)}")
+    outcomes = branch.add(f"outcomes ({len(exp.outcomes)})")
+    for o in exp.outcomes:
+        n_obs = sum(1 for ob in exp.observations if ob.outcome_id == o.outcome_id)
+        unit = f", {o.unit}" if o.unit else ""
+        direction = "higher is better" if o.greater_is_better else "lower is better"
+        outcomes.add(
+            f"{escape(o.outcome_id)}: {escape(o.assay)} ({o.domain.value}{escape(unit)}, {direction}); "
+            f"{n_obs} observations{_row(o.source_row)}"
+        )
+    if exp.mechanisms:
+        branch.add(f"mechanism claims: {len(exp.mechanisms)}")
+    if exp.adverse_events:
+        branch.add(f"adverse events: {len(exp.adverse_events)}")
+
+
+def _cohort_label(c: Cohort) -> str:
+    n = c.n_randomised or c.n_analysed
+    head = f"{c.cohort_id} [{c.role.value}" + (f", n={n}" if n else "") + "]"
+    iv = c.intervention
+    if iv is None:
+        return escape(head)
+    parts = [iv.product]
+    if iv.dose is not None:
+        basis = "/kg" if iv.dose.basis.value == "per_kg" else "/animal"
+        parts.append(f"{iv.dose.amount:g} {iv.dose.unit}{basis}")
+    if iv.route:
+        parts.append(iv.route)
+    return escape(head + ": " + ", ".join(parts))

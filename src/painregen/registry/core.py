@@ -1,0 +1,187 @@
+"""The :class:`Registry` facade and :func:`open_registry`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url, select
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from painregen.evidence.models import Dataset, Study
+from painregen.registry import export, provenance, store
+from painregen.registry.migrate import current_revision, upgrade
+from painregen.registry.records import (
+    ImportRecord,
+    ImportSummary,
+    Provenance,
+    RegistryError,
+    RegistryNotFoundError,
+    StudySummary,
+)
+from painregen.registry.schema import StudyRow
+
+
+def registry_url(db: str | Path) -> URL:
+    """SQLAlchemy URL of ``db``: a URL (``sqlite:///...``, ``postgresql+psycopg://...``) or a file path."""
+    if isinstance(db, str) and "://" in db:
+        try:
+            return make_url(db)
+        except ArgumentError as exc:
+            raise RegistryError(f"not a database URL: {db!r} ({exc})") from exc
+    return URL.create("sqlite", database=str(Path(db).expanduser()))
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, start transactions (see the "begin" hook), so that reads and
+    # DDL are inside them too; and enforce foreign keys.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: URL) -> Engine:
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as exc:
+        hint = " (PostgreSQL: pip install 'psycopg[binary]')" if url.get_backend_name() == "postgresql" else ""
+        raise RegistryError(f"the database driver for {url.drivername} is not installed{hint}") from exc
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def open_registry(db: str | Path, *, create: bool = True) -> Registry:
+    """Open (and, with ``create``, create) the registry at ``db``, upgrading its schema to the newest revision.
+
+    ``db`` is a file path (SQLite) or a SQLAlchemy URL. With ``create=False`` a missing file, or a database
+    without a registry in it, raises :class:`RegistryNotFoundError`.
+    """
+    url = registry_url(db)
+    path = _sqlite_file(url)
+    if path is not None:
+        if not create and not path.exists():
+            raise RegistryNotFoundError(f"registry not found: {path}")
+        if not path.parent.exists():
+            raise RegistryError(f"cannot create registry {path}: directory {path.parent} does not exist")
+    engine = make_engine(url)
+    try:
+        if not create and current_revision(engine) is None:
+            raise RegistryNotFoundError(f"no painregen registry in {url.render_as_string(hide_password=True)}")
+        upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise RegistryError(f"cannot open registry {url.render_as_string(hide_password=True)}: {exc.orig}") from exc
+    except BaseException:
+        engine.dispose()
+        raise
+    return Registry(engine)
+
+
+class Registry:
+    """A store of evidence records with provenance. Open one with :func:`open_registry`; use it as a context
+    manager or call :meth:`close`. Every method runs in its own transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        """A new ORM session on the registry (for read queries by later stages)."""
+        return self._sessions()
+
+    def import_dataset(
+        self,
+        dataset: Dataset,
+        *,
+        source: Path | str,
+        sha256: str,
+        fmt: str,
+        on_duplicate: store.OnDuplicate = "error",
+    ) -> ImportSummary:
+        """Store ``dataset`` in one transaction (all or nothing).
+
+        A study already in the registry, or met twice in ``dataset``, is a duplicate when it shares a DOI
+        (case-insensitive), a PMID, or a normalised title and year; a file whose ``sha256`` was imported before
+        is a duplicate as a whole. Duplicates raise :class:`DuplicateStudyError` (nothing written) unless
+        ``on_duplicate="skip"``: then they are left out and listed in ``ImportSummary.skipped``.
+        """
+        with self._sessions.begin() as session:
+            return store.import_dataset(
+                session, dataset, source=source, sha256=sha256, fmt=fmt, on_duplicate=on_duplicate
+            )
+
+    def export_dataset(self, study_ids: list[int] | None = None) -> Dataset:
+        """All studies (in import order) or those with the given registry ids (in the order given)."""
+        with self._sessions() as session:
+            return export.export_dataset(session, study_ids)
+
+    def studies(self) -> list[StudySummary]:
+        with self._sessions() as session:
+            return provenance.study_summaries(session)
+
+    def resolve(self, id_or_key: int | str) -> int:
+        """Registry id of a study given its id, or its study key (the ``study_id`` of its source file).
+
+        A string of digits that is not a study key is read as a registry id. KeyError when nothing matches or
+        the key names studies of several imports.
+        """
+        with self._sessions() as session:
+            if isinstance(id_or_key, int):
+                if session.get(StudyRow, id_or_key) is None:
+                    raise KeyError(f"no study with registry id {id_or_key}")
+                return id_or_key
+            ids = list(session.scalars(select(StudyRow.id).where(StudyRow.study_id == id_or_key).order_by(StudyRow.id)))
+            if len(ids) == 1:
+                return ids[0]
+            if len(ids) > 1:
+                raise KeyError(
+                    f"study key {id_or_key!r} is ambiguous: registry ids {', '.join(map(str, ids))}; use the id"
+                )
+            if id_or_key.isdigit():
+                return self.resolve(int(id_or_key))
+            raise KeyError(f"no study with key {id_or_key!r} in the registry (see `painregen ls`)")
+
+    def study(self, id_or_key: int | str) -> Study:
+        """One study with everything below it (see :meth:`resolve` for ``id_or_key``)."""
+        return self.export_dataset([self.resolve(id_or_key)]).studies[0]
+
+    def imports(self) -> list[ImportRecord]:
+        with self._sessions() as session:
+            return provenance.imports(session)
+
+    def provenance(self, table: str, row_id: int) -> Provenance:
+        with self._sessions() as session:
+            return provenance.provenance(session, table, row_id)
+
+    def counts(self) -> dict[str, int]:
+        with self._sessions() as session:
+            return provenance.counts(session)

@@ -1,0 +1,1 @@
+"""Alembic migration environment of the registry (run programmatically by :mod:`painregen.registry.migrate`)."""

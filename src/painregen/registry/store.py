@@ -1,0 +1,252 @@
+"""Importing a :class:`~painregen.evidence.models.Dataset` into the registry.
+
+:func:`import_dataset` runs inside the caller's transaction (``Registry.import_dataset`` opens one): it checks
+for duplicates first, then writes the import record and every study, one study per flush. Any exception
+propagates and the caller's rollback leaves the registry as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from painregen import __version__
+from painregen.evidence.models import (
+    AdverseEvent,
+    Cohort,
+    Dataset,
+    Experiment,
+    MechanismClaim,
+    Observation,
+    OutcomeMeasure,
+    Study,
+)
+from painregen.registry.dedup import Duplicate, DuplicateStudyError, StudyKeys, find_duplicates
+from painregen.registry.records import ImportSummary
+from painregen.registry.schema import (
+    AdverseEventRow,
+    AppraisalAnswerRow,
+    CohortRow,
+    ExperimentRow,
+    ImportRow,
+    MechanismRow,
+    ObservationRow,
+    OutcomeRow,
+    StudyRow,
+)
+
+OnDuplicate = Literal["error", "skip"]
+
+#: instrument name stored in ``appraisal_answers`` for each answer dict of :class:`Study`
+INSTRUMENTS: dict[str, str] = {"syrcle": "rob", "arrive": "arrive"}
+
+
+def import_dataset(
+    session: Session,
+    dataset: Dataset,
+    *,
+    source: Path | str,
+    sha256: str,
+    fmt: str,
+    on_duplicate: OnDuplicate = "error",
+) -> ImportSummary:
+    """Store ``dataset`` (see :meth:`painregen.registry.Registry.import_dataset`)."""
+    if on_duplicate not in ("error", "skip"):
+        raise ValueError(f"on_duplicate must be 'error' or 'skip', not {on_duplicate!r}")
+    check_finite(dataset)
+    duplicates = _duplicates(session, dataset, sha256)
+    if duplicates and on_duplicate == "error":
+        raise DuplicateStudyError(duplicates)
+    skip = {d.index for d in duplicates}
+    keep = [(i, s) for i, s in enumerate(dataset.studies) if i not in skip]
+    if not keep:
+        return ImportSummary(import_id=None, study_ids=[], rows={}, skipped=duplicates)
+
+    imp = ImportRow(
+        source=Path(source).name or str(source),
+        sha256=sha256,
+        format=fmt,
+        imported_at=datetime.now(UTC),
+        painregen_version=__version__,
+        n_studies=len(keep),
+        n_records=0,
+        simulated=dataset.simulated,
+        truth=dataset.truth,
+    )
+    session.add(imp)
+    session.flush()
+    rows: Counter[str] = Counter()
+    study_rows = []
+    for ordinal, study in keep:
+        row = _study_row(study, imp.id, ordinal, rows)
+        session.add(row)
+        session.flush()
+        study_rows.append(row)
+    imp.n_records = sum(rows.values())
+    session.flush()
+    return ImportSummary(
+        import_id=imp.id, study_ids=[r.id for r in study_rows], rows=dict(rows), skipped=duplicates
+    )
+
+
+def _duplicates(session: Session, dataset: Dataset, sha256: str) -> list[Duplicate]:
+    prior = session.scalar(select(ImportRow).where(ImportRow.sha256 == sha256))
+    if prior is not None:
+        stored = {
+            r.study_id: r.id
+            for r in session.scalars(select(StudyRow).where(StudyRow.import_id == prior.id).order_by(StudyRow.id.desc()))
+        }
+        return [
+            Duplicate(i, s.study_id, stored.get(s.study_id), s.study_id if s.study_id in stored else None,
+                      "sha256", sha256)
+            for i, s in enumerate(dataset.studies)
+        ]
+    existing = [
+        StudyKeys(study_id, doi, pmid, title, year, registry_id)
+        for registry_id, study_id, doi, pmid, title, year in session.execute(
+            select(StudyRow.id, StudyRow.study_id, StudyRow.doi_key, StudyRow.pmid, StudyRow.title_key,
+                   StudyRow.year).order_by(StudyRow.id)
+        )
+    ]
+    return find_duplicates([StudyKeys.of(s) for s in dataset.studies], existing)
+
+
+def check_finite(dataset: Dataset) -> None:
+    """Reject NaN and infinite numbers (SQL has no portable way to store them); names the record and field."""
+
+    def walk(record: BaseModel, where: str) -> None:
+        for name in type(record).model_fields:
+            value = getattr(record, name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{where}: {name} is {value}; the registry stores finite numbers only")
+            if isinstance(value, BaseModel):
+                walk(value, f"{where} {name}")
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, BaseModel):
+                        walk(item, f"{where} {name}[{i}]")
+
+    for s in dataset.studies:
+        walk(s, f"study {s.study_id!r}" + (f" (row {s.source_row})" if s.source_row is not None else ""))
+
+
+def _study_row(study: Study, import_id: int, ordinal: int, rows: Counter[str]) -> StudyRow:
+    keys = StudyKeys.of(study)
+    row = StudyRow(
+        import_id=import_id, source_row=study.source_row, ordinal=ordinal,
+        study_id=study.study_id, title=study.title, authors=study.authors, year=study.year,
+        journal=study.journal, doi=study.doi, pmid=study.pmid, funding=study.funding, conflicts=study.conflicts,
+        methods_text=study.methods_text, simulated=study.simulated, doi_key=keys.doi, title_key=keys.title,
+    )
+    rows["studies"] += 1
+    for instrument, attr in INSTRUMENTS.items():
+        answers: dict[str, str] = getattr(study, attr)
+        for i, (item, answer) in enumerate(answers.items()):
+            row.answers.append(AppraisalAnswerRow(
+                import_id=import_id, source_row=study.source_row, ordinal=i,
+                instrument=instrument, item=item, answer=answer,
+            ))
+            rows["appraisal_answers"] += 1
+    for i, exp in enumerate(study.experiments):
+        row.experiments.append(_experiment_row(exp, import_id, i, rows))
+    return row
+
+
+def _experiment_row(exp: Experiment, import_id: int, ordinal: int, rows: Counter[str]) -> ExperimentRow:
+    row = ExperimentRow(
+        import_id=import_id, source_row=exp.source_row, ordinal=ordinal,
+        experiment_id=exp.experiment_id, species=exp.species, strain=exp.strain, sex=exp.sex.value,
+        age_weeks=exp.age_weeks, weight_g=exp.weight_g, supplier=exp.supplier, model=exp.model,
+        induction=exp.induction,
+    )
+    rows["experiments"] += 1
+    cohorts = {c.cohort_id: _cohort_row(c, import_id, i) for i, c in enumerate(exp.cohorts)}
+    row.cohorts.extend(cohorts.values())
+    outcomes = {o.outcome_id: _outcome_row(o, import_id, i) for i, o in enumerate(exp.outcomes)}
+    row.outcomes.extend(outcomes.values())
+    row.observations.extend(
+        _observation_row(ob, import_id, i, cohorts[ob.cohort_id], outcomes[ob.outcome_id])
+        for i, ob in enumerate(exp.observations)
+    )
+    row.mechanisms.extend(_mechanism_row(m, import_id, i) for i, m in enumerate(exp.mechanisms))
+    row.adverse_events.extend(
+        _adverse_event_row(ae, import_id, i, cohorts[ae.cohort_id]) for i, ae in enumerate(exp.adverse_events)
+    )
+    rows["cohorts"] += len(row.cohorts)
+    rows["outcomes"] += len(row.outcomes)
+    rows["observations"] += len(row.observations)
+    rows["mechanisms"] += len(row.mechanisms)
+    rows["adverse_events"] += len(row.adverse_events)
+    return row
+
+
+def _cohort_row(c: Cohort, import_id: int, ordinal: int) -> CohortRow:
+    row = CohortRow(
+        import_id=import_id, source_row=c.source_row, ordinal=ordinal,
+        cohort_id=c.cohort_id, role=c.role.value, n_randomised=c.n_randomised, n_analysed=c.n_analysed,
+        control_cohort=c.control_cohort, sham_cohort=c.sham_cohort,
+    )
+    iv = c.intervention
+    if iv is not None:
+        row.product = iv.product
+        row.tissue_source = iv.tissue_source
+        row.donor_species = iv.donor_species
+        row.donor_relation = None if iv.donor_relation is None else iv.donor_relation.value
+        row.passage = iv.passage
+        row.preconditioning = iv.preconditioning
+        row.route = iv.route
+        row.timing_days = iv.timing_days
+        row.timing_mode = None if iv.timing_mode is None else iv.timing_mode.value
+        row.administrations = iv.administrations
+        row.interval_days = iv.interval_days
+        row.scaffold = iv.scaffold
+        row.co_treatment = iv.co_treatment
+        row.intervention_source_row = iv.source_row
+        if iv.dose is not None:
+            row.dose_amount = iv.dose.amount
+            row.dose_unit = iv.dose.unit
+            row.dose_basis = iv.dose.basis.value
+            row.dose_text = iv.dose.text
+            row.dose_source_row = iv.dose.source_row
+    return row
+
+
+def _outcome_row(o: OutcomeMeasure, import_id: int, ordinal: int) -> OutcomeRow:
+    return OutcomeRow(
+        import_id=import_id, source_row=o.source_row, ordinal=ordinal,
+        outcome_id=o.outcome_id, assay=o.assay, domain=o.domain.value, unit=o.unit,
+        greater_is_better=o.greater_is_better,
+    )
+
+
+def _observation_row(
+    ob: Observation, import_id: int, ordinal: int, cohort: CohortRow, outcome: OutcomeRow
+) -> ObservationRow:
+    return ObservationRow(
+        import_id=import_id, source_row=ob.source_row, ordinal=ordinal,
+        cohort=cohort, outcome=outcome, time_days=ob.time_days, average=ob.average,
+        average_type=ob.average_type.value, error=ob.error, error_low=ob.error_low, error_high=ob.error_high,
+        error_type=ob.error_type.value, n=ob.n,
+    )
+
+
+def _mechanism_row(m: MechanismClaim, import_id: int, ordinal: int) -> MechanismRow:
+    return MechanismRow(
+        import_id=import_id, source_row=m.source_row, ordinal=ordinal,
+        pathway=m.pathway, pillar=m.pillar.value, evidence=",".join(k.value for k in m.evidence),
+        compartment=m.compartment, cohort_id=m.cohort_id, note=m.note,
+    )
+
+
+def _adverse_event_row(ae: AdverseEvent, import_id: int, ordinal: int, cohort: CohortRow) -> AdverseEventRow:
+    return AdverseEventRow(
+        import_id=import_id, source_row=ae.source_row, ordinal=ordinal,
+        cohort=cohort, kind=ae.kind, n_events=ae.n_events, n_at_risk=ae.n_at_risk, route=ae.route, note=ae.note,
+    )
