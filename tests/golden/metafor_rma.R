@@ -222,7 +222,7 @@ for (m in c("REML", "DL")) for (tt in tests) {
 }
 
 # ---------------------------------------------------------------- multilevel + robust
-mv_ctl <- list(optimizer = "nlminb", rel.tol = 1e-14, iter.max = 10000, eval.max = 10000)
+mv_ctl <- list(optimizer = "nlminb", rel.tol = 1e-10, iter.max = 10000, eval.max = 10000)
 mv_cases <- list()
 k11 <- ds$konstantopoulos2011$data
 for (m in c("REML", "ML")) for (mods in list(character(0), c("year"))) for (tt in c("z", "t")) {

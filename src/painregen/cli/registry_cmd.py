@@ -108,7 +108,7 @@ def study_tree(study_pk: int, study: Study, prov: Provenance) -> Tree:
 
 
 def _experiment_branch(tree: Tree, exp: Experiment) -> None:
-    desc = ", ".join(v for v in (exp.species, exp.strain, exp.sex.value, exp.model) if v)
+    desc = ", ".join(v for v in (exp.species, exp.strain, exp.sex.value, exp.model, exp.supplier) if v)
     branch = tree.add(f"[bold]experiment {escape(exp.experiment_id)}[/bold]: {escape(desc)}{_row(exp.source_row)}")
     cohorts = branch.add(f"cohorts ({len(exp.cohorts)})")
     for c in exp.cohorts:
@@ -117,10 +117,12 @@ def _experiment_branch(tree: Tree, exp: Experiment) -> None:
     outcomes = branch.add(f"outcomes ({len(exp.outcomes)})")
     for o in exp.outcomes:
         n_obs = sum(1 for ob in exp.observations if ob.outcome_id == o.outcome_id)
-        unit = f", {o.unit}" if o.unit else ""
+        unit = f"{o.unit}, " if o.unit else ""
         direction = "higher is better" if o.greater_is_better else "lower is better"
+        assay = o.assay or "assay not mapped"
+        domain = f"{o.domain.value}, " if o.domain else ""
         outcomes.add(
-            f"{escape(o.outcome_id)}: {escape(o.assay)} ({o.domain.value}{escape(unit)}, {direction}); "
+            f"{escape(o.outcome_id)}: {escape(assay)} ({domain}{escape(unit)}{direction}); "
             f"{n_obs} observations{_row(o.source_row)}"
         )
     if exp.mechanisms:

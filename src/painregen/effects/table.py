@@ -61,6 +61,13 @@ def metafor_effects(table: Table, measure: str, variant: str | None = None) -> E
                 values[i] = as_float(v)
             except CellError as exc:
                 problems.append(Problem(table.file, table.row_numbers[i], col, str(exc), exc.fix))
+                continue
+            if col.startswith(("sd", "se")) and values[i] < 0:
+                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} must not be negative, got "
+                                        f"{values[i]:g}", "check the value"))
+            elif col in ("n1i", "n2i", "nsham") and values[i] < 1:
+                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} must be at least 1, got "
+                                        f"{values[i]:g}", "check the group size"))
         arrays[col] = values
     if problems:
         raise InvalidDataError(problems)

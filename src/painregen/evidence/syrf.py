@@ -77,8 +77,8 @@ def read_syrf(table: Table) -> m.Dataset:
         if c not in cols:
             problems.add(1, c, f"SyRF column '{c}' is missing", "export with the quantitative data option")
     picked = {k: next((c for c in alts if c in cols), None) for k, alts in ALTERNATIVES.items()}
-    for k, c in picked.items():
-        if c is None:
+    for k, found in picked.items():
+        if found is None:
             problems.add(1, " or ".join(ALTERNATIVES[k]), "SyRF column missing", "export the quantitative data again")
     problems.raise_if_any()
     time_col, err_col = picked["time"] or "", picked["error_type"] or ""

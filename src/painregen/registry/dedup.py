@@ -46,7 +46,7 @@ class StudyKeys:
         return cls(study.study_id, doi_key(study.doi), study.pmid, normalise_title(study.title), study.year,
                    registry_id)
 
-    def keys(self) -> list[tuple[str, str]]:
+    def match_keys(self) -> list[tuple[str, str]]:
         """(kind, value) pairs in the order they are tried."""
         out: list[tuple[str, str]] = []
         if self.doi:
@@ -103,15 +103,15 @@ def find_duplicates(incoming: Sequence[StudyKeys], existing: Iterable[StudyKeys]
     """
     index: dict[tuple[str, str], StudyKeys] = {}
     for ex in existing:
-        for k in ex.keys():
+        for k in ex.match_keys():
             index.setdefault(k, ex)
     found: list[Duplicate] = []
     for i, inc in enumerate(incoming):
-        match = next(((k, index[k]) for k in inc.keys() if k in index), None)
+        match = next(((k, index[k]) for k in inc.match_keys() if k in index), None)
         if match is not None:
             (kind, value), other = match
             found.append(Duplicate(i, inc.study_id, other.registry_id, other.study_id, kind, value))
             continue
-        for k in inc.keys():
+        for k in inc.match_keys():
             index.setdefault(k, inc)
     return found

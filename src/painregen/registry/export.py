@@ -15,7 +15,6 @@ from painregen.evidence.models import (
     Cohort,
     Dataset,
     Dose,
-    EvidenceKind,
     Experiment,
     Intervention,
     MechanismClaim,
@@ -23,8 +22,8 @@ from painregen.evidence.models import (
     OutcomeMeasure,
     Study,
 )
+from painregen.registry.mapping import DOSE, INSTRUMENTS, INTERVENTION, from_columns
 from painregen.registry.schema import CohortRow, ExperimentRow, ImportRow, StudyRow
-from painregen.registry.store import INSTRUMENTS
 
 _LOAD = (
     selectinload(StudyRow.answers),
@@ -70,10 +69,7 @@ def study_from_row(row: StudyRow) -> Study:
     for a in row.answers:
         answers[INSTRUMENTS[a.instrument]][a.item] = a.answer
     return Study(
-        source_row=row.source_row, study_id=row.study_id, title=row.title, authors=row.authors, year=row.year,
-        journal=row.journal, doi=row.doi, pmid=row.pmid, funding=row.funding, conflicts=row.conflicts,
-        methods_text=row.methods_text, simulated=row.simulated, **answers,
-        experiments=[_experiment(e) for e in row.experiments],
+        **from_columns(Study, row), **answers, experiments=[_experiment(e) for e in row.experiments]
     )
 
 
@@ -81,38 +77,23 @@ def _experiment(row: ExperimentRow) -> Experiment:
     cohort_ids = {c.id: c.cohort_id for c in row.cohorts}
     outcome_ids = {o.id: o.outcome_id for o in row.outcomes}
     return Experiment(
-        source_row=row.source_row, experiment_id=row.experiment_id, species=row.species, strain=row.strain,
-        sex=row.sex, age_weeks=row.age_weeks, weight_g=row.weight_g, supplier=row.supplier, model=row.model,
-        induction=row.induction,
+        **from_columns(Experiment, row),
         cohorts=[_cohort(c) for c in row.cohorts],
-        outcomes=[
-            OutcomeMeasure(
-                source_row=o.source_row, outcome_id=o.outcome_id, assay=o.assay, domain=o.domain, unit=o.unit,
-                greater_is_better=o.greater_is_better,
-            )
-            for o in row.outcomes
-        ],
+        outcomes=[OutcomeMeasure(**from_columns(OutcomeMeasure, o)) for o in row.outcomes],
         observations=[
             Observation(
-                source_row=ob.source_row, cohort_id=cohort_ids[ob.cohort_pk], outcome_id=outcome_ids[ob.outcome_pk],
-                time_days=ob.time_days, average=ob.average, average_type=ob.average_type, error=ob.error,
-                error_low=ob.error_low, error_high=ob.error_high, error_type=ob.error_type, n=ob.n,
+                **from_columns(Observation, ob),
+                cohort_id=cohort_ids[ob.cohort_pk],
+                outcome_id=outcome_ids[ob.outcome_pk],
             )
             for ob in row.observations
         ],
         mechanisms=[
-            MechanismClaim(
-                source_row=m.source_row, pathway=m.pathway, pillar=m.pillar,
-                evidence=[EvidenceKind(k) for k in m.evidence.split(",") if k],
-                compartment=m.compartment, cohort_id=m.cohort_id, note=m.note,
-            )
+            MechanismClaim(**from_columns(MechanismClaim, m), evidence=[k for k in m.evidence.split(",") if k])
             for m in row.mechanisms
         ],
         adverse_events=[
-            AdverseEvent(
-                source_row=ae.source_row, kind=ae.kind, cohort_id=cohort_ids[ae.cohort_pk], n_events=ae.n_events,
-                n_at_risk=ae.n_at_risk, route=ae.route, note=ae.note,
-            )
+            AdverseEvent(**from_columns(AdverseEvent, ae), cohort_id=cohort_ids[ae.cohort_pk])
             for ae in row.adverse_events
         ],
     )
@@ -120,22 +101,9 @@ def _experiment(row: ExperimentRow) -> Experiment:
 
 def _cohort(row: CohortRow) -> Cohort:
     intervention = None
-    if row.product is not None:
+    if row.product is not None:  # product is required: a NULL product means no intervention
         dose = None
-        if row.dose_amount is not None:
-            dose = Dose(
-                source_row=row.dose_source_row, amount=row.dose_amount, unit=row.dose_unit or "",
-                basis=row.dose_basis or "per_animal", text=row.dose_text,
-            )
-        intervention = Intervention(
-            source_row=row.intervention_source_row, product=row.product, tissue_source=row.tissue_source,
-            donor_species=row.donor_species, donor_relation=row.donor_relation, passage=row.passage,
-            preconditioning=row.preconditioning, dose=dose, route=row.route, timing_days=row.timing_days,
-            timing_mode=row.timing_mode, administrations=row.administrations or 1, interval_days=row.interval_days,
-            scaffold=row.scaffold, co_treatment=row.co_treatment,
-        )
-    return Cohort(
-        source_row=row.source_row, cohort_id=row.cohort_id, role=row.role, n_randomised=row.n_randomised,
-        n_analysed=row.n_analysed, control_cohort=row.control_cohort, sham_cohort=row.sham_cohort,
-        intervention=intervention,
-    )
+        if row.dose_amount is not None:  # likewise the dose amount
+            dose = Dose(**from_columns(Dose, row, DOSE))
+        intervention = Intervention(**from_columns(Intervention, row, INTERVENTION), dose=dose)
+    return Cohort(**from_columns(Cohort, row), intervention=intervention)

@@ -58,3 +58,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def upgrade_sql(url: str, revision: str = "head") -> None:
     """Print the SQL that creates/upgrades the schema for the dialect of ``url`` (for DBAs; no connection)."""
     command.upgrade(alembic_config(url=url), revision, sql=True)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Downgrade the database to ``revision`` (``base`` drops every registry table: the data is lost)."""
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(connection=conn), revision)

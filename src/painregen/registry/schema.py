@@ -38,7 +38,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-FLOAT = Double(asdecimal=False)  # IEEE double on every backend: values are stored without rounding
+FLOAT: Double[float] = Double(asdecimal=False)  # IEEE double on every backend: values are stored without rounding
 SHORT = String(32)  # enumerated values (role, sex, domain, ...) and format names
 
 
@@ -103,7 +103,8 @@ class StudyRow(Provenanced, Base):
 
 
 class AppraisalAnswerRow(Provenanced, Base):
-    """One answer of a study-level instrument: ``syrcle`` (risk of bias) or ``arrive`` (reporting)."""
+    """One study-level answer: instrument ``syrcle`` (risk of bias), ``arrive`` (reporting) or ``annotation``
+    (other questions, e.g. SyRF annotations)."""
 
     __tablename__ = "appraisal_answers"
     __table_args__ = (UniqueConstraint("study_pk", "instrument", "item"),)
@@ -120,13 +121,13 @@ class ExperimentRow(Provenanced, Base):
 
     study_pk: Mapped[int] = mapped_column(ForeignKey("studies.id"), index=True)
     experiment_id: Mapped[str] = mapped_column(Text)
-    species: Mapped[str] = mapped_column(Text)
+    species: Mapped[str | None] = mapped_column(Text)
     strain: Mapped[str | None] = mapped_column(Text)
     sex: Mapped[str] = mapped_column(SHORT)
     age_weeks: Mapped[float | None] = mapped_column(FLOAT)
     weight_g: Mapped[float | None] = mapped_column(FLOAT)
     supplier: Mapped[str | None] = mapped_column(Text)
-    model: Mapped[str] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(Text)
     induction: Mapped[str | None] = mapped_column(Text)
 
     study: Mapped[StudyRow] = relationship(back_populates="experiments")
@@ -157,6 +158,7 @@ class CohortRow(Provenanced, Base):
     n_analysed: Mapped[int | None] = mapped_column(Integer)
     control_cohort: Mapped[str | None] = mapped_column(Text)
     sham_cohort: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
     # intervention
     product: Mapped[str | None] = mapped_column(Text, index=True)
     tissue_source: Mapped[str | None] = mapped_column(Text)
@@ -186,8 +188,8 @@ class OutcomeRow(Provenanced, Base):
 
     experiment_pk: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
     outcome_id: Mapped[str] = mapped_column(Text)
-    assay: Mapped[str] = mapped_column(Text, index=True)
-    domain: Mapped[str] = mapped_column(SHORT)
+    assay: Mapped[str | None] = mapped_column(Text, index=True)
+    domain: Mapped[str | None] = mapped_column(SHORT)
     unit: Mapped[str | None] = mapped_column(Text)
     greater_is_better: Mapped[bool] = mapped_column(Boolean)
 

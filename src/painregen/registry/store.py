@@ -29,6 +29,7 @@ from painregen.evidence.models import (
     Study,
 )
 from painregen.registry.dedup import Duplicate, DuplicateStudyError, StudyKeys, find_duplicates
+from painregen.registry.mapping import DOSE, INSTRUMENTS, INTERVENTION, to_columns
 from painregen.registry.records import ImportSummary
 from painregen.registry.schema import (
     AdverseEventRow,
@@ -43,9 +44,6 @@ from painregen.registry.schema import (
 )
 
 OnDuplicate = Literal["error", "skip"]
-
-#: instrument name stored in ``appraisal_answers`` for each answer dict of :class:`Study`
-INSTRUMENTS: dict[str, str] = {"syrcle": "rob", "arrive": "arrive"}
 
 
 def import_dataset(
@@ -101,7 +99,9 @@ def _duplicates(session: Session, dataset: Dataset, sha256: str) -> list[Duplica
     if prior is not None:
         stored = {
             r.study_id: r.id
-            for r in session.scalars(select(StudyRow).where(StudyRow.import_id == prior.id).order_by(StudyRow.id.desc()))
+            for r in session.scalars(
+                select(StudyRow).where(StudyRow.import_id == prior.id).order_by(StudyRow.id.desc())
+            )
         }
         return [
             Duplicate(i, s.study_id, stored.get(s.study_id), s.study_id if s.study_id in stored else None,
@@ -140,10 +140,7 @@ def check_finite(dataset: Dataset) -> None:
 def _study_row(study: Study, import_id: int, ordinal: int, rows: Counter[str]) -> StudyRow:
     keys = StudyKeys.of(study)
     row = StudyRow(
-        import_id=import_id, source_row=study.source_row, ordinal=ordinal,
-        study_id=study.study_id, title=study.title, authors=study.authors, year=study.year,
-        journal=study.journal, doi=study.doi, pmid=study.pmid, funding=study.funding, conflicts=study.conflicts,
-        methods_text=study.methods_text, simulated=study.simulated, doi_key=keys.doi, title_key=keys.title,
+        import_id=import_id, ordinal=ordinal, doi_key=keys.doi, title_key=keys.title, **to_columns(study)
     )
     rows["studies"] += 1
     for instrument, attr in INSTRUMENTS.items():
@@ -160,12 +157,7 @@ def _study_row(study: Study, import_id: int, ordinal: int, rows: Counter[str]) -
 
 
 def _experiment_row(exp: Experiment, import_id: int, ordinal: int, rows: Counter[str]) -> ExperimentRow:
-    row = ExperimentRow(
-        import_id=import_id, source_row=exp.source_row, ordinal=ordinal,
-        experiment_id=exp.experiment_id, species=exp.species, strain=exp.strain, sex=exp.sex.value,
-        age_weeks=exp.age_weeks, weight_g=exp.weight_g, supplier=exp.supplier, model=exp.model,
-        induction=exp.induction,
-    )
+    row = ExperimentRow(import_id=import_id, ordinal=ordinal, **to_columns(exp))
     rows["experiments"] += 1
     cohorts = {c.cohort_id: _cohort_row(c, import_id, i) for i, c in enumerate(exp.cohorts)}
     row.cohorts.extend(cohorts.values())
@@ -188,65 +180,28 @@ def _experiment_row(exp: Experiment, import_id: int, ordinal: int, rows: Counter
 
 
 def _cohort_row(c: Cohort, import_id: int, ordinal: int) -> CohortRow:
-    row = CohortRow(
-        import_id=import_id, source_row=c.source_row, ordinal=ordinal,
-        cohort_id=c.cohort_id, role=c.role.value, n_randomised=c.n_randomised, n_analysed=c.n_analysed,
-        control_cohort=c.control_cohort, sham_cohort=c.sham_cohort,
-    )
-    iv = c.intervention
-    if iv is not None:
-        row.product = iv.product
-        row.tissue_source = iv.tissue_source
-        row.donor_species = iv.donor_species
-        row.donor_relation = None if iv.donor_relation is None else iv.donor_relation.value
-        row.passage = iv.passage
-        row.preconditioning = iv.preconditioning
-        row.route = iv.route
-        row.timing_days = iv.timing_days
-        row.timing_mode = None if iv.timing_mode is None else iv.timing_mode.value
-        row.administrations = iv.administrations
-        row.interval_days = iv.interval_days
-        row.scaffold = iv.scaffold
-        row.co_treatment = iv.co_treatment
-        row.intervention_source_row = iv.source_row
-        if iv.dose is not None:
-            row.dose_amount = iv.dose.amount
-            row.dose_unit = iv.dose.unit
-            row.dose_basis = iv.dose.basis.value
-            row.dose_text = iv.dose.text
-            row.dose_source_row = iv.dose.source_row
-    return row
+    columns = to_columns(c)
+    if c.intervention is not None:
+        columns.update(to_columns(c.intervention, INTERVENTION))
+        if c.intervention.dose is not None:
+            columns.update(to_columns(c.intervention.dose, DOSE))
+    return CohortRow(import_id=import_id, ordinal=ordinal, **columns)
 
 
 def _outcome_row(o: OutcomeMeasure, import_id: int, ordinal: int) -> OutcomeRow:
-    return OutcomeRow(
-        import_id=import_id, source_row=o.source_row, ordinal=ordinal,
-        outcome_id=o.outcome_id, assay=o.assay, domain=o.domain.value, unit=o.unit,
-        greater_is_better=o.greater_is_better,
-    )
+    return OutcomeRow(import_id=import_id, ordinal=ordinal, **to_columns(o))
 
 
 def _observation_row(
     ob: Observation, import_id: int, ordinal: int, cohort: CohortRow, outcome: OutcomeRow
 ) -> ObservationRow:
-    return ObservationRow(
-        import_id=import_id, source_row=ob.source_row, ordinal=ordinal,
-        cohort=cohort, outcome=outcome, time_days=ob.time_days, average=ob.average,
-        average_type=ob.average_type.value, error=ob.error, error_low=ob.error_low, error_high=ob.error_high,
-        error_type=ob.error_type.value, n=ob.n,
-    )
+    return ObservationRow(import_id=import_id, ordinal=ordinal, cohort=cohort, outcome=outcome, **to_columns(ob))
 
 
 def _mechanism_row(m: MechanismClaim, import_id: int, ordinal: int) -> MechanismRow:
-    return MechanismRow(
-        import_id=import_id, source_row=m.source_row, ordinal=ordinal,
-        pathway=m.pathway, pillar=m.pillar.value, evidence=",".join(k.value for k in m.evidence),
-        compartment=m.compartment, cohort_id=m.cohort_id, note=m.note,
-    )
+    evidence = ",".join(k.value for k in m.evidence)
+    return MechanismRow(import_id=import_id, ordinal=ordinal, evidence=evidence, **to_columns(m))
 
 
 def _adverse_event_row(ae: AdverseEvent, import_id: int, ordinal: int, cohort: CohortRow) -> AdverseEventRow:
-    return AdverseEventRow(
-        import_id=import_id, source_row=ae.source_row, ordinal=ordinal,
-        cohort=cohort, kind=ae.kind, n_events=ae.n_events, n_at_risk=ae.n_at_risk, route=ae.route, note=ae.note,
-    )
+    return AdverseEventRow(import_id=import_id, ordinal=ordinal, cohort=cohort, **to_columns(ae))

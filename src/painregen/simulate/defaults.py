@@ -35,18 +35,18 @@ ASSAYS = (
 _RAT_OR_HUMAN = (("recipient", "allogeneic", 0.5), ("recipient", "syngeneic", 0.2), ("human", "xenogeneic", 0.3))
 
 PRODUCTS = (
-    ProductSpec("BM-MSC", "MSC", "bone marrow", "bone marrow mesenchymal stromal cells", 1.0,
+    ProductSpec("BM-MSC", "BM-MSC", "bone marrow", "bone marrow mesenchymal stromal cells", 1.0,
                 DoseResponse("emax", ed50=3e5), CELL_GRID, "cells", _RAT_OR_HUMAN),
-    ProductSpec("AD-MSC", "MSC", "adipose tissue", "adipose-derived mesenchymal stromal cells", 0.9,
+    ProductSpec("AD-MSC", "AD-MSC", "adipose tissue", "adipose-derived mesenchymal stromal cells", 0.9,
                 DoseResponse("emax", ed50=5e5), CELL_GRID, "cells",
                 (("human", "xenogeneic", 0.6), ("recipient", "allogeneic", 0.4))),
-    ProductSpec("UC-MSC", "MSC", "umbilical cord", "umbilical cord mesenchymal stromal cells", 1.05,
+    ProductSpec("UC-MSC", "UC-MSC", "umbilical cord", "umbilical cord mesenchymal stromal cells", 1.05,
                 DoseResponse("betaMod", delta1=0.6, delta2=1.4, scal=5e6), CELL_GRID, "cells",
                 (("human", "xenogeneic", 1.0),)),
     ProductSpec("NSC", "NSC", "spinal cord", "neural stem cells", 0.85,
                 DoseResponse("betaMod", delta1=0.8, delta2=1.2, scal=4e6), CELL_GRID, "cells",
                 (("human", "xenogeneic", 0.5), ("recipient", "allogeneic", 0.5))),
-    ProductSpec("MSC-EV", "EV", "bone marrow", "extracellular vesicles from bone marrow MSCs", 0.8,
+    ProductSpec("MSC-EV", "MSC-EV", "bone marrow", "extracellular vesicles from bone marrow MSCs", 0.8,
                 DoseResponse("emax", ed50=30.0), (10.0, 25.0, 50.0, 100.0, 200.0), "ug",
                 (("human", "xenogeneic", 0.5), ("recipient", "allogeneic", 0.5))),
 )

@@ -24,7 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 TEXT = sa.Text()
 SHORT = sa.String(length=32)
-FLOAT = sa.Double()
+FLOAT: sa.Double[float] = sa.Double()
 
 #: table -> (its indexed columns), created as ix_<table>_<column>
 INDEXES: dict[str, list[str]] = {
@@ -113,13 +113,13 @@ def upgrade() -> None:
         "experiments",
         _col("study_pk", sa.Integer(), nullable=False),
         _col("experiment_id", TEXT, nullable=False),
-        _col("species", TEXT, nullable=False),
+        _col("species", TEXT),
         _col("strain", TEXT),
         _col("sex", SHORT, nullable=False),
         _col("age_weeks", FLOAT),
         _col("weight_g", FLOAT),
         _col("supplier", TEXT),
-        _col("model", TEXT, nullable=False),
+        _col("model", TEXT),
         _col("induction", TEXT),
         _unique("experiments", "study_pk", "experiment_id"),
     )
@@ -132,6 +132,7 @@ def upgrade() -> None:
         _col("n_analysed", sa.Integer()),
         _col("control_cohort", TEXT),
         _col("sham_cohort", TEXT),
+        _col("description", TEXT),
         _col("product", TEXT),
         _col("tissue_source", TEXT),
         _col("donor_species", TEXT),
@@ -157,8 +158,8 @@ def upgrade() -> None:
         "outcomes",
         _col("experiment_pk", sa.Integer(), nullable=False),
         _col("outcome_id", TEXT, nullable=False),
-        _col("assay", TEXT, nullable=False),
-        _col("domain", SHORT, nullable=False),
+        _col("assay", TEXT),
+        _col("domain", SHORT),
         _col("unit", TEXT),
         _col("greater_is_better", sa.Boolean(), nullable=False),
         _unique("outcomes", "experiment_pk", "outcome_id"),

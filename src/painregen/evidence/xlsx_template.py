@@ -1,0 +1,249 @@
+"""Write the painregen template as an Excel workbook, empty or filled with a dataset.
+
+Sheets, in order:
+
+* ``observations``, ``mechanisms``, ``adverse_events``: the data sheets. Row 1 is the header (bold, frozen, with
+  an auto-filter); its fill colour shows the level a column belongs to (study, experiment, cohort, ...), required
+  columns are written in dark red, and each header cell carries a comment with the column's description. Every
+  column with a closed set of values (vocabulary terms, enumerations, TRUE/FALSE, dose units) has a drop-down
+  list. The drop-downs only *warn* about other values: painregen also accepts synonyms and CURIEs and checks
+  every value on import.
+* ``columns``: one row per column, explaining it (from :func:`painregen.evidence.dictionary.data_dictionary`),
+  with an example value. Examples live here, never in the data sheets, so an empty template imports as an empty
+  dataset without errors.
+* ``lists`` (hidden): the vocabulary labels and enumerated values the drop-downs refer to.
+
+When a dataset is given, its rows come from :func:`painregen.evidence.flatten.dataset_to_tables`; vocabulary
+CURIEs are written as their labels (the values the drop-downs offer) whenever the label resolves back to the
+same CURIE, so reading the workbook with :func:`painregen.io.tables.read_xlsx` and
+:func:`painregen.evidence.build.build_dataset` gives the dataset back. The simulated dataset's ``truth`` is not
+stored in a workbook (use a data package or JSON for that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as XlCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from painregen import __version__
+from painregen.evidence import models as m
+from painregen.evidence.dictionary import DictEntry, data_dictionary
+from painregen.evidence.flatten import dataset_to_tables
+from painregen.evidence.template_spec import PREFIXES, SHEETS, Column
+from painregen.evidence.vocab import get_vocabulary
+from painregen.io.tables import Cell
+
+__all__ = ["COLUMNS_SHEET", "LISTS_SHEET", "dropdown_values", "write_template_xlsx"]
+
+COLUMNS_SHEET = "columns"
+LISTS_SHEET = "lists"
+EXCEL_MAX_ROW = 1_048_576
+EXCEL_MAX_CELL_CHARS = 32_767
+
+LEVEL_FILLS = {
+    "study": "DDEBF7",
+    "experiment": "E2EFDA",
+    "cohort": "FFF2CC",
+    "intervention": "FCE4D6",
+    "dose": "F8CBAD",
+    "outcome": "EDE2F6",
+    "observation": "D9D9D9",
+    "mechanism": "E2EFDA",
+    "adverse_event": "FCE4D6",
+}
+REQUIRED_FONT = Font(bold=True, color="9C0006")
+HEADER_FONT = Font(bold=True)
+COLUMNS_HEADER = ("sheet", "column", "title", "description", "type", "unit", "required", "permitted values",
+                  "vocabulary", "identifier system", "example")
+
+
+def dropdown_values(col: Column) -> list[Cell] | None:
+    """Values offered by a column's drop-down list, or ``None`` for a free column.
+
+    Vocabulary columns offer the term labels; enumerations and columns with permitted values offer those values;
+    booleans offer TRUE and FALSE. List columns (several values separated by ';') have no drop-down.
+    """
+    if col.vocabulary:
+        return [t.label for t in get_vocabulary(col.vocabulary)]
+    if col.type_name == "boolean":
+        return [True, False]
+    if col.type_name == "list":
+        return None
+    return list(col.permitted) or None
+
+
+@cache
+def _label_of(vocabulary: str, curie: str) -> str:
+    """The term's label when it resolves back to the same CURIE (else the CURIE itself)."""
+    vocab = get_vocabulary(vocabulary)
+    try:
+        label = vocab.get(curie).label
+    except KeyError:
+        return curie
+    try:
+        return label if vocab.resolve(label).curie == curie else curie
+    except ValueError:
+        return curie
+
+
+class _Lists:
+    """The hidden sheet of drop-down values; one column per distinct list."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.refs: dict[tuple[Cell, ...], str] = {}
+
+    def ref(self, title: str, values: Sequence[Cell]) -> str:
+        key = tuple(values)
+        if key not in self.refs:
+            idx = len(self.refs) + 1
+            letter = get_column_letter(idx)
+            self.ws.cell(1, idx, title).font = HEADER_FONT
+            for i, v in enumerate(values, start=2):
+                _set(self.ws.cell(i, idx), v, LISTS_SHEET)
+            self.refs[key] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}"
+        return self.refs[key]
+
+
+def _set(cell: XlCell, value: Cell, sheet: str) -> None:
+    """Store a value; text is always text (a leading '=' does not make a formula)."""
+    if isinstance(value, str) and len(value) > EXCEL_MAX_CELL_CHARS:
+        raise ValueError(f"{sheet}!{cell.coordinate}: text of {len(value)} characters exceeds Excel's limit of "
+                         f"{EXCEL_MAX_CELL_CHARS}")
+    try:
+        cell.value = value
+    except IllegalCharacterError:
+        raise ValueError(f"{sheet}!{cell.coordinate}: the text holds control characters that Excel cannot store: "
+                         f"{value!r:.80}") from None
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+def _comment(entry: DictEntry | None) -> Comment | None:
+    if entry is None:
+        return None
+    parts = [entry.title, ("REQUIRED. " if entry.required else "") + entry.description]
+    if entry.unit:
+        parts.append(f"Unit: {entry.unit}.")
+    if entry.permitted_text:
+        parts.append(f"Values: {entry.permitted_text}.")
+    if entry.example:
+        parts.append(f"Example: {entry.example}")
+    comment = Comment("\n".join(parts), f"painregen {__version__}")
+    comment.width, comment.height = 320, 160
+    return comment
+
+
+def _entry_for(name: str, entries: dict[str, DictEntry]) -> DictEntry | None:
+    if name in entries:
+        return entries[name]
+    for prefix in PREFIXES:  # rob_<item>, arrive_<item>, annotation_<question>
+        if name.startswith(prefix):
+            return next((e for key, e in entries.items() if key.startswith(prefix + "<")), None)
+    return None
+
+
+def _width(values: list[str]) -> float:
+    return float(min(max([8, *(len(v) for v in values)]) + 2, 50))
+
+
+def _write_data_sheet(ws: Worksheet, sheet: str, columns: list[str], rows: list[dict[str, Cell]],
+                      entries: dict[str, DictEntry], lists: _Lists, labels: bool) -> None:
+    spec = {c.name: c for c in SHEETS[sheet]}
+    for j, name in enumerate(columns, start=1):
+        col = spec.get(name)
+        level = col.level if col is not None else "study"  # prefixed columns are study-level
+        entry = _entry_for(name, entries)
+        cell = ws.cell(1, j, name)
+        cell.font = REQUIRED_FONT if col is not None and col.required else HEADER_FONT
+        cell.fill = PatternFill("solid", fgColor=LEVEL_FILLS.get(level, "FFFFFF"))
+        cell.comment = _comment(entry)
+        samples = [name, entry.example if entry else ""]
+        for i, row in enumerate(rows, start=2):
+            value = row.get(name)
+            if value is None:
+                continue
+            if labels and col is not None and col.vocabulary and isinstance(value, str):
+                value = _label_of(col.vocabulary, value)
+            _set(ws.cell(i, j), value, sheet)
+            if i < 202:
+                samples.append(str(value))
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = _width(samples)
+        choices = dropdown_values(col) if col is not None else None
+        if choices:
+            what = f"the {col.vocabulary} vocabulary" if col is not None and col.vocabulary else "the allowed values"
+            dv = DataValidation(
+                type="list",
+                formula1=lists.ref(col.vocabulary or name if col is not None else name, choices),
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="warning",
+                errorTitle="Not in the list",
+                error=(f"{name}: not a value of {what}. painregen also accepts synonyms and CURIEs and checks "
+                       "every value on import; keep it if you are sure.")[:225],
+            )
+            dv.add(f"{letter}2:{letter}{EXCEL_MAX_ROW}")
+            ws.add_data_validation(dv)
+    ws.freeze_panes = "A2"
+    if columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
+
+
+def _write_columns_sheet(ws: Worksheet, entries: list[DictEntry]) -> None:
+    for j, name in enumerate(COLUMNS_HEADER, start=1):
+        ws.cell(1, j, name).font = HEADER_FONT
+    for i, e in enumerate(entries, start=2):
+        values: list[Cell] = [e.sheet, e.variable, e.title, e.description, e.type, e.unit,
+                              "yes" if e.required else "no", e.permitted_text, e.vocabulary or "",
+                              e.identifier_system, e.example]
+        for j, v in enumerate(values, start=1):
+            _set(ws.cell(i, j), v, COLUMNS_SHEET)
+        if e.required:
+            ws.cell(i, 2).font = REQUIRED_FONT
+    widths = (16, 24, 24, 70, 9, 20, 9, 50, 14, 30, 30)
+    for j, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row in ws.iter_rows(min_row=2, min_col=4, max_col=8):
+        for c in row:
+            c.alignment = wrap
+    ws.freeze_panes = "C2"
+
+
+def write_template_xlsx(path: Path, dataset: m.Dataset | None = None, *, labels: bool = True) -> None:
+    """Write the template workbook to ``path``: empty, or holding ``dataset``'s rows.
+
+    ``labels=False`` keeps vocabulary values as CURIEs instead of writing their labels.
+    """
+    tables = dataset_to_tables(dataset if dataset is not None else m.Dataset())
+    all_entries = data_dictionary()
+    wb = Workbook()
+    wb.properties.creator = f"painregen {__version__}"
+    wb.properties.title = "painregen template"
+    first = wb.active
+    if first is not None:
+        wb.remove(first)
+    data_sheets = {sheet: wb.create_sheet(sheet) for sheet in SHEETS}
+    columns_ws = wb.create_sheet(COLUMNS_SHEET)
+    lists_ws = wb.create_sheet(LISTS_SHEET)
+    lists = _Lists(lists_ws)
+    for sheet, ws in data_sheets.items():
+        columns, rows = tables[sheet]
+        entries = {e.variable: e for e in all_entries if e.sheet == sheet}
+        _write_data_sheet(ws, sheet, columns, rows, entries, lists, labels)
+    _write_columns_sheet(columns_ws, [e for e in all_entries if e.sheet in SHEETS])
+    lists_ws.sheet_state = "hidden"
+    wb.active = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
