@@ -25,7 +25,7 @@ def test_real_export_imports(syrf_file: Path) -> None:
     assert detect_format(syrf_file) == "syrf"
     ds, fmt = read_dataset(syrf_file)
     assert fmt == "syrf"
-    assert len(ds.studies) == 8
+    assert len(ds.studies) == 12  # unique StudyId values in the export
     assert sum(len(e.observations) for s in ds.studies for e in s.experiments) == 48
     study = next(s for s in ds.studies if s.study_id.startswith("35f48e49"))
     assert study.pmid == "23732839"

@@ -90,7 +90,7 @@ for (dname in c("bcg", "normand1999_md", "normand1999_smd", "hackshaw1998", "mol
                    pi_lb = num(if (is.null(pr$pi.lb)) pr$ci.lb else pr$pi.lb),
                    pi_ub = num(if (is.null(pr$pi.ub)) pr$ci.ub else pr$pi.ub))
     if (m != "FE") {
-      ci <- confint(res, control = list(tol = 1e-12, tau2.max = 1000))$random
+      ci <- confint(res, control = list(tol = 1e-12, tau2.max = 1e7))$random
       o$confint <- list(tau2 = num(ci["tau^2", ]), tau = num(ci["tau", ]), I2 = num(ci["I^2(%)", ]),
                         H2 = num(ci["H^2", ]))
     }
@@ -112,7 +112,7 @@ for (spec in mod_specs) for (m in c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", 
   res <- fit(spec[[1]], m, tt, spec[[2]])
   o <- fit_summary(res)
   if (m != "FE") {
-    ci <- confint(res, control = list(tol = 1e-12, tau2.max = 1000))$random
+    ci <- confint(res, control = list(tol = 1e-12, tau2.max = 1e7))$random
     o$confint <- list(tau2 = num(ci["tau^2", ]), I2 = num(ci["I^2(%)", ]), H2 = num(ci["H^2", ]))
   }
   pr <- predict(res)
@@ -188,7 +188,7 @@ for (spec in list(list("bcg", character(0)), list("hackshaw1998", character(0)),
     o <- list(dataset = spec[[1]], mods = spec[[2]], method = m, test = tt)
     if (length(spec[[2]]) == 0) {
       l1 <- leave1out(res, control = ctl)
-      o$leave1out <- list(estimate = num(l1$estimate), se = num(l1$se), zval = num(l1$zval),
+      o$leave1out <- list(estimate = num(l1$estimate), se = num(l1$se), zval = num(if (is.null(l1$zval)) l1$tval else l1$zval),
         pval = num(l1$pval), ci_lb = num(l1$ci.lb), ci_ub = num(l1$ci.ub), Q = num(l1$Q), Qp = num(l1$Qp),
         tau2 = num(l1$tau2), I2 = num(l1$I2), H2 = num(l1$H2))
     }

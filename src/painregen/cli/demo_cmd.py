@@ -34,8 +34,6 @@ def demo_command(
         with open_registry(db) as reg:
             reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
             ds = reg.export_dataset()
-            ds = ds.model_copy(update={"truth": reg.imports()[-1].truth if hasattr(reg.imports()[-1], "truth")
-                                       else ds.truth})
         progress.update(task, description="running the analyses and writing the report")
         report = write_report(ds, out / "report.html", title="painregen demonstration (SIMULATED evidence)")
         progress.update(task, description="done")

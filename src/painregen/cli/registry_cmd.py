@@ -45,11 +45,14 @@ def ls_command(
         typer.echo(json.dumps({"studies": [s.to_dict() for s in studies]}, indent=2))
         return
     table = Table(title=f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'} in {escape(db)}")
-    for name in ("id", "study", "year", "title"):
-        table.add_column(name, justify="right" if name == "id" else "left")
-    for name in ("experiments", "cohorts", "observations"):
-        table.add_column(name, justify="right")
-    table.add_column("simulated")
+    width = max([len(s.study_id) for s in studies] + [5])
+    table.add_column("id", justify="right", no_wrap=True, min_width=max(len(str(len(studies))), 2))
+    table.add_column("study", no_wrap=True, min_width=min(width, 16), overflow="ellipsis")
+    table.add_column("year", no_wrap=True, min_width=4)
+    table.add_column("title", no_wrap=True, overflow="ellipsis")  # takes what is left
+    for name in ("exps", "cohorts", "obs"):  # experiments, cohorts, observations
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    table.add_column("sim", no_wrap=True, min_width=3)
     for s in studies:
         table.add_row(
             str(s.id), escape(s.study_id), "" if s.year is None else str(s.year), escape(_truncate(s.title)),
@@ -78,6 +81,10 @@ def show_command(
         typer.echo(json.dumps(payload, indent=2))
         return
     Console().print(study_tree(study_pk, record, prov))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _row(source_row: int | None) -> str:
@@ -113,7 +120,7 @@ def _experiment_branch(tree: Tree, exp: Experiment) -> None:
     cohorts = branch.add(f"cohorts ({len(exp.cohorts)})")
     for c in exp.cohorts:
         n_obs = sum(1 for o in exp.observations if o.cohort_id == c.cohort_id)
-        cohorts.add(f"{_cohort_label(c)}; {n_obs} observations{_row(c.source_row)}")
+        cohorts.add(f"{_cohort_label(c)}; {_plural(n_obs, 'observation')}{_row(c.source_row)}")
     outcomes = branch.add(f"outcomes ({len(exp.outcomes)})")
     for o in exp.outcomes:
         n_obs = sum(1 for ob in exp.observations if ob.outcome_id == o.outcome_id)
@@ -123,7 +130,7 @@ def _experiment_branch(tree: Tree, exp: Experiment) -> None:
         domain = f"{o.domain.value}, " if o.domain else ""
         outcomes.add(
             f"{escape(o.outcome_id)}: {escape(assay)} ({domain}{escape(unit)}{direction}); "
-            f"{n_obs} observations{_row(o.source_row)}"
+            f"{_plural(n_obs, 'observation')}{_row(o.source_row)}"
         )
     if exp.mechanisms:
         branch.add(f"mechanism claims: {len(exp.mechanisms)}")

@@ -59,6 +59,15 @@ class ModelDef:
         nl = coefs[self.n_linear :]
         return np.asarray(self.basis(np.asarray(dose, float), nl, fixed) @ coefs[: self.n_linear])
 
+    def mean_batch(self, dose: Array, coefs: Array, fixed: Fixed) -> Array:
+        """Means for a batch: ``coefs`` (B, p), ``dose`` (B, G) or (G,) -> (B, G)."""
+        dose = np.asarray(dose, dtype=float)
+        if self.is_linear:
+            x = self.basis(dose, np.zeros(0), fixed)
+            return np.asarray(np.sum(x * coefs[:, None, :], axis=-1))
+        nl = np.asarray([coefs[:, self.n_linear + i][:, None] for i in range(len(self.nonlin_names))])
+        return np.asarray(coefs[:, :1] + coefs[:, 1:2] * self.std_f0(dose, nl, fixed))
+
 
 def _stack(*cols: Array) -> Array:
     shape = np.broadcast_shapes(*(np.shape(c) for c in cols))

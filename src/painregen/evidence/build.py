@@ -79,7 +79,11 @@ def parse_cells(table: Table, i: int, spec: tuple[Column, ...], problems: Proble
 def _parse_cell(col: Column, v: Any) -> Values:
     if col.name == "dose":
         q = parse_quantity(v)
-        parsed: Values = {"dose": q.value, "dose_text": as_text(v)}
+        parsed: Values = {"dose": q.value}
+        try:
+            as_float(v)
+        except CellError:
+            parsed["dose_text"] = as_text(v)  # kept as written unless it is a plain number
         if q.unit:
             parsed["dose_unit_parsed"] = q.unit
         if q.per == "kg":
@@ -186,8 +190,8 @@ def build_dataset(main: Table, mechanisms: Table | None = None, adverse: Table |
                          f"{v['time_days']:g} is also on row {observations[key][0]}", "keep one row per timepoint")
             continue
         observations[key] = (rownum, obs_vals)
-    problems.raise_if_any()
     ds = _assemble(studies, experiments, cohorts, outcomes, observations, problems)
+    problems.raise_if_any()  # side sheets refer to the main sheet's experiments: check them only once it is sound
     if mechanisms is not None:
         _attach_sheet(ds, mechanisms, MECHANISM_COLUMNS, "mechanisms", m.MechanismClaim, problems)
     if adverse is not None:
@@ -282,7 +286,6 @@ def _assemble(studies: dict[str, _Entity], experiments: dict[tuple[str, str], _E
                                         "experiments": exps}, s.row, problems)
         if study is not None:
             out.append(study)
-    problems.raise_if_any()
     simulated = bool(out) and all(s.simulated for s in out)
     return m.Dataset(studies=out, simulated=simulated)
 

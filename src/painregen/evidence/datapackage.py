@@ -21,7 +21,7 @@ from painregen.evidence.dictionary import DictEntry, data_dictionary
 from painregen.evidence.flatten import dataset_to_tables
 from painregen.evidence.template_spec import ADVERSE_SHEET, MAIN_SHEET, MECHANISM_SHEET, PREFIXES, SHEETS, Column
 from painregen.io.problems import InvalidDataError, Problem
-from painregen.io.tables import Table, read_csv, write_csv
+from painregen.io.tables import Cell, Table, read_csv, write_csv
 
 __all__ = ["DESCRIPTOR", "PACKAGE_PROFILE", "read_datapackage", "table_schema", "write_datapackage"]
 
@@ -32,9 +32,10 @@ _TYPES = {"term": "string", "enum": "string", "list": "string", "string": "strin
           "number": "number", "boolean": "boolean"}
 
 
-def _field(name: str, col: Column | None, entry: DictEntry | None) -> dict[str, Any]:
-    """Table Schema field descriptor of one column."""
-    out: dict[str, Any] = {"name": name, "type": _TYPES[col.type_name] if col is not None else "string"}
+def _field(name: str, col: Column | None, entry: DictEntry | None, text_cells: bool) -> dict[str, Any]:
+    """Table Schema field descriptor of one column (a numeric column holding text, as a dose may, is a string)."""
+    kind = _TYPES[col.type_name] if col is not None else "string"
+    out: dict[str, Any] = {"name": name, "type": "string" if text_cells and kind in ("integer", "number") else kind}
     if entry is not None:
         out["title"] = entry.title
         description = entry.description
@@ -52,8 +53,10 @@ def _field(name: str, col: Column | None, entry: DictEntry | None) -> dict[str, 
     return out
 
 
-def table_schema(sheet: str, columns: list[str] | None = None) -> dict[str, Any]:
-    """Table Schema of a template sheet; ``columns`` adds the dataset's rob_/arrive_/annotation_ columns."""
+def table_schema(sheet: str, columns: list[str] | None = None, rows: list[dict[str, Cell]] | None = None
+                 ) -> dict[str, Any]:
+    """Table Schema of a template sheet; ``columns`` adds the dataset's rob_/arrive_/annotation_ columns, and
+    ``rows`` (the cells to be written) turns a numeric column that holds text into a string column."""
     spec = {c.name: c for c in SHEETS[sheet]}
     entries = {e.variable: e for e in data_dictionary() if e.sheet == sheet}
     prefix_entries = {p: next((e for k, e in entries.items() if k.startswith(p + "<")), None) for p in PREFIXES}
@@ -63,7 +66,8 @@ def table_schema(sheet: str, columns: list[str] | None = None) -> dict[str, Any]
         entry = entries.get(name)
         if col is None:
             entry = next((e for p, e in prefix_entries.items() if name.startswith(p)), None)
-        fields.append(_field(name, col, entry))
+        text_cells = any(isinstance(r.get(name), str) for r in rows or [])
+        fields.append(_field(name, col, entry, text_cells))
     return {"fields": fields, "missingValues": [""]}
 
 
@@ -84,7 +88,7 @@ def write_datapackage(ds: m.Dataset, directory: Path) -> Path:
             "mediatype": "text/csv",
             "encoding": "utf-8",
             "dialect": {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True},
-            "schema": table_schema(sheet, columns),
+            "schema": table_schema(sheet, columns, rows),
         })
     descriptor: dict[str, Any] = {
         "profile": PACKAGE_PROFILE,

@@ -87,7 +87,7 @@ class DictEntry:
     level: str
     title: str
     description: str
-    type: str  # term | enum | integer | number | boolean | string | list | object
+    type: str  # term | enum | integer | number | quantity | boolean | string | list | object
     unit: str
     required: bool
     permitted: tuple[str, ...]
@@ -238,7 +238,11 @@ def _unit_columns() -> dict[type[BaseModel], str]:
 
 
 def _type_name(col: Column) -> str:
-    return "object" if col.base_type is dict else col.type_name
+    """The column's type; the dose is a ``quantity``: a number written as papers write it, with an optional unit."""
+    if col.record is m.Dose and col.field == "amount":
+        return "quantity"
+    base = col.base_type
+    return "object" if base is dict or typing.get_origin(base) is dict else col.type_name
 
 
 def _entry(col: Column, sheet: str, unit_columns: dict[type[BaseModel], str]) -> DictEntry:

@@ -75,6 +75,11 @@ def read_dataset(path: Path, fmt: str = "auto") -> tuple[m.Dataset, str]:
             raise InvalidDataError([Problem(path.name, None, None, f"no '{MAIN_SHEET}' sheet",
                                             "start from `painregen template -o FILE.xlsx`")])
         ds = build_dataset(sheets[MAIN_SHEET], sheets.get(MECHANISM_SHEET), sheets.get(ADVERSE_SHEET))
+        from painregen.evidence.xlsx_template import read_workbook_truth
+
+        workbook_truth = read_workbook_truth(path)
+        if workbook_truth is not None:
+            ds = ds.model_copy(update={"truth": workbook_truth})
     else:
         extra = {k: read_csv(sidecar(path, k)) for k in (MECHANISM_SHEET, ADVERSE_SHEET) if sidecar(path, k).exists()}
         ds = build_dataset(read_csv(path), extra.get(MECHANISM_SHEET), extra.get(ADVERSE_SHEET))

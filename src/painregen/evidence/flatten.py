@@ -56,7 +56,8 @@ def _cohort_row(c: m.Cohort) -> Row:
     inter = c.intervention
     row.update(_fields(inter, _LEVELS["intervention"]))
     if inter is not None and inter.dose is not None:
-        row.update({"dose": inter.dose.amount, "dose_unit": inter.dose.unit, "dose_basis": inter.dose.basis.value})
+        dose = inter.dose
+        row.update({"dose": dose.text or dose.amount, "dose_unit": dose.unit, "dose_basis": dose.basis.value})
     return row
 
 

@@ -112,6 +112,8 @@ class Record(BaseModel):
 
 
 class Dose(Record):
+    """Dose of one administration: amount, unit and whether it is per animal or per kg."""
+
     amount: float = Field(gt=0, description="Dose amount per administration, in `unit`.")
     unit: str = Field(
         description="Dose unit: cells, ug (micrograms of vesicle protein), particles, mg, ng, uL or mL.",
@@ -124,6 +126,8 @@ class Dose(Record):
 
 
 class Intervention(Record):
+    """What a cohort received: product, source, donor, preparation, dose, route, timing and regimen."""
+
     product: Curie = Field(
         description="Product kind (MSC, NSC, iPSC-derived cell, EV/exosome, secretome, vehicle).",
         json_schema_extra={"vocabulary": "product"},
@@ -160,6 +164,8 @@ class Intervention(Record):
 
 
 class Cohort(Record):
+    """A group of animals inside an experiment, with its role and its intervention."""
+
     cohort_id: str = Field(min_length=1, description="Label of the group, unique within its experiment.")
     role: Role = Field(description="sham, control (model + vehicle) or treated.")
     n_randomised: int | None = Field(default=None, ge=1, description="Animals allocated to the group.")
@@ -178,6 +184,8 @@ class Cohort(Record):
 
 
 class OutcomeMeasure(Record):
+    """An outcome measured in an experiment: the assay, its domain, unit and direction."""
+
     outcome_id: str = Field(min_length=1, description="Label of the outcome measure, unique within its experiment.")
     assay: Curie | None = Field(
         default=None,
@@ -190,6 +198,8 @@ class OutcomeMeasure(Record):
 
 
 class Observation(Record):
+    """One value: a cohort's average and error on one outcome at one time after injury."""
+
     cohort_id: str = Field(description="Cohort the value belongs to.")
     outcome_id: str = Field(description="Outcome measure the value belongs to.")
     time_days: float = Field(description="Days after injury at which the outcome was measured.")
@@ -215,6 +225,8 @@ class Observation(Record):
 
 
 class MechanismClaim(Record):
+    """A claim that a pathway mediates the effect, with the kinds of evidence shown for it (review 5.2.1)."""
+
     pathway: Curie = Field(description="Pathway implicated.", json_schema_extra={"vocabulary": "pathway"})
     pillar: Pillar = Field(description="Mechanistic pillar the pathway belongs to.")
     evidence: list[EvidenceKind] = Field(
@@ -228,6 +240,8 @@ class MechanismClaim(Record):
 
 
 class AdverseEvent(Record):
+    """Adverse events of one kind in one cohort (counts of animals)."""
+
     kind: Curie = Field(description="Kind of adverse event.", json_schema_extra={"vocabulary": "adverse_event"})
     cohort_id: str = Field(description="Cohort in which the events occurred.")
     n_events: int = Field(ge=0, description="Animals with the event.")
@@ -243,6 +257,8 @@ class AdverseEvent(Record):
 
 
 class Experiment(Record):
+    """Animals of one species and model, their cohorts, outcome measures and observations."""
+
     experiment_id: str = Field(min_length=1, description="Label of the experiment, unique within its study.")
     species: Curie | None = Field(
         default=None,
@@ -262,11 +278,13 @@ class Experiment(Record):
         json_schema_extra={"vocabulary": "model"},
     )
     induction: str | None = Field(default=None, description="Induction details (sutures, needle gauge, dose...).")
-    cohorts: list[Cohort] = Field(default_factory=list)
-    outcomes: list[OutcomeMeasure] = Field(default_factory=list)
-    observations: list[Observation] = Field(default_factory=list)
-    mechanisms: list[MechanismClaim] = Field(default_factory=list)
-    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    cohorts: list[Cohort] = Field(default_factory=list, description="Groups of animals in the experiment.")
+    outcomes: list[OutcomeMeasure] = Field(default_factory=list, description="Outcome measures of the experiment.")
+    observations: list[Observation] = Field(
+        default_factory=list, description="Values: cohort x outcome x time."
+    )
+    mechanisms: list[MechanismClaim] = Field(default_factory=list, description="Mechanism claims made.")
+    adverse_events: list[AdverseEvent] = Field(default_factory=list, description="Adverse events reported.")
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Experiment:
@@ -307,6 +325,8 @@ class Experiment(Record):
 
 
 class Study(Record):
+    """A publication or unpublished dataset: citation, appraisal answers and its experiments."""
+
     study_id: str = Field(min_length=1, description="Identifier of the study in its source (unique per file).")
     title: str = Field(min_length=1, description="Title of the publication or dataset.")
     authors: str | None = Field(default=None, description="Authors, as cited.")
@@ -327,7 +347,7 @@ class Study(Record):
         default_factory=dict, description="Other study-level answers, question -> answer (e.g. SyRF annotations)."
     )
     simulated: bool = Field(default=False, description="True when the study was generated by the simulator.")
-    experiments: list[Experiment] = Field(default_factory=list)
+    experiments: list[Experiment] = Field(default_factory=list, description="Experiments of the study.")
 
     @field_validator("doi")
     @classmethod
@@ -356,7 +376,7 @@ class Dataset(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    studies: list[Study] = Field(default_factory=list)
+    studies: list[Study] = Field(default_factory=list, description="The studies.")
     simulated: bool = Field(default=False, description="True when every study is simulated.")
     truth: dict[str, Any] | None = Field(
         default=None, description="True parameters of a simulated dataset (absent for real data)."

@@ -157,7 +157,8 @@ def _assemble(studies: dict[str, dict[str, Any]], problems: ProblemCollector, co
         row = st["values"]
         year = row.get("Year")
         doi = None if is_missing(row.get("Doi")) else as_text(row["Doi"])
-        annotations = {c: as_text(row[c]) for c in columns if c not in SYSTEM and not is_missing(row.get(c))}
+        # "Not Reported" is an answer here, not a missing value.
+        annotations = {c: as_text(row[c]) for c in columns if c not in SYSTEM and row.get(c) is not None}
         exps = []
         for e in st["experiments"].values():
             cohorts = list(e["cohorts"].values())

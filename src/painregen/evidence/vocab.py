@@ -7,9 +7,10 @@ Each vocabulary is a small tab-separated file shipped in ``painregen/evidence/vo
 Free text reaches a term through :meth:`Vocabulary.resolve`: the text is normalised (Unicode NFKC, case,
 Greek letters spelt out, every run of punctuation, spaces, hyphens and dashes removed) and looked up among
 the CURIE, the label, the synonyms and the key columns ``ontology_label``, ``code`` and ``symbol`` of
-every term. When that fails, a looser form is tried that also drops plural endings ("MSCs", "rats") and
-species nouns ("SD rats" -> "SD"); a loose key shared by two terms is never used. Text that still does not
-resolve raises :class:`UnknownTermError` listing the nearest terms (rapidfuzz ``WRatio``).
+every term. When that fails, a looser form is tried that also drops plural endings ("MSCs", "cells")
+and, in the strain vocabulary, species nouns ("SD rats" -> "SD"); a loose key shared by two terms is
+never used. Text that still does not resolve raises :class:`UnknownTermError` listing the nearest
+terms (rapidfuzz ``WRatio``, see :func:`_similarity`).
 
 >>> get_vocabulary("strain").resolve("Sprague–Dawley rats").curie
 'RS:0000681'
@@ -51,6 +52,8 @@ _GREEK = {
     "λ": "lambda", "μ": "mu", "τ": "tau", "ω": "omega",
 }
 _SPECIES_NOUNS = frozenset({"rat", "rats", "mouse", "mice"})
+#: Vocabularies whose loose keys also drop species nouns ("SD rats" -> "SD"); elsewhere "SD" means other things.
+_SPECIES_NOUN_VOCABULARIES = frozenset({"strain"})
 _TOKEN = re.compile(r"[^\W_]+")
 
 
@@ -64,7 +67,7 @@ class Term:
     vocabulary: str
     extra: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), compare=False, hash=False)
 
-    def keys(self) -> tuple[str, ...]:
+    def names(self) -> tuple[str, ...]:
         """Every name under which the term is found: CURIE, label, synonyms and key columns."""
         more = tuple(self.extra[c] for c in KEY_COLUMNS if self.extra.get(c))
         return (self.curie, self.label, *self.synonyms, *more)
@@ -111,15 +114,25 @@ def _singular(raw: str) -> str:
     return raw
 
 
-def loose_key(text: str) -> str:
-    """Fallback key: like :func:`normalise` but also without plural endings and species nouns."""
+def loose_key(text: str, drop_species_nouns: bool = False) -> str:
+    """Fallback key: like :func:`normalise` but without plural endings (and, if asked, species nouns)."""
     raw = _TOKEN.findall(unicodedata.normalize("NFKC", text))
-    kept = [_singular(t) for t in raw if _fold(t) not in _SPECIES_NOUNS]
+    kept = [_singular(t) for t in raw if not (drop_species_nouns and _fold(t) in _SPECIES_NOUNS)]
     return normalise(" ".join(kept))
 
 
 def _display(text: str) -> str:
     return " ".join(_tokens(text))
+
+
+def _similarity(query: str, choice: str, **_: object) -> float:
+    """rapidfuzz ``WRatio``, except plain ``ratio`` when either string has at most 2 characters.
+
+    ``WRatio`` scores a one- or two-letter key ("F", "IT") about 90 against any text containing it.
+    """
+    if min(len(query), len(choice)) <= 2:
+        return float(fuzz.ratio(query, choice))
+    return float(fuzz.WRatio(query, choice))
 
 
 class Vocabulary:
@@ -129,31 +142,35 @@ class Vocabulary:
         self.name = name
         self.terms = terms
         self._by_curie = {t.curie: t for t in terms}
+        self._drop = name in _SPECIES_NOUN_VOCABULARIES
         if len(self._by_curie) != len(terms):
             raise ValueError(f"vocabulary {name!r} has a duplicated CURIE")
         self._exact: dict[str, Term] = {}
         loose: dict[str, set[str]] = {}
         for t in terms:
-            for k in t.keys():
+            for k in t.names():
                 key = normalise(k)
                 if not key:
                     continue
                 other = self._exact.setdefault(key, t)
                 if other.curie != t.curie:
                     raise ValueError(f"vocabulary {name!r}: {k!r} names both {other.curie} and {t.curie}")
-                loose.setdefault(loose_key(k), set()).add(t.curie)
+                loose.setdefault(loose_key(k, self._drop), set()).add(t.curie)
         self._loose = {k: self._by_curie[next(iter(c))] for k, c in loose.items() if k and len(c) == 1}
-        self._choices = [(_display(k), t) for t in terms for k in t.keys()]
+        self._choices = [(_display(k), t) for t in terms for k in t.names()]
 
     def resolve(self, text: str) -> Term:
         """The term whose CURIE, label or synonym equals ``text`` after normalisation.
 
         Raises :class:`UnknownTermError` (with the 5 nearest terms) when nothing matches.
         """
-        term = self._exact.get(normalise(text)) or self._loose.get(loose_key(text))
+        term = self._lookup(text)
         if term is None:
             raise UnknownTermError(text, self.name, [t for t, _ in self.search(text, limit=5)])
         return term
+
+    def _lookup(self, text: str) -> Term | None:
+        return self._exact.get(normalise(text)) or self._loose.get(loose_key(text, self._drop))
 
     def get(self, curie: str) -> Term:
         """The term with exactly this CURIE; ``KeyError`` if there is none."""
@@ -167,11 +184,11 @@ class Vocabulary:
         best: dict[str, float] = {}
         query = _display(text)
         if query:
-            hits = process.extract(query, [c for c, _ in self._choices], scorer=fuzz.WRatio, limit=None)
+            hits = process.extract(query, [c for c, _ in self._choices], scorer=_similarity, limit=None)
             for _, score, i in hits:
                 curie = self._choices[i][1].curie
                 best[curie] = max(best.get(curie, 0.0), float(score))
-        exact = self._exact.get(normalise(text)) or self._loose.get(loose_key(text))
+        exact = self._lookup(text)
         if exact is not None:
             best[exact.curie] = 100.0
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], exact is None or kv[0] != exact.curie, kv[0]))
@@ -180,7 +197,7 @@ class Vocabulary:
     def __contains__(self, text: object) -> bool:
         if not isinstance(text, str):
             return False
-        return normalise(text) in self._exact or loose_key(text) in self._loose
+        return self._lookup(text) is not None
 
     def __iter__(self) -> Iterator[Term]:
         return iter(self.terms)

@@ -12,21 +12,27 @@ Sheets, in order:
   with an example value. Examples live here, never in the data sheets, so an empty template imports as an empty
   dataset without errors.
 * ``lists`` (hidden): the vocabulary labels and enumerated values the drop-downs refer to.
+* ``truth`` (hidden, simulated datasets only): the simulator's true parameters as JSON text, read back by
+  :func:`read_workbook_truth`.
 
 When a dataset is given, its rows come from :func:`painregen.evidence.flatten.dataset_to_tables`; vocabulary
 CURIEs are written as their labels (the values the drop-downs offer) whenever the label resolves back to the
 same CURIE, so reading the workbook with :func:`painregen.io.tables.read_xlsx` and
-:func:`painregen.evidence.build.build_dataset` gives the dataset back. The simulated dataset's ``truth`` is not
-stored in a workbook (use a data package or JSON for that).
+:func:`painregen.evidence.build.build_dataset` gives the dataset back (plus :func:`read_workbook_truth` for a
+simulated dataset's ``truth``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -43,10 +49,13 @@ from painregen.evidence.template_spec import PREFIXES, SHEETS, Column
 from painregen.evidence.vocab import get_vocabulary
 from painregen.io.tables import Cell
 
-__all__ = ["COLUMNS_SHEET", "LISTS_SHEET", "dropdown_values", "write_template_xlsx"]
+__all__ = ["COLUMNS_SHEET", "LISTS_SHEET", "TRUTH_SHEET", "dropdown_values", "read_workbook_truth",
+           "write_template_xlsx"]
 
 COLUMNS_SHEET = "columns"
 LISTS_SHEET = "lists"
+TRUTH_SHEET = "truth"
+TRUTH_CHUNK = 30_000  # characters of JSON per cell (Excel holds at most 32,767)
 EXCEL_MAX_ROW = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767
 
@@ -80,6 +89,17 @@ def dropdown_values(col: Column) -> list[Cell] | None:
     if col.type_name == "list":
         return None
     return list(col.permitted) or None
+
+
+def _list_title(col: Column) -> str:
+    """Header of a column of the lists sheet: the vocabulary, the enumeration or the column it serves."""
+    if col.vocabulary:
+        return col.vocabulary
+    if col.type_name == "boolean":
+        return "TRUE/FALSE"
+    if col.type_name == "enum":
+        return str(col.base_type.__name__)
+    return col.name
 
 
 @cache
@@ -181,17 +201,17 @@ def _write_data_sheet(ws: Worksheet, sheet: str, columns: list[str], rows: list[
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = _width(samples)
         choices = dropdown_values(col) if col is not None else None
-        if choices:
-            what = f"the {col.vocabulary} vocabulary" if col is not None and col.vocabulary else "the allowed values"
+        if col is not None and choices:
+            what = f"a term of the {col.vocabulary} vocabulary" if col.vocabulary else "one of the listed values"
             dv = DataValidation(
                 type="list",
-                formula1=lists.ref(col.vocabulary or name if col is not None else name, choices),
+                formula1=lists.ref(_list_title(col), choices),
                 allow_blank=True,
                 showErrorMessage=True,
                 errorStyle="warning",
                 errorTitle="Not in the list",
-                error=(f"{name}: not a value of {what}. painregen also accepts synonyms and CURIEs and checks "
-                       "every value on import; keep it if you are sure.")[:225],
+                error=(f"{name}: expected {what}. painregen also accepts synonyms and CURIEs and checks every "
+                       "value on import; keep it if you are sure.")[:225],
             )
             dv.add(f"{letter}2:{letter}{EXCEL_MAX_ROW}")
             ws.add_data_validation(dv)
@@ -221,6 +241,29 @@ def _write_columns_sheet(ws: Worksheet, entries: list[DictEntry]) -> None:
     ws.freeze_panes = "C2"
 
 
+@contextmanager
+def full_precision_numbers() -> Iterator[None]:
+    """Write floats with all 17 significant digits while saving.
+
+    openpyxl formats numbers with ``"%.16g"``, which loses the last digit of some doubles; Excel itself stores
+    IEEE doubles, so a workbook can hold them exactly. ``repr`` gives the shortest string that round-trips.
+    """
+    import openpyxl.cell._writer as writer
+
+    original = writer.safe_string
+
+    def exact(value: object) -> str:
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+        return str(original(value))
+
+    writer.safe_string = exact
+    try:
+        yield
+    finally:
+        writer.safe_string = original
+
+
 def write_template_xlsx(path: Path, dataset: m.Dataset | None = None, *, labels: bool = True) -> None:
     """Write the template workbook to ``path``: empty, or holding ``dataset``'s rows.
 
@@ -244,6 +287,38 @@ def write_template_xlsx(path: Path, dataset: m.Dataset | None = None, *, labels:
         _write_data_sheet(ws, sheet, columns, rows, entries, lists, labels)
     _write_columns_sheet(columns_ws, [e for e in all_entries if e.sheet in SHEETS])
     lists_ws.sheet_state = "hidden"
+    if dataset is not None and dataset.truth is not None:
+        _write_truth(wb.create_sheet(TRUTH_SHEET), dataset.truth)
     wb.active = 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with full_precision_numbers():
+        wb.save(path)
+
+
+def _write_truth(ws: Worksheet, truth: dict[str, Any]) -> None:
+    try:
+        text = json.dumps(truth, ensure_ascii=False, allow_nan=False, sort_keys=False)
+    except ValueError:
+        raise ValueError("the dataset's truth holds NaN or infinite numbers, which JSON cannot store") from None
+    ws.cell(1, 1, "truth_json").font = HEADER_FONT
+    for i, start in enumerate(range(0, len(text), TRUTH_CHUNK), start=2):
+        _set(ws.cell(i, 1), text[start:start + TRUTH_CHUNK], TRUTH_SHEET)
+    ws.sheet_state = "hidden"
+
+
+def read_workbook_truth(path: Path) -> dict[str, Any] | None:
+    """The simulator's true parameters stored by :func:`write_template_xlsx` (``None`` when there are none)."""
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        if TRUTH_SHEET not in wb.sheetnames:
+            return None
+        cells = [row[0] for row in wb[TRUTH_SHEET].iter_rows(min_row=2, max_col=1, values_only=True)]
+    finally:
+        wb.close()
+    text = "".join(str(c) for c in cells if c is not None)
+    if not text:
+        return None
+    truth = json.loads(text)
+    if not isinstance(truth, dict):
+        raise ValueError(f"{path.name}: the '{TRUTH_SHEET}' sheet does not hold a JSON object")
+    return truth

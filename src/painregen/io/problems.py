@@ -47,6 +47,12 @@ class ProblemCollector:
         self.problems: list[Problem] = []
 
     def add(self, row: int | None, column: str | None, message: str, fix: str | None = None) -> None:
+        """Record a problem; a second problem at the same cell (row and column) is a consequence of the first
+        and is not repeated."""
+        if row is not None and column is not None and any(
+            p.row == row and p.column == column for p in self.problems
+        ):
+            return
         self.problems.append(Problem(self.file, row, column, message, fix))
 
     def __bool__(self) -> bool:

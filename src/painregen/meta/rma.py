@@ -115,9 +115,11 @@ def fit_design(
     if k < p:
         raise ValueError(f"too few studies (k = {k}) for a model with {p} coefficients")
     if k == p and method != "FE":
-        warnings.warn(f"k = {k} equals the number of coefficients: tau2 set to 0 (fixed-effect fit)", stacklevel=3)
-        method = "FE"
-    tau2 = float(estimate_tau2(method, y, v, X, control))
+        # as metafor: with no residual df tau2 cannot be estimated and is set to 0
+        warnings.warn(f"k = {k} equals the number of coefficients: tau2 set to 0", stacklevel=3)
+        tau2 = 0.0
+    else:
+        tau2 = float(estimate_tau2(method, y, v, X, control))
     fit = wls(y, 1.0 / (v + tau2), X)
     vb = fit.vb
     ddf: int | None = None
@@ -133,21 +135,25 @@ def fit_design(
     w = wald(fit.b, vb, btt, alpha, ddf)
 
     fe = fit if tau2 == 0.0 else wls(y, 1.0 / v, X)
-    qe = float(fe.ypy)
+    qe = float(fe.ypy) if k > p else 0.0
     qe_df = k - p
-    qe_p = float(stats.chi2.sf(qe, qe_df)) if qe_df > 0 else float("nan")
+    qe_p = float(stats.chi2.sf(qe, qe_df)) if qe_df > 0 else 1.0
     if method == "FE":
         i2 = max(0.0, 100.0 * (qe - qe_df) / qe) if qe_df > 0 and qe > 0 else 0.0
-        h2 = qe / qe_df if qe_df > 0 else float("nan")
+        h2 = qe / qe_df if qe_df > 0 else 1.0
         vt = float("nan")
     else:
         vt = qe_df / float(fe.trP) if qe_df > 0 else float("nan")
-        i2 = 100.0 * tau2 / (vt + tau2) if qe_df > 0 else float("nan")
-        h2 = tau2 / vt + 1.0 if qe_df > 0 else float("nan")
+        i2 = 100.0 * tau2 / (vt + tau2) if qe_df > 0 else 0.0
+        h2 = tau2 / vt + 1.0 if qe_df > 0 else 1.0
 
     r2: float | None = None
     tau2_re: float | None = None
-    if method != "FE" and design.intercept and p > 1:
+    if method == "FE" and design.intercept and p > 1 and qe_df > 0:
+        # metafor reports for FE meta-regression the proportional reduction in H2 = Q_E / df
+        h2_int = float(wls(y, 1.0 / v, np.ones((k, 1))).ypy) / (k - 1)
+        r2 = max(0.0, 100.0 * (h2_int - h2) / h2_int) if h2_int > 0 else 0.0
+    elif method != "FE" and design.intercept and p > 1:
         ones = np.ones((k, 1))
         tau2_re = float(estimate_tau2(method, y, v, ones, control))
         r2 = max(0.0, 100.0 * (tau2_re - tau2) / tau2_re) if tau2_re > np.finfo(float).eps else 0.0

@@ -58,15 +58,15 @@ def tau2_hs(y: FloatArray, v: FloatArray, X: FloatArray, control: Control) -> Fl
 
 
 def tau2_sj(y: FloatArray, v: FloatArray, X: FloatArray, control: Control) -> FloatArray:
-    """Sidik & Jonkman (2005): one step from tau0 = RSS_OLS / k.
+    """Sidik & Jonkman (2005): one step from the crude tau0 = sum (y_i - mean(y))^2 / k.
 
-    tau2 = tau0 * y'P(tau0)y / (k - p).
+    tau2 = tau0 * y'P(tau0)y / (k - p). As in metafor, tau0 ignores moderators.
     """
     k, p = _kp(y, X)
     if control.tau2_init is not None:
         tau0 = np.full(y.shape[:-1], float(control.tau2_init))
     else:
-        tau0 = wls(y, np.ones_like(v), X).ypy / k
+        tau0 = np.mean((y - np.mean(y, axis=-1, keepdims=True)) ** 2, axis=-1)
     fit = wls(y, 1.0 / (v + tau0[..., None]), X)
     return np.maximum(0.0, tau0 * fit.ypy / (k - p))
 

@@ -43,7 +43,7 @@ class WlsFit:
     def tr_pp(self) -> FloatArray:
         """tr(PP) in O(k p^2)."""
         w, h, Q = self.w, self.hat, self.Q
-        qwq = np.einsum("...ki,...k,...kj->...ij", Q, w, Q)
+        qwq = np.swapaxes(Q * w[..., :, None], -1, -2) @ Q
         return np.sum(w * w * (1.0 - 2.0 * h), axis=-1) + np.sum(qwq * qwq, axis=(-2, -1))
 
 
@@ -57,9 +57,9 @@ def wls(y: FloatArray, w: FloatArray, X: FloatArray) -> WlsFit:
     Xs = sw[..., :, None] * X
     Q, R = np.linalg.qr(Xs)
     ys = sw * y
-    qty = np.einsum("...kp,...k->...p", Q, ys)
-    b = np.linalg.solve(R, qty[..., None])[..., 0]
-    fitted = np.einsum("...kp,...p->...k", np.broadcast_to(X, Xs.shape), b)
+    qty = np.swapaxes(Q, -1, -2) @ ys[..., :, None]
+    b = np.linalg.solve(R, qty)[..., 0]
+    fitted = (X @ b[..., :, None])[..., 0]
     resid = y - fitted
     p = X.shape[-1]
     Rinv = np.linalg.solve(R, np.broadcast_to(np.eye(p), R.shape))

@@ -77,7 +77,7 @@ def _per_study(session: Session, child: type[CohortRow] | type[ObservationRow] |
         query = select(ExperimentRow.study_pk, func.count(child.id)).join(
             child, child.experiment_pk == ExperimentRow.id
         )
-    return {study: n for study, n in session.execute(query.group_by(ExperimentRow.study_pk)).tuples()}
+    return {study: n for study, n in session.execute(query.group_by(ExperimentRow.study_pk))}
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -56,6 +56,13 @@ class ImportSummary:
     def n_records(self) -> int:
         return sum(self.rows.values())
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``import_id, n_studies, n_records, study_ids, rows, skipped`` (each duplicate as a dict)."""
+        return {
+            "import_id": self.import_id, "n_studies": self.n_studies, "n_records": self.n_records,
+            "study_ids": list(self.study_ids), "rows": dict(self.rows), "skipped": [asdict(d) for d in self.skipped],
+        }
+
 
 @dataclass(frozen=True)
 class StudySummary:

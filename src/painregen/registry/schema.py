@@ -176,7 +176,7 @@ class CohortRow(Provenanced, Base):
     intervention_source_row: Mapped[int | None] = mapped_column(Integer)
     # dose
     dose_amount: Mapped[float | None] = mapped_column(FLOAT)
-    dose_unit: Mapped[str | None] = mapped_column(SHORT)
+    dose_unit: Mapped[str | None] = mapped_column(Text)
     dose_basis: Mapped[str | None] = mapped_column(SHORT)
     dose_text: Mapped[str | None] = mapped_column(Text)
     dose_source_row: Mapped[int | None] = mapped_column(Integer)

@@ -8,6 +8,7 @@ propagates and the caller's rollback leaves the registry as it was.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,10 @@ def import_dataset(
     """Store ``dataset`` (see :meth:`painregen.registry.Registry.import_dataset`)."""
     if on_duplicate not in ("error", "skip"):
         raise ValueError(f"on_duplicate must be 'error' or 'skip', not {on_duplicate!r}")
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"sha256 must be 64 lower-case hex digits (hashlib.sha256(data).hexdigest()), not {sha256!r}")
+    if not 0 < len(fmt) <= 32:
+        raise ValueError(f"fmt must be a short format name (1 to 32 characters), not {fmt!r}")
     check_finite(dataset)
     duplicates = _duplicates(session, dataset, sha256)
     if duplicates and on_duplicate == "error":

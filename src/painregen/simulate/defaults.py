@@ -24,9 +24,10 @@ CELL_GRID = (1e5, 3e5, 1e6, 3e6)
 ASSAYS = (
     AssaySpec("von Frey", normal=14.0, gap=10.0, sd=2.5, sd_sham=1.5, unit="g"),
     AssaySpec("Hargreaves", normal=11.0, gap=5.0, sd=1.5, sd_sham=1.2, unit="s"),
-    AssaySpec("grimace", normal=0.25, gap=0.8, sd=0.25, sd_sham=0.15, unit="score"),
+    AssaySpec("grimace", normal=0.25, gap=0.8, sd=0.25, sd_sham=0.15, unit="score",
+              species_labels=(("rat", "rat grimace scale"), ("mouse", "mouse grimace scale"))),
     AssaySpec("burrowing", normal=900.0, gap=500.0, sd=180.0, sd_sham=150.0, unit="g"),
-    AssaySpec("conditioned place preference", normal=0.0, gap=180.0, sd=90.0, sd_sham=80.0, unit="s"),
+    AssaySpec("conditioned place preference", normal=120.0, gap=150.0, sd=80.0, sd_sham=70.0, unit="s"),
     AssaySpec("BBB", normal=20.6, gap=13.0, sd=2.0, sd_sham=0.3, unit="score"),
     AssaySpec("disc height index", normal=100.0, gap=35.0, sd=8.0, sd_sham=4.0, unit="%"),
     AssaySpec("OARSI", normal=1.0, gap=11.0, sd=2.5, sd_sham=0.7, unit="score", terminal=True),
@@ -69,7 +70,7 @@ MODELS = (
     ModelSpec("PSNL", "partial sciatic nerve ligation", "neuropathic", 0.08, True,
               (("intravenous", 0.6), ("intrathecal", 0.4)), _NERVE_PRODUCTS, _NERVE_OUTCOMES,
               "tight ligation of one third to one half of the dorsal sciatic nerve", (4.0, 7.0)),
-    ModelSpec("SCI contusion", "thoracic spinal cord contusion", "sci", 0.20, True,
+    ModelSpec("SCI contusion", "thoracic spinal cord contusion", "sci", 0.20, False,
               (("intralesional", 0.5), ("intrathecal", 0.25), ("intravenous", 0.25)),
               (("NSC", 0.3), ("BM-MSC", 0.3), ("UC-MSC", 0.2), ("MSC-EV", 0.2)),
               (("BBB", 1.0), ("von Frey", 0.5), ("grimace", 0.15)),
@@ -103,7 +104,8 @@ ROB = RobSpec(
 )
 
 DEFAULT_CONFIG = SimConfig(
-    domain_effects={"evoked": 0.45, "spontaneous": 0.22, "affective": 0.18, "motor": 0.30, "structural": 0.35},
+    domain_effects={"evoked": 0.45, "spontaneous": 0.22, "affective": 0.18, "motor": 0.30, "structural": 0.35,
+                    "imaging": 0.30},
     tau=0.12,
     tau_experiment=0.05,
     onset_days=5.0,
@@ -140,5 +142,6 @@ DEFAULT_CONFIG = SimConfig(
                         "compartment_resolved": 0.08},
     pathways=(("NF-kB", "spinal microglia"), ("NLRP3", "DRG neurons"), ("ERK", "spinal dorsal horn"),
               ("PI3K/Akt", "injured tissue"), ("TrkB", "DRG neurons"), ("VEGF", "injured tissue"),
-              ("mu-opioid", "spinal dorsal horn")),
+              ("mu-opioid", "spinal dorsal horn"), ("GFRa", "DRG neurons"), ("Angpt/Tie2", "injured tissue"),
+              ("MMP/TIMP", "cartilage and disc matrix")),
 )

@@ -166,8 +166,8 @@ def draw_design(rng: np.random.Generator, config: SimConfig, index: int) -> Stud
     mode = "preventive" if preventive else "therapeutic"
     experiments = [_experiment(rng, config, "E1", model, species, product_key, route, treated_day, mode, kind,
                                sham, n_base)]
-    if rng.random() < config.share_second_experiment:
-        others = tuple((k, w) for k, w in model.products if k != product_key)
+    others = tuple((k, w) for k, w in model.products if k != product_key)
+    if rng.random() < config.share_second_experiment and others:
         kind2 = "single" if rng.random() < 0.6 else "two_dose"
         experiments.append(_experiment(rng, config, "E2", model, species, pick(rng, others), route, treated_day,
                                        mode, kind2, False, n_base))

@@ -23,7 +23,7 @@ def _num(x: float | None) -> str:
     if x is None:
         return "—"
     if x != 0 and (abs(x) >= 1e4 or abs(x) < 1e-3):
-        return f"{x:.3g}"
+        return f"{x:.3g}".replace("e+0", "e").replace("e-0", "e-")
     return f"{x:g}"
 
 

@@ -85,10 +85,9 @@ def cohort(design: StudyDesign, e: ExperimentDesign, c: CohortDesign, config: Si
     )
 
 
-def outcome(label: str, config: SimConfig) -> m.OutcomeMeasure:
-    info = assay_info(label)
+def outcome(info: AssayInfo, fallback_unit: str) -> m.OutcomeMeasure:
     return m.OutcomeMeasure(outcome_id=info.label, assay=info.curie, domain=m.Domain(info.domain),
-                            unit=info.unit or config.assay(label).unit, greater_is_better=info.greater_is_better)
+                            unit=info.unit or fallback_unit, greater_is_better=info.greater_is_better)
 
 
 def observations(cohort_id: str, outcome_id: str, times: np.ndarray, average: np.ndarray, error: np.ndarray,
@@ -115,7 +114,7 @@ def mechanisms(rng: np.random.Generator, config: SimConfig, cohort_id: str) -> l
         kinds += [m.EvidenceKind(kd) for kd, p in config.mechanism_evidence.items() if rng.random() < p]
         claims.append(m.MechanismClaim(
             pathway=t.curie, pillar=m.Pillar(pillar), evidence=kinds, compartment=compartment, cohort_id=cohort_id,
-            note=f"{t.label} signalling in {compartment} changed in treated animals "
+            note=f"{t.label} in {compartment} changed in treated animals "
                  f"({', '.join(k.value.replace('_', ' ') for k in kinds)})."))
     return claims
 

@@ -21,6 +21,7 @@ from painregen.simulate.outcomes import (
 )
 from painregen.simulate.publication import Decision, decide
 from painregen.simulate.records import (
+    AssayInfo,
     adverse_events,
     assay_info,
     cohort,
@@ -65,7 +66,7 @@ def cohort_nmd(c: CohortDesign, e: ExperimentDesign, peak: float, times: np.ndar
 
 
 def _cohort_truth(c: CohortDesign, e: ExperimentDesign, peak: dict[str, float], design: StudyDesign,
-                  config: SimConfig) -> dict[str, Any]:
+                  infos: dict[str, AssayInfo], config: SimConfig) -> dict[str, Any]:
     out: dict[str, Any] = {"role": c.role, "n_randomised": c.n_randomised, "n_analysed": c.n_analysed}
     if c.role != "treated":
         return out
@@ -76,7 +77,7 @@ def _cohort_truth(c: CohortDesign, e: ExperimentDesign, peak: dict[str, float], 
     nmd = {d: peak[d] * profile * g_last for d in peak}
     smd = {}
     for label in design.outcomes:
-        info, spec = assay_info(label), config.assay(label)
+        info, spec = infos[label], config.assay(label)
         smd[info.label] = nmd[info.domain] * spec.gap / spec.sd
     out.update(dose=c.dose, unit=product.unit, d_eff=c.d_eff, dose_profile=profile, time_profile_last=g_last,
                nmd_last=nmd, smd_last=smd)
@@ -92,6 +93,7 @@ def simulate_study(index: int, seed: int, config: SimConfig) -> StudyResult:
     timing = config.preventive_multiplier if design.experiments[0].timing_mode == "preventive" else 1.0
     domains = list(config.domain_effects)
     u_study = draw_heterogeneity(rng, domains, config.tau)
+    infos = {a: assay_info(config.assay(a).vocabulary_label(design.species)) for a in design.outcomes}
     lab = {a: float(rng.normal(0.0, config.lab_shift_sd * config.assay(a).gap)) for a in design.outcomes}
     schedule = np.asarray(design.schedule, dtype=float)
     animals: dict[tuple[str, str, str], GroupDraw] = {}
@@ -103,7 +105,7 @@ def simulate_study(index: int, seed: int, config: SimConfig) -> StudyResult:
         peak = peak_nmd(config, product.efficacy, u_study, u_exp, bias, timing)
         obs: list[m.Observation] = []
         for label in design.outcomes:
-            spec, info = config.assay(label), assay_info(label)
+            spec, info = config.assay(label), infos[label]
             times = schedule[-1:] if spec.terminal else schedule
             for c in e.cohorts:
                 means = level_means(spec, info.greater_is_better, cohort_nmd(c, e, peak[info.domain], times, config),
@@ -119,7 +121,7 @@ def simulate_study(index: int, seed: int, config: SimConfig) -> StudyResult:
             strain=curie("strain", design.strain), sex=m.Sex(design.sex), age_weeks=design.age_weeks,
             weight_g=design.weight_g, supplier=design.supplier, model=curie("model", design.model) or "",
             induction=model.induction, cohorts=[cohort(design, e, c, config) for c in e.cohorts],
-            outcomes=[outcome(a, config) for a in design.outcomes], observations=obs,
+            outcomes=[outcome(infos[a], config.assay(a).unit) for a in design.outcomes], observations=obs,
             mechanisms=mechanisms(rng, config, top) if e.experiment_id == "E1" else [],
             adverse_events=adverse_events(rng, config, e)))
         exp_truth[e.experiment_id] = {
@@ -127,26 +129,26 @@ def simulate_study(index: int, seed: int, config: SimConfig) -> StudyResult:
             "species_scale": config.species_scale[design.species], "kind": e.kind, "treated_day": e.treated_day,
             "timing_mode": e.timing_mode, "donor_species": e.donor_species, "donor_relation": e.donor_relation,
             "u_experiment": u_exp, "peak_nmd": peak,
-            "cohorts": {c.cohort_id: _cohort_truth(c, e, peak, design, config) for c in e.cohorts},
+            "cohorts": {c.cohort_id: _cohort_truth(c, e, peak, design, infos, config) for c in e.cohorts},
         }
     authors = ", ".join(f"{SURNAMES[int(i)]} {chr(65 + int(j))}" for i, j in
                         zip(rng.choice(len(SURNAMES), 4, replace=False), rng.integers(0, 26, 4), strict=True))
     industry = bool(rng.random() < 0.2)
-    decision = _publication(rng, design, animals, config)
+    decision = _publication(rng, design, animals, infos[design.outcomes[0]], config)
     study = m.Study(
         study_id=design.study_id, title=title(design, config), authors=authors, year=design.year, journal=JOURNAL,
         funding="Simulated industry funding" if industry else "Simulated public research grant",
         conflicts=("One author is employed by a company developing cell therapies." if industry
                    else "The authors declare no competing interests."),
-        methods_text=methods_text(design, config, [assay_info(a).label for a in design.outcomes]),
+        methods_text=methods_text(design, config, [i.label for i in infos.values()]),
         rob=dict(design.rob), simulated=True, experiments=experiments)
     truth = {
         "published": decision.published, "model": design.model, "species": design.species,
         "strain": design.strain, "error_type": design.error_type, "schedule": list(design.schedule),
-        "outcomes": [assay_info(a).label for a in design.outcomes], "rob": dict(design.rob),
+        "outcomes": [i.label for i in infos.values()], "rob": dict(design.rob),
         "bias_multiplier": bias, "timing_multiplier": timing, "u_study": u_study, "lab_shift": lab,
         "industry_funded": industry, "experiments": exp_truth,
-        "primary": {"experiment": "E1", "outcome": assay_info(design.outcomes[0]).label,
+        "primary": {"experiment": "E1", "outcome": infos[design.outcomes[0]].label,
                     "cohort": design.experiments[0].treated()[-1].cohort_id, "time": design.schedule[-1],
                     "p_value": decision.p_value, "benefit": decision.benefit, "significant": decision.significant},
     }
@@ -154,9 +156,8 @@ def simulate_study(index: int, seed: int, config: SimConfig) -> StudyResult:
 
 
 def _publication(rng: np.random.Generator, design: StudyDesign, animals: dict[tuple[str, str, str], GroupDraw],
-                 config: SimConfig) -> Decision:
+                 info: AssayInfo, config: SimConfig) -> Decision:
     e1 = design.experiments[0]
-    info = assay_info(design.outcomes[0])
 
     def last(cohort_id: str) -> tuple[float, float, int]:
         v = animals[("E1", cohort_id, info.label)].values[:, -1]

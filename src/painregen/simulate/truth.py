@@ -37,6 +37,11 @@ class AssaySpec:
     sd_sham: float  # between-animal SD of sham animals
     unit: str  # used when the vocabulary gives no default unit
     terminal: bool = False  # measured once, at the last timepoint (histology)
+    species_labels: tuple[tuple[str, str], ...] = ()  # species -> species-specific vocabulary label
+
+    def vocabulary_label(self, species: str) -> str:
+        """The label resolved in the assay vocabulary for a study in ``species``."""
+        return dict(self.species_labels).get(species, self.label)
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ def upgrade() -> None:
         _col("co_treatment", TEXT),
         _col("intervention_source_row", sa.Integer()),
         _col("dose_amount", FLOAT),
-        _col("dose_unit", SHORT),
+        _col("dose_unit", TEXT),
         _col("dose_basis", SHORT),
         _col("dose_text", TEXT),
         _col("dose_source_row", sa.Integer()),

@@ -1,0 +1,167 @@
+"""Frozen result objects of the dose-response core, each with ``to_dict()``, ``summary()`` and a repr.
+
+``to_dict()`` produces the JSON keys fixed by the CLI contract (DESIGN.md, ``painregen dose``):
+``mct {critical_value, df, contrasts: [{model, t, p_adj}]}``, ``fits: [{model, coefficients, rss, aic,
+at_bound}]``, ``selected_model``, ``med`` and ``window``.  Infinite degrees of freedom (the
+multivariate normal case) are written as ``null``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .models import Array
+
+
+def num(x: Any) -> float | None:
+    """A JSON-safe float: None for NaN, infinity or None."""
+    if x is None:
+        return None
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+class ResultMixin:
+    """Shared rendering: ``summary()`` is a DataFrame, HTML and text reprs are built from it."""
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _title(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self._title()}>\n{self.summary().to_string(index=False)}"
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{self._title()}</b></p>" + self.summary().to_html(index=False)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class MCTResult(ResultMixin):
+    """Multiple contrast test: t statistics, adjusted p-values and the critical value."""
+
+    names: tuple[str, ...]
+    doses: Array
+    cont_mat: Array
+    cor_mat: Array
+    t_stats: Array
+    p_adj: Array
+    critical_value: float
+    df: float
+    alpha: float
+    alternative: str
+
+    @property
+    def significant(self) -> Array:
+        stat = np.abs(self.t_stats) if self.alternative == "two.sided" else self.t_stats
+        return np.asarray(stat > self.critical_value)
+
+    @property
+    def any_significant(self) -> bool:
+        return bool(np.any(self.significant))
+
+    def _title(self) -> str:
+        df = "inf" if not math.isfinite(self.df) else f"{self.df:g}"
+        return (f"MCTResult: {len(self.names)} contrasts, {self.alternative}, alpha={self.alpha:g}, "
+                f"df={df}, critical value={self.critical_value:.4f}")
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"model": list(self.names), "t": self.t_stats, "p_adj": self.p_adj,
+                             "significant": self.significant})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "critical_value": num(self.critical_value),
+            "df": num(self.df),
+            "alpha": self.alpha,
+            "alternative": self.alternative,
+            "contrasts": [
+                {"model": m, "t": num(t), "p_adj": num(p), "significant": bool(s)}
+                for m, t, p, s in zip(self.names, self.t_stats, self.p_adj, self.significant, strict=True)
+            ],
+        }
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class FitResult(ResultMixin):
+    """A fitted dose-response model (DoseFinding's ``DRMod``).
+
+    ``rss`` is the residual sum of squares (raw data) or the GLS criterion ``gRSS`` (summary data);
+    ``aic`` is then AIC or DoseFinding's gAIC, as ``criterion`` says.  ``vcov`` is the asymptotic
+    covariance of ``coefs``; ``at_bound`` lists nonlinear parameters that stopped at a bound.
+    """
+
+    model: str
+    type: str
+    coef_names: tuple[str, ...]
+    coefs: Array
+    rss: float
+    aic: float
+    criterion: str
+    df: float
+    vcov: Array
+    at_bound: tuple[str, ...]
+    fixed: dict[str, float]
+    doses: Array
+    bounds: Array
+
+    @property
+    def coefficients(self) -> dict[str, float]:
+        return dict(zip(self.coef_names, (float(c) for c in self.coefs), strict=True))
+
+    @property
+    def se(self) -> Array:
+        return np.asarray(np.sqrt(np.maximum(np.diag(self.vcov), 0.0)))
+
+    def _def(self) -> Any:
+        from .model_defs import get_model
+
+        return get_model(self.model)
+
+    def predict(self, dose: Any) -> Array:
+        """Fitted mean response at ``dose``."""
+        return np.asarray(self._def().mean(np.asarray(dose, float), self.coefs, self.fixed))
+
+    def effect(self, dose: Any) -> Array:
+        """Fitted effect over placebo, ``f(d) - f(0)``."""
+        return self.predict(dose) - self.predict(0.0)
+
+    def gradient(self, dose: Any) -> Array:
+        """Gradient of the mean in the coefficients, shape dose.shape + (p,)."""
+        return np.asarray(self._def().grad(np.asarray(dose, float), self.coefs, self.fixed))
+
+    def predict_se(self, dose: Any, effect: bool = False) -> Array:
+        """Delta-method standard error of the fitted mean (or of the effect over placebo)."""
+        g = self.gradient(dose)
+        if effect:
+            g = g - self.gradient(0.0)
+        return np.asarray(np.sqrt(np.maximum(np.einsum("...i,ij,...j->...", g, self.vcov, g), 0.0)))
+
+    def _title(self) -> str:
+        return f"FitResult: {self.model} ({self.type}), {self.criterion}={self.aic:.4f}"
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"coefficient": list(self.coef_names), "estimate": self.coefs, "se": self.se,
+                             "at_bound": [c in self.at_bound for c in self.coef_names]})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "coefficients": {k: num(v) for k, v in self.coefficients.items()},
+            "se": {k: num(v) for k, v in zip(self.coef_names, self.se, strict=True)},
+            "rss": num(self.rss),
+            "aic": num(self.aic),
+            "criterion": self.criterion,
+            "df": num(self.df),
+            "at_bound": bool(self.at_bound),
+            "at_bound_parameters": list(self.at_bound),
+        }
