@@ -44,21 +44,24 @@ def ls_command(
     if json_out:
         typer.echo(json.dumps({"studies": [s.to_dict() for s in studies]}, indent=2))
         return
+    console = Console()
+    rows = [
+        [str(s.id), escape(s.study_id), "" if s.year is None else str(s.year), s.title,
+         str(s.n_experiments), str(s.n_cohorts), str(s.n_observations), "yes" if s.simulated else "no"]
+        for s in studies
+    ]
+    headers = ["id", "study", "year", "title", "exps", "cohorts", "obs", "sim"]  # exps/obs: experiments/observations
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    # one line per study: the title gets the width the other columns leave (each column costs 3 for borders)
+    room = console.width - sum(w for i, w in enumerate(widths) if i != 3) - 3 * len(headers) - 1
+    title_width = max(12, min(TITLE_WIDTH, room))
     table = Table(title=f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'} in {escape(db)}")
-    width = max([len(s.study_id) for s in studies] + [5])
-    table.add_column("id", justify="right", no_wrap=True, min_width=max(len(str(len(studies))), 2))
-    table.add_column("study", no_wrap=True, min_width=min(width, 16), overflow="ellipsis")
-    table.add_column("year", no_wrap=True, min_width=4)
-    table.add_column("title", no_wrap=True, overflow="ellipsis")  # takes what is left
-    for name in ("exps", "cohorts", "obs"):  # experiments, cohorts, observations
-        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
-    table.add_column("sim", no_wrap=True, min_width=3)
-    for s in studies:
-        table.add_row(
-            str(s.id), escape(s.study_id), "" if s.year is None else str(s.year), escape(_truncate(s.title)),
-            str(s.n_experiments), str(s.n_cohorts), str(s.n_observations), "yes" if s.simulated else "no",
-        )
-    Console().print(table)
+    for i, h in enumerate(headers):
+        table.add_column(h, justify="right" if i in (0, 4, 5, 6) else "left", no_wrap=True)
+    for r in rows:
+        r[3] = escape(_truncate(r[3], title_width))
+        table.add_row(*r)
+    console.print(table)
 
 
 def show_command(
