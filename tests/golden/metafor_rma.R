@@ -274,6 +274,16 @@ rob_cases[[length(rob_cases) + 1]] <- list(dataset = "curtis1998", cluster = "pa
   method = "REML", cr2 = list(se = num(rb$se), tval = num(rb$zval), pval = num(rb$pval), df = num(rb$ddf),
     QM = num(rb$QM), QMp = num(rb$QMp), QMdf = num(rb$QMdf)))
 
+# ---------------------------------------------------------------- baujat (plot coordinates)
+pdf(NULL)
+baujat_cases <- list()
+for (dname in c("bcg", "hackshaw1998", "normand1999_smd")) for (m in c("FE", "REML")) {
+  res <- fit(dname, m, "z")
+  bj <- baujat(res)
+  baujat_cases[[length(baujat_cases) + 1]] <- list(dataset = dname, method = m, x = num(bj$x), y = num(bj$y))
+}
+invisible(dev.off())
+
 # ---------------------------------------------------------------- write
 golden <- list(
   versions = list(R = R.version.string, metafor = as.character(packageVersion("metafor")),
@@ -281,8 +291,9 @@ golden <- list(
                   clubSandwich = as.character(packageVersion("clubSandwich"))),
   datasets = datasets_json,
   rma = rma_cases, metareg = mr_cases, subgroup = sub_cases, bias = bias_cases, influence = inf_cases,
-  permutest = perm_cases, rma_mv = mv_cases, robust = rob_cases)
+  permutest = perm_cases, rma_mv = mv_cases, robust = rob_cases, baujat = baujat_cases)
 write_json(golden, out_path, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = FALSE)
 cat("wrote", out_path, ":", length(rma_cases), "rma,", length(mr_cases), "metareg,", length(sub_cases),
     "subgroup,", length(bias_cases), "bias,", length(inf_cases), "influence,", length(perm_cases),
-    "permutest,", length(mv_cases), "rma_mv,", length(rob_cases), "robust cases\n")
+    "permutest,", length(mv_cases), "rma_mv,", length(rob_cases), "robust,", length(baujat_cases),
+    "baujat cases\n")

@@ -57,3 +57,14 @@ def test_influence_matches_metafor(case: dict[str, Any]) -> None:
     dfbs = exp["dfbs"]
     for j, term in enumerate(res.terms):
         close(inf.dfbetas[term], dfbs[term] if isinstance(dfbs, dict) else dfbs[j], f"dfbetas {term}")
+
+
+@pytest.mark.parametrize("case", G["baujat"], ids=[f"{c['dataset']}-{c['method']}" for c in G["baujat"]])
+def test_baujat_coordinates_match_metafor(case: dict[str, Any]) -> None:
+    from painregen.meta.plots import baujat_values
+
+    ds = case["dataset"]
+    res = rma(col(ds, "yi"), col(ds, "vi"), method=case["method"])
+    x, y = baujat_values(res)
+    close(x, case["x"], "baujat x")
+    close(y, case["y"], "baujat y")

@@ -11,6 +11,7 @@ from painregen.cli import (
     demo_cmd,
     dictionary_cmd,
     kb_cmd,
+    meta_cmd,
     registry_cmd,
     template_cmd,
     vocab_cmd,
@@ -50,6 +51,8 @@ app.command("template")(template_cmd.template_command)
 app.add_typer(vocab_cmd.app, name="vocab", help="Search and list the controlled vocabularies.")
 app.add_typer(kb_cmd.app, name="kb", help="The curated knowledge base from the review.")
 app.command("effects")(analysis_cmd.effects_command)
+app.command("meta")(meta_cmd.meta_command)
+app.command("bias")(meta_cmd.bias_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(demo_cmd.report_command)
 

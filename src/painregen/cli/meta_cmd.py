@@ -91,8 +91,11 @@ def meta_command(
         warnings.simplefilter("always")
         try:
             if levels:
+                if method not in ("REML", "ML"):
+                    fail("multilevel models are fitted by REML or ML", code=2)
                 res: Any = meta.rma_mv(frame["yi"], frame["vi"], clusters=[frame[c].astype(str) for c in levels],
-                                       mods=moderators, method=method, test=test, level=level)
+                                       mods=moderators, method=method, test="t" if test == "knha" else "z",
+                                       level=level)
             elif subgroup:
                 res = meta.subgroup(frame["yi"], frame["vi"], frame[subgroup], method=method, test=test, level=level)
             else:
@@ -121,7 +124,7 @@ def bias_command(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = meta.bias_tests(frame["yi"].to_numpy(), frame["vi"].to_numpy(), method=method.upper())
+            res = meta.bias_report(frame["yi"].to_numpy(), frame["vi"].to_numpy(), method=method.upper())
         except (ValueError, meta.ConvergenceError) as exc:
             fail(str(exc))
     print_json(res.to_dict())

@@ -4,32 +4,40 @@ Definitions follow R's metafor (Viechtbauer 2010); see docs/meta.md for the name
 """
 
 from painregen.meta.bias import RanktestResult, RegtestResult, fsn, ranktest, regtest
-from painregen.meta.control import ConvergenceError, Control
+from painregen.meta.bias_report import BiasReport, bias_report
+from painregen.meta.control import Control, ConvergenceError
 from painregen.meta.influence import Influence, LeaveOneOut, influence, leave1out
+from painregen.meta.multilevel import rma_mv
 from painregen.meta.permutation import PermutestResult, permutest
 from painregen.meta.predict import Prediction, predict
 from painregen.meta.qprofile import Tau2Interval, confint_tau2
 from painregen.meta.results import RmaResult
+from painregen.meta.results_mv import RmaMvResult
 from painregen.meta.rma import rma
+from painregen.meta.robust import RobustResult, robust
 from painregen.meta.subgroup import QPartition, SubgroupResult, partition_q, stratified_partitions, subgroup
 from painregen.meta.tau2 import TAU2_ESTIMATORS
 from painregen.meta.trimfill import TrimfillResult, trimfill
 
 __all__ = [
     "TAU2_ESTIMATORS",
-    "ConvergenceError",
+    "BiasReport",
     "Control",
+    "ConvergenceError",
     "Influence",
     "LeaveOneOut",
     "PermutestResult",
     "Prediction",
     "QPartition",
-    "SubgroupResult",
     "RanktestResult",
     "RegtestResult",
+    "RmaMvResult",
     "RmaResult",
+    "RobustResult",
+    "SubgroupResult",
     "Tau2Interval",
     "TrimfillResult",
+    "bias_report",
     "confint_tau2",
     "fsn",
     "influence",
@@ -40,6 +48,8 @@ __all__ = [
     "ranktest",
     "regtest",
     "rma",
+    "rma_mv",
+    "robust",
     "stratified_partitions",
     "subgroup",
     "trimfill",

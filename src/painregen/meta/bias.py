@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from painregen.meta.design import Design
@@ -42,6 +43,11 @@ class RegtestResult:
 
     def to_dict(self) -> dict[str, Any]:
         return clean_json({"stat": self.stat, "p": self.p, "limit_estimate": self.limit_estimate})
+
+    def summary(self) -> pd.DataFrame:
+        lo, hi = self.limit_ci if self.limit_ci is not None else (None, None)
+        return pd.DataFrame([{"predictor": self.predictor, "stat": self.stat, "p": self.p, "ddf": self.ddf,
+                              "limit_estimate": self.limit_estimate, "ci.lb": lo, "ci.ub": hi}])
 
     def __repr__(self) -> str:
         return (f"RegtestResult(k={self.fit.k}, method={self.fit.method}, predictor={self.predictor}, "
@@ -104,6 +110,9 @@ class RanktestResult:
     def to_dict(self) -> dict[str, Any]:
         return clean_json({"tau": self.tau, "p": self.p})
 
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame([{"tau": self.tau, "p": self.p, "exact": self.exact}])
+
 
 def _tie_sums(x: np.ndarray) -> tuple[float, float, float, float]:
     _, counts = np.unique(x, return_counts=True)
@@ -121,8 +130,9 @@ def kendall_test(x: np.ndarray, y: np.ndarray, exact: bool | None = None) -> tup
 
     Exact (null distribution of the number of concordant pairs) when there are no ties, as
     metafor's ``ranktest`` asks for (its cost grows as n^3, so above EXACT_MAX studies the normal
-    approximation is used unless ``exact=True``); otherwise z = S / sqrt(var S) with the tie-corrected variance of Kendall (1970, Rank
-    Correlation Methods, eq. 4.3), without continuity correction.
+    approximation is used unless ``exact=True``); otherwise z = S / sqrt(var S) with the
+    tie-corrected variance of Kendall (1970, Rank Correlation Methods, eq. 4.3), without
+    continuity correction.
     """
     n = x.size
     ties = np.unique(x).size < n or np.unique(y).size < n

@@ -99,6 +99,9 @@ def build_design(frame: pd.DataFrame | None, k: int, *, intercept: bool = True) 
                         "a categorical moderator needs at least 2 levels"
                     )
                 text = col.astype(str).to_numpy()
+                if pd.api.types.is_bool_dtype(col.dtype):  # R: logical -> levels FALSE, TRUE
+                    text = np.where(col.to_numpy(dtype=bool), "TRUE", "FALSE")
+                    levels = ["FALSE", "TRUE"]
                 start = 1 if (intercept or full_coded) else 0
                 full_coded = True
                 for level in levels[start:]:

@@ -34,7 +34,8 @@ from painregen.meta.wls import wls
 CHUNK = 256
 
 
-def _deletion_fits(res: RmaResult) -> BatchFit:
+def deletion_fits(res: RmaResult) -> BatchFit:
+    """The k fits without one study each (same method, test and control), vectorised in chunks."""
     k = res.k
     parts: list[BatchFit] = []
     for start in range(0, k, CHUNK):
@@ -90,7 +91,7 @@ def leave1out(res: RmaResult) -> LeaveOneOut:
         raise ValueError("leave1out needs a model without moderators")
     if res.k < 3:
         raise ValueError("leave1out needs k >= 3")
-    fits = _deletion_fits(res)
+    fits = deletion_fits(res)
     est = fits.b[:, 0]
     se = np.sqrt(fits.vb[:, 0, 0])
     ddf = None if fits.ddf is None else fits.ddf
@@ -118,8 +119,8 @@ class Influence:
         return self.table.join(self.dfbetas.add_prefix("dfbs."))
 
     def to_dict(self) -> dict[str, Any]:
-        out = {col: self.table[col].tolist() for col in self.table.columns}
-        out["dfbetas"] = {col: self.dfbetas[col].tolist() for col in self.dfbetas.columns}
+        out: dict[str, Any] = {str(col): self.table[col].tolist() for col in self.table.columns}
+        out["dfbetas"] = {str(col): self.dfbetas[col].tolist() for col in self.dfbetas.columns}
         return clean_json(out)
 
     def __repr__(self) -> str:
@@ -133,7 +134,7 @@ def influence(res: RmaResult) -> Influence:
     """Case-deletion diagnostics of Viechtbauer & Cheung (2010) for any rma model."""
     if res.k - 1 < res.p:
         raise ValueError("influence diagnostics need k > p")
-    fits = _deletion_fits(res)
+    fits = deletion_fits(res)
     X, b, vb = res.X, res.b, res.vb
     pred_del = np.einsum("ip,ip->i", X, fits.b)
     var_pred_del = np.einsum("ip,ipq,iq->i", X, fits.vb, X)

@@ -163,10 +163,7 @@ def permutest(
     """
     rng = np.random.default_rng(seed)
     k = res.k
-    if res.int_only:
-        n_perm = 2**k if k < 63 else None
-    else:
-        n_perm = n_distinct_permutations(res.X)
+    n_perm = (2**k if k < 63 else None) if res.int_only else n_distinct_permutations(res.X)
     use_exact = (n_perm is not None and n_perm <= iterations) if exact is None else bool(exact)
     if use_exact and n_perm is not None and n_perm > 5_000_000:
         raise ValueError(f"exact permutation test would need {n_perm} refits; use exact=False")

@@ -39,7 +39,8 @@ class Prediction:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {key: [float(x) for x in val] for key, val in self.summary().items()}
+        frame = self.summary()
+        return {str(key): [float(x) for x in frame[key]] for key in frame.columns}
 
 
 def _new_x(res: RmaResult, newmods: Any) -> FloatArray:

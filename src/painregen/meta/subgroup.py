@@ -103,11 +103,27 @@ class QPartition:
     df: int
     p: float
 
+    def summary(self) -> pd.DataFrame:
+        rows = [{"source": f"within {lev}", "Q": q} for lev, q in self.Q_within.items()]
+        rows += [{"source": "between", "Q": self.Q_between, "df": self.df, "p": self.p},
+                 {"source": "total", "Q": self.Q_total}]
+        return pd.DataFrame(rows).set_index("source")
+
     def to_dict(self) -> dict[str, Any]:
         return clean_json(
             {"Q_total": self.Q_total, "Q_within": self.Q_within, "Q_between": self.Q_between,
              "df": self.df, "p": self.p}
         )
+
+
+def sorted_levels(groups: pd.Series) -> tuple[str, ...]:
+    """Distinct levels as text, sorted numerically when all are numbers (as R sorts), else as text."""
+    uniq = pd.unique(groups)
+    numeric = pd.to_numeric(pd.Series(uniq), errors="coerce")
+    if len(uniq) and numeric.notna().all():
+        order = np.argsort(numeric.to_numpy(dtype=float), kind="stable")
+        return tuple(str(uniq[i]) for i in order)
+    return tuple(sorted({str(u) for u in uniq}))
 
 
 def _levels(groups: Any, k: int) -> np.ndarray:
@@ -180,8 +196,9 @@ def subgroup(
         warnings.warn(f"{int(missing.sum())} studies with missing values omitted from the subgroup analysis.",
                       stacklevel=2)
     y, v = y[~missing], v[~missing]
-    g = gser[~missing].astype(str).to_numpy()
-    levels = tuple(sorted(set(g)))
+    kept = gser[~missing]
+    g = kept.astype(str).to_numpy()
+    levels = sorted_levels(kept)
     if len(levels) < 2:
         raise ValueError(f"subgroup analysis needs at least 2 groups, got {len(levels)}")
     overall = rma(y, v, method=method, test=test, level=level, control=control)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from painregen.meta.control import ConvergenceError, Control
+from painregen.meta.control import Control, ConvergenceError
 from painregen.meta.wls import wls
 
 FloatArray = np.ndarray
@@ -82,10 +82,8 @@ def _fisher(y: FloatArray, v: FloatArray, X: FloatArray, control: Control, reml:
         tau2 = tau2_he(y, v, X, control)
     for _ in range(control.maxiter):
         fit = wls(y, 1.0 / (v + tau2[..., None]), X)
-        if reml:
-            adj = (fit.yppy - fit.trP) / fit.tr_pp()
-        else:
-            adj = (fit.yppy - fit.sum_w) / np.sum(fit.w * fit.w, axis=-1)
+        info = fit.tr_pp() if reml else np.sum(fit.w * fit.w, axis=-1)
+        adj = (fit.yppy - (fit.trP if reml else fit.sum_w)) / info
         new = np.maximum(0.0, tau2 + control.step_adj * adj)
         done = np.abs(new - tau2) <= control.threshold * np.maximum(1.0, new)
         tau2 = new

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from painregen.meta.control import ConvergenceError
 from painregen.meta.design import Design
@@ -38,6 +39,9 @@ class TrimfillResult:
             {"k0": self.k0, "side": self.side, "estimate": float(f.b[0]), "se": float(f.se[0]),
              "ci_low": float(f.ci_low[0]), "ci_high": float(f.ci_high[0])}
         )
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame([self.to_dict()])
 
     def __repr__(self) -> str:
         return (f"TrimfillResult(k={self.fit.k}, method={self.fit.method}, k0={self.k0}, side={self.side}, "

@@ -17,7 +17,8 @@ def _figures(analysis: Analysis, directory: Path) -> dict[str, str]:
     for d in analysis.domains:
         if d.result is None:
             continue
-        fig = forest(d.result, labels=d.labels, title=f"{d.domain.capitalize()} outcomes ({analysis.measure})")
+        xlabel = f"{analysis.measure} ({d.domain} outcomes; > 0 favours treatment)"
+        fig = forest(d.result, labels=d.labels, xlabel=xlabel)
         save_figure(fig, directory / "figures", f"forest_{d.domain}")
         figures[f"Forest plot: {d.domain} outcomes"] = figure_svg(fig)
     return figures

@@ -1,0 +1,124 @@
+"""Result object of :func:`painregen.meta.rma_mv` (metafor's ``rma.mv`` object, typed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from painregen.meta.control import Control
+from painregen.meta.inference import critical_value
+from painregen.meta.render import html_table, num
+from painregen.meta.results import clean_json
+
+FloatArray = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class RmaMvResult:
+    """A fitted multilevel model; ``sigma2`` lists the variance components outer to inner."""
+
+    yi: FloatArray
+    vi: FloatArray
+    X: FloatArray
+    terms: tuple[str, ...]
+    intercept: bool
+    method: str
+    test: str
+    level: float
+    alpha: float
+    k: int
+    p: int
+    b: FloatArray
+    vb: FloatArray
+    se: FloatArray
+    stat: FloatArray
+    pval: FloatArray
+    ci_low: FloatArray
+    ci_high: FloatArray
+    ddf: int | None
+    sigma2: FloatArray
+    s_nlevels: tuple[int, ...]
+    QE: float
+    QE_df: int
+    QE_p: float
+    btt: tuple[int, ...]
+    QM: float
+    QM_df: int
+    QM_p: float
+    logLik: float
+    iterations: int
+    codes: tuple[np.ndarray, ...]
+    k_omitted: int = 0
+    control: Control = field(default_factory=Control)
+
+    @property
+    def int_only(self) -> bool:
+        return self.p == 1 and self.intercept
+
+    def coefficients(self) -> list[dict[str, Any]]:
+        return [
+            {"term": self.terms[j], "estimate": float(self.b[j]), "se": float(self.se[j]),
+             "stat": float(self.stat[j]), "p": float(self.pval[j]), "ci_low": float(self.ci_low[j]),
+             "ci_high": float(self.ci_high[j])}
+            for j in range(self.p)
+        ]
+
+    def summary(self) -> pd.DataFrame:
+        stat_name = "tval" if self.test == "t" else "zval"
+        return pd.DataFrame(
+            {"estimate": self.b, "se": self.se, stat_name: self.stat, "pval": self.pval,
+             "ci.lb": self.ci_low, "ci.ub": self.ci_high},
+            index=pd.Index(list(self.terms), name="term"),
+        )
+
+    def predict(self, newmods: Any = None) -> dict[str, FloatArray]:
+        """Predicted values with CI and prediction interval (total variance sum(sigma2))."""
+        if newmods is None:
+            x = np.ones((1, 1)) if self.int_only else self.X
+        else:
+            arr = np.asarray(newmods, dtype=float)
+            n_mods = self.p - (1 if self.intercept else 0)
+            arr = arr.reshape(-1, n_mods) if n_mods > 0 else arr.reshape(-1, 0)
+            x = np.column_stack([np.ones(arr.shape[0]), arr]) if self.intercept else arr
+        pred = x @ self.b
+        se = np.sqrt(np.einsum("ij,jk,ik->i", x, self.vb, x))
+        crit = critical_value(self.alpha, self.ddf)
+        spi = np.sqrt(se**2 + float(np.sum(self.sigma2)))
+        return {"pred": pred, "se": se, "ci_low": pred - crit * se, "ci_high": pred + crit * se,
+                "pi_low": pred - crit * spi, "pi_high": pred + crit * spi}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``painregen meta --random`` keys: always-keys, ``sigma2`` (outer..inner), prediction
+        interval (intercept-only models) and, with moderators, the coefficient table and QM."""
+        out: dict[str, Any] = {
+            "k": self.k, "method": self.method, "test": self.test,
+            "estimate": float(self.b[0]), "se": float(self.se[0]), "stat": float(self.stat[0]),
+            "p": float(self.pval[0]), "ci_low": float(self.ci_low[0]), "ci_high": float(self.ci_high[0]),
+            "Q": self.QE, "Q_df": self.QE_df, "Q_p": self.QE_p,
+            "sigma2": [float(s) for s in self.sigma2],
+            "n_levels": list(self.s_nlevels),
+        }
+        if self.k_omitted:
+            out["k_omitted"] = self.k_omitted
+        if self.int_only:
+            pr = self.predict()
+            out["pi_low"], out["pi_high"] = float(pr["pi_low"][0]), float(pr["pi_high"][0])
+        else:
+            out.update({"coefficients": self.coefficients(), "QM": self.QM, "QM_df": self.QM_df,
+                        "QM_ddf": self.ddf, "QM_p": self.QM_p})
+        return clean_json(out)
+
+    def __repr__(self) -> str:
+        comps = ", ".join(f"sigma2.{j + 1} = {num(s)} (n = {n})"
+                          for j, (s, n) in enumerate(zip(self.sigma2, self.s_nlevels, strict=True)))
+        return (f"RmaMvResult(multilevel model, k={self.k}, method={self.method}, test={self.test})\n{comps}\n"
+                f"Q({self.QE_df}) = {num(self.QE)}, p = {num(self.QE_p)}\n"
+                + self.summary().to_string(float_format=num))
+
+    def _repr_html_(self) -> str:
+        caption = (f"Multilevel model, k = {self.k}, method = {self.method}; sigma2 = "
+                   + ", ".join(num(s) for s in self.sigma2))
+        return html_table(self.summary(), caption)
