@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from painregen.io.problems import InvalidDataError
 
@@ -23,7 +24,8 @@ EXIT_USAGE = 2
 
 
 def fail(message: str, code: int = EXIT_INVALID_DATA) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print ``error: message`` on standard error (never wrapped, so paths stay whole) and exit."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from painregen.cli.common import fail
 from painregen.evidence.models import Cohort, Experiment, Study
 from painregen.registry import Provenance, Registry, RegistryError, open_registry
 
@@ -18,16 +19,11 @@ DB_HELP = "Registry: a SQLite file or a database URL (postgresql+psycopg://user@
 TITLE_WIDTH = 60
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {escape(message)}", highlight=False)
-    return typer.Exit(1)
-
-
 def _open(db: str) -> Registry:
     try:
         return open_registry(db, create=False)
     except RegistryError as exc:
-        raise _fail(str(exc)) from None
+        fail(str(exc))
 
 
 def _truncate(text: str, width: int = TITLE_WIDTH) -> str:
@@ -74,7 +70,7 @@ def show_command(
         try:
             study_pk = registry.resolve(study)
         except KeyError as exc:
-            raise _fail(str(exc.args[0])) from None
+            fail(str(exc.args[0]))
         record = registry.study(study_pk)
         prov = registry.provenance("studies", study_pk)
     if json_out:
