@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(VENV)/bin/painregen demo --out demo-output
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
 	$(VENV)/bin/mypy
 
 test: $(STAMP) lint

@@ -7,11 +7,12 @@ import io
 import json
 from pathlib import Path
 
-from conftest import TEMPLATE_HEADER, template_rows
 from typer.testing import CliRunner
 
 from painregen import __version__
 from painregen.cli.main import app
+
+from conftest import TEMPLATE_HEADER, template_rows
 
 runner = CliRunner()
 
@@ -81,3 +82,25 @@ def test_effects_metafor_bad_value(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "m.csv:3:sd1i:" in result.stderr
     assert "m.csv:2:sd1i:" in result.stderr
+
+
+def test_export_every_format(template_csv: Path, tmp_path: Path) -> None:
+    db = tmp_path / "reg.db"
+    assert runner.invoke(app, ["import", str(template_csv), "--db", str(db)]).exit_code == 0
+    for target, fmt in (("o.csv", "auto"), ("o.xlsx", "auto"), ("o.json", "auto"), ("pkg", "datapackage"),
+                        ("s.csv", "syrf")):
+        out = tmp_path / target
+        result = runner.invoke(app, ["export", "--db", str(db), "-o", str(out), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        back = runner.invoke(app, ["validate", str(out), "--json"])
+        assert back.exit_code == 0, back.output
+        assert json.loads(back.stdout)["observations"] == 5
+    mf = tmp_path / "m.csv"
+    assert runner.invoke(app, ["export", "--db", str(db), "-o", str(mf), "--format", "metafor"]).exit_code == 0
+    rows = list(csv.DictReader(mf.open(encoding="utf-8")))
+    # two treated cohorts share the vehicle control at day 14 (n = 8 -> 4 each); the day-28 value has no control
+    assert [(r["cohort"], float(r["n2i"])) for r in rows] == [("MSC low", 4.0), ("MSC high", 4.0)]
+    assert float(rows[0]["sd1i"]) == 0.6 * 8**0.5
+    effects = runner.invoke(app, ["effects", str(mf), "--measure", "MD"])
+    assert effects.exit_code == 0
+    assert float(next(csv.DictReader(io.StringIO(effects.stdout)))["yi"]) == 2.0

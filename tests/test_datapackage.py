@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import strip_rows
 from painregen import __version__
 from painregen.evidence import models as m
 from painregen.evidence.datapackage import read_datapackage, table_schema, write_datapackage
 from painregen.evidence.template_spec import MAIN_COLUMNS, SHEETS
 from painregen.io.problems import InvalidDataError
 from test_xlsx_template import small_dataset
+
+from conftest import strip_rows
 
 
 def simulated_dataset() -> m.Dataset:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from conftest import strip_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,8 @@ from painregen.evidence.files import read_dataset, write_dataset
 from painregen.io.tables import sha256_of
 from painregen.registry import open_registry
 from painregen.simulate import simulate
+
+from conftest import strip_rows
 
 FORMATS = ["data.csv", "data.xlsx", "data.json", "package"]
 

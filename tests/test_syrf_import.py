@@ -86,3 +86,16 @@ def test_effects_from_syrf_shared_control(syrf_file: Path) -> None:
     assert row["yi"] == pytest.approx(-g, rel=1e-12)
     assert row["yi"] > 0  # less immobility = better
     assert row["vi"] == pytest.approx(v, rel=1e-12)
+
+
+def test_syrf_export_round_trip(syrf_file: Path, tmp_path: Path) -> None:
+    from painregen.evidence.files import write_dataset
+
+    from conftest import strip_rows
+
+    ds, _ = read_dataset(syrf_file)
+    out = tmp_path / "again.csv"
+    write_dataset(ds, out, "syrf")
+    again, fmt = read_dataset(out)
+    assert fmt == "syrf"
+    assert strip_rows(again.model_dump()) == strip_rows(ds.model_dump())

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_HEADER, strip_rows, template_rows
 
 from painregen.evidence.files import read_dataset, write_dataset
 from painregen.evidence.models import Role
 from painregen.io.problems import InvalidDataError
+
+from conftest import TEMPLATE_HEADER, strip_rows, template_rows
 
 
 def problems_of(path: Path) -> list[tuple[int | None, str | None, str]]:

@@ -11,13 +11,14 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
-from conftest import strip_rows
 from painregen.cli.template_cmd import template_command
 from painregen.evidence import models as m
 from painregen.evidence.build import build_dataset
 from painregen.evidence.template_spec import MAIN_COLUMNS, SHEETS
 from painregen.evidence.xlsx_template import COLUMNS_SHEET, LISTS_SHEET, read_workbook_truth, write_template_xlsx
 from painregen.io.tables import read_xlsx
+
+from conftest import strip_rows
 
 
 def small_dataset() -> m.Dataset:

@@ -80,16 +80,28 @@ def export_command(
     output: Path = typer.Option(..., "-o", "--output", help="Target: .csv, .xlsx, .json, or a directory for a "
                                 "Frictionless data package."),
     db: str = typer.Option("painregen.db", "--db", help="Registry: a SQLite path or a database URL."),
-    fmt: str = typer.Option("auto", "--format", help="auto (from the suffix), json or datapackage."),
+    fmt: str = typer.Option("auto", "--format", help="auto (template CSV/XLSX, JSON or datapackage from the "
+                            "name), syrf (SyRF quantitative CSV) or metafor (one row per comparison: m1i, sd1i, ...)."),
 ) -> None:
-    """Export the registry to the template (CSV/XLSX), JSON or a Frictionless data package."""
+    """Export the registry to the template (CSV/XLSX), SyRF, metafor-style CSV, JSON or a Frictionless package."""
     from painregen.registry import open_registry
 
+    if fmt not in ("auto", "template", "json", "datapackage", "syrf", "metafor"):
+        fail(f"unknown format {fmt!r}", code=2)
     if "://" not in db and not Path(db).exists():
         fail(f"no registry at {db}")
     with open_registry(db, create=False) as reg:
         ds = reg.export_dataset()
-    for path in write_dataset(ds, output, fmt):
+    if fmt == "metafor":
+        from painregen.effects.table import dataset_effects
+        from painregen.io.tables import write_csv
+
+        table = dataset_effects(ds, "MD")
+        columns = [c for c in table.columns if c not in ("yi", "vi")]
+        write_csv(output, columns, table.rows)
+        console.print(f"wrote {output} ({len(table.rows)} comparisons)")
+        return
+    for path in write_dataset(ds, output, "auto" if fmt == "template" else fmt):
         console.print(f"wrote {path}")
 
 

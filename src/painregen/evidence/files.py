@@ -115,6 +115,11 @@ def _read_json(path: Path) -> m.Dataset:
 def write_dataset(ds: m.Dataset, path: Path, fmt: str = "auto") -> list[Path]:
     """Write a Dataset; returns the files written. The format follows the suffix unless given."""
     suffix = path.suffix.lower()
+    if fmt == "syrf":
+        from painregen.evidence.syrf_export import write_syrf
+
+        write_syrf(ds, path)
+        return [path]
     if fmt == "datapackage" or (fmt == "auto" and suffix == ""):
         from painregen.evidence.datapackage import write_datapackage
 
