@@ -139,10 +139,18 @@ def test_plot_and_stratify(db: str, tmp_path: Path) -> None:
     for p in (out, tmp_path / "rob_summary.svg"):
         assert p.read_text(encoding="utf-8").lstrip().startswith("<?xml") and "<svg" in p.read_text()
     res = runner.invoke(app, ["stratify", "--db", db, "--item", "sequence_generation", "--method", "DL"])
-    if res.exit_code == 0:
-        assert set(json.loads(res.output)) >= {"strata", "difference", "ratio", "meta_regression", "sensitivity"}
-    else:
-        assert "one stratum" in res.output
+    assert res.exit_code == 0, res.output  # one of the 4 simulated studies has sequence_generation = yes
+    d = json.loads(res.output)
+    assert set(d) >= {"strata", "difference", "ratio", "meta_regression", "sensitivity"}
+    assert d["n_studies"] == {"low": 1, "high/unclear": 3}
+    with open_registry(db, create=False) as reg:
+        ds = reg.export_dataset()
+    one = tmp_path / "one.db"
+    with open_registry(one) as reg:
+        sub = ds.model_copy(update={"studies": [s for s in ds.studies if s.rob["sequence_generation"] != "yes"]})
+        reg.import_dataset(sub, source="x", sha256=hashlib.sha256(b"x").hexdigest(), fmt="json")
+    res = runner.invoke(app, ["stratify", "--db", str(one), "--item", "sequence_generation"])
+    assert res.exit_code == 1 and "one stratum" in res.output
     assert runner.invoke(app, ["plot", "--db", str(tmp_path / "none.db")]).exit_code == 1
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from painregen.appraise import answers, arrive, battery, camarades, catalogue, detect, flags, mechanism, syrcle, summary
+from painregen.appraise import answers, arrive, battery, camarades, catalogue, detect, flags, mechanism, summary, syrcle
 from painregen.appraise.catalogue import get_instrument, instrument_ids, load_instrument, register_instrument
 
 __all__ = [
@@ -43,8 +43,8 @@ __all__ = [
     "register_instrument",
     "store",
     "summary",
-    "syrcle",
     "synthesis",
+    "syrcle",
 ]
 
 _LAZY = ("synthesis", "grade", "plots", "store")

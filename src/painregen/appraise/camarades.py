@@ -160,6 +160,7 @@ def score(study: m.Study, *, use_text: bool = False) -> CamaradesScore:
     text = {p.item: p for p in prefill(study.methods_text or "") if p.instrument == "camarades"} if use_text else {}
     items = []
     for it in inst.items:
+        ans: str | None
         if it.id in explicit:
             ans, source = explicit[it.id], "camarades answer"
         else:

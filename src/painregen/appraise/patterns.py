@@ -45,8 +45,8 @@ def _p(*patterns: str) -> tuple[re.Pattern[str], ...]:
 NEGATION = re.compile(r"\b(?:not|no|non|without|never|nor|neither)\b[\s-]*(?:[\w-]+\s+){0,3}$", _F)
 
 #: "... were not used / performed" after a positive match voids it ("Randomisation was not used")
-POST_NEGATION = re.compile(r"^[^;:]{0,40}?\b(?:was|were|is|are)\s+not\s+(?:used|performed|applied|done|carried|conducted"
-                           r"|possible|feasible)", _F)
+POST_NEGATION = re.compile(r"^[^;:]{0,40}?\b(?:was|were|is|are)\s+not\s+(?:used|performed|applied|done|carried"
+                           r"|conducted|possible|feasible)", _F)
 
 _ALLOC = r"(?:assign|allocat|divid|distribut|split|separat|categori[sz]|grouped|sort)"
 _RANDOMISATION = Detector(
@@ -88,15 +88,16 @@ _BLINDING = Detector(
         r"\bknew\s+(?:the\s+|each\s+|which\s+)?(?:\w+\s+){0,2}(?:groups?|treatments?|allocation)",
         r"(?<!un)\baware\s+of\s+(?:the\s+)?(?:\w+\s+){0,2}(?:groups?|treatments?|allocation)",
     ),
-    exclude=_p(r"\b(?:peer|reviewers?|manuscript|referees?|editor)\b", r"\bblind\s+spot|\b(?:blind|sightless)\s+(?:mice|rats|animals)\b"),
+    exclude=_p(r"\b(?:peer|reviewers?|manuscript|referees?|editor)\b",
+               r"\bblind\s+spot|\b(?:blind|sightless)\s+(?:mice|rats|animals)\b"),
 )
 
 _SAMPLE_SIZE = Detector(
     "sample_size", "sample-size calculation",
     positive=_p(
         r"\bpower\s+(?:analys[ie]s|calculations?|computations?)\b",
-        r"\bsample[- ]sizes?\s+(?:was|were)\s+(?:\w+\s+){0,3}?(?:calculated|determined|estimated|computed|chosen\s+to\s+"
-        r"(?:detect|provide|give))",
+        r"\bsample[- ]sizes?\s+(?:was|were)\s+(?:\w+\s+){0,3}?(?:calculated|determined|estimated|computed"
+        r"|chosen\s+to\s+(?:detect|provide|give))",
         r"\bsample[- ]size\s+(?:calculations?|estimations?|determinations?|analys[ie]s)",
         r"\b(?:calculated|determined|estimated)\s+(?:\w+\s+){0,3}sample[- ]sizes?\b", r"\bG\s?\*\s?Power\b",
         r"\b(?:power|probability)\s+of\s+(?:0?\.\d+|\d{2}\s?%)\s+(?:\w+\s+){0,4}(?:detect|at\s+(?:an\s+)?alpha|with)",

@@ -32,7 +32,7 @@ from painregen.effects.table import dataset_effects
 from painregen.evidence import models as m
 from painregen.meta import RmaResult, rma
 
-__all__ = ["LOG_MEASURES", "QualityStratified", "Sensitivity", "effects_frame", "quality_stratified", "pooled"]
+__all__ = ["LOG_MEASURES", "QualityStratified", "Sensitivity", "effects_frame", "pooled", "quality_stratified"]
 
 LOG_MEASURES = frozenset({"ROM"})
 KEYS = ["study", "experiment", "cohort", "outcome"]

@@ -119,14 +119,14 @@ def judge(answers: Mapping[str, str], *, strict: bool = False, instrument: str =
                 raise
             ignored.append(key)
             continue
-        ans = inst.answer(value)
         if "." in canon:
             item_id, qid = canon.split(".", 1)
-            signalling.setdefault(item_id, {})[qid] = ans
+            signalling.setdefault(item_id, {})[qid] = inst.answer(value)
         else:
-            direct[canon] = ans
+            direct[canon] = inst.answer(value)
     out = []
     for it in inst.items:
+        ans: str | None
         if it.id in direct:
             ans = direct[it.id]
             judgement, reason = inst.judgement_of_answer[ans], f"item answered {ans}"

@@ -7,6 +7,7 @@ import typer
 from painregen import __version__
 from painregen.cli import (
     analysis_cmd,
+    appraise_cmd,
     data_cmd,
     demo_cmd,
     dictionary_cmd,
@@ -50,6 +51,8 @@ app.command("dictionary")(dictionary_cmd.dictionary_command)
 app.command("template")(template_cmd.template_command)
 app.add_typer(vocab_cmd.app, name="vocab", help="Search and list the controlled vocabularies.")
 app.add_typer(kb_cmd.app, name="kb", help="The curated knowledge base from the review.")
+app.add_typer(appraise_cmd.app, name="appraise", help="Critical appraisal: SYRCLE, ARRIVE 2.0, CAMARADES, "
+              "text pre-filling, battery coverage, mechanistic evidence, translational flags.")
 app.command("effects")(analysis_cmd.effects_command)
 app.command("meta")(meta_cmd.meta_command)
 app.command("bias")(meta_cmd.bias_command)

@@ -28,7 +28,7 @@ from painregen.design.ttest import power_from_ncp, solve
 
 __all__ = ["WelchPower", "welch_df", "welch_power", "welch_sample_size"]
 
-_GL = 96
+_GL = 200
 
 
 @dataclass(frozen=True)

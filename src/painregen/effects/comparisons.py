@@ -2,15 +2,19 @@
 
 Rules (DESIGN.md, effects): comparisons are formed inside each experiment, outcome and timepoint; the control is
 the cohort's ``control_cohort`` or the experiment's only control; for NMD the sham is ``sham_cohort`` or the only
-sham. A control shared by k treated cohorts enters each comparison with n/k animals (CAMARADES practice,
-Vesterinen et al. 2014); SDs recovered from SEM, CI or IQR use the group's real n, and the n/k correction enters
-the effect size only. The sign is set so that a positive effect means the treated cohort did better.
+sham. A control shared by k treated cohorts enters each comparison with n/k animals (``shared="split"``, the
+default; CAMARADES practice, Vesterinen et al. 2014), or with its full n (``shared="covariance"``), in which case
+the dependence between those comparisons is carried by their sampling covariance
+(:func:`painregen.effects.covariance.shared_control_vcov`). SDs recovered from SEM, CI or IQR use the group's real
+n, and the n/k correction enters the effect size only. The sign is set so that a positive effect means the treated
+cohort did better.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
 
 from painregen.evidence import models as m
 from painregen.evidence.dispersion import DispersionError, MeanSdConversion, to_mean_sd
@@ -37,6 +41,12 @@ class Comparison:
     nsham: float | None = None
     sd_methods: tuple[str, ...] = ()
     covariates: dict[str, object] = field(default_factory=dict)
+    control_n: float | None = None  # the control group's real n (n2i is control_n / k_shared under "split")
+    sham: str | None = None  # the sham cohort's id (NMD comparisons)
+
+
+Shared = Literal["split", "covariance"]
+SHARED_RULES: tuple[Shared, ...] = ("split", "covariance")
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,7 @@ def covariates(study: m.Study, exp: m.Experiment, cohort: m.Cohort, outcome: m.O
         "dose": dose.amount if dose else None, "dose_unit": dose.unit if dose else None,
         "dose_basis": dose.basis.value if dose else None, "assay": outcome.assay,
         "domain": outcome.domain.value if outcome.domain else None,
-        **{f"rob_{k}": v for k, v in study.rob.items()},
+        **{f"rob_{k}": v for k, v in study.rob.items() if "." not in k},  # items, not signalling questions
     }
 
 
@@ -72,7 +82,15 @@ def _mean_sd(ob: m.Observation) -> MeanSdConversion:
                       upper=ob.error_high, n=ob.n)
 
 
-def build_comparisons(ds: m.Dataset, *, need_sham: bool = False) -> ComparisonSet:
+def build_comparisons(ds: m.Dataset, *, need_sham: bool = False, shared: Shared = "split") -> ComparisonSet:
+    """Every treated cohort against its control, per outcome and time (see the module docstring).
+
+    ``shared``: ``"split"`` gives a control shared by k comparisons ``n2i = n/k``; ``"covariance"`` keeps
+    ``n2i = n`` (the comparisons are then correlated; see :mod:`painregen.effects.covariance`). ``control_n``
+    always holds the control's real n and ``k_shared`` the number of comparisons sharing it.
+    """
+    if shared not in SHARED_RULES:
+        raise ValueError(f"shared must be one of {', '.join(SHARED_RULES)} (got {shared!r})")
     out: list[Comparison] = []
     skipped: list[str] = []
     for s in ds.studies:
@@ -114,6 +132,8 @@ def build_comparisons(ds: m.Dataset, *, need_sham: bool = False) -> ComparisonSe
                 out.append(Comparison(
                     study=s.study_id, experiment=e.experiment_id, cohort=c.cohort_id, control=ctrl.cohort_id,
                     outcome=oid, time_days=t, m1i=tv.mean, sd1i=tv.sd, n1i=float(ob.n), m2i=cv.mean, sd2i=cv.sd,
-                    n2i=cob.n / k, greater_is_better=outcome.greater_is_better, k_shared=k,
-                    sd_methods=tuple(methods), covariates=covariates(s, e, c, outcome), **sham_vals))
+                    n2i=cob.n / k if shared == "split" else float(cob.n), greater_is_better=outcome.greater_is_better,
+                    k_shared=k, sd_methods=tuple(methods), covariates=covariates(s, e, c, outcome),
+                    control_n=float(cob.n), sham=sham.cohort_id if sv is not None and sham is not None else None,
+                    **sham_vals))
     return ComparisonSet(out, skipped)

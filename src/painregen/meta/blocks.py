@@ -1,9 +1,10 @@
 """Block-diagonal marginal covariance of nested random intercepts, without any k x k matrix.
 
 For nested clusters (outer -> inner) the marginal covariance of y is
-M = diag(v) + sum_j sigma2_j Z_j Z_j', block-diagonal over the outermost cluster. The blocks are
-grouped by size so that each group is handled by batched (vectorised) linear algebra:
-memory O(sum_i n_i^2), time O(sum_i n_i^3) per evaluation.
+M = V + sum_j sigma2_j Z_j Z_j', block-diagonal over the outermost cluster, where V is the known sampling
+covariance: diag(v), plus known covariances between effects of the same outer cluster (e.g. effects sharing a
+control group) when given. The blocks are grouped by size so that each group is handled by batched
+(vectorised) linear algebra: memory O(sum_i n_i^2), time O(sum_i n_i^3) per evaluation.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class BlockGroup:
 
     rows: np.ndarray  # (nb, n) row indices
     G: tuple[np.ndarray, ...]  # per level: (nb, n, n) 0/1 "same cluster at this level"
+    C: np.ndarray | None = None  # (nb, n, n) known sampling covariances off the diagonal (None: all zero)
 
 
 def level_codes(clusters: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -40,8 +42,13 @@ def level_codes(clusters: Sequence[np.ndarray]) -> list[np.ndarray]:
     return codes
 
 
-def make_blocks(codes: list[np.ndarray]) -> list[BlockGroup]:
-    """Group the rows by outermost cluster and the clusters by size."""
+def make_blocks(codes: list[np.ndarray],
+                vcov: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> list[BlockGroup]:
+    """Group the rows by outermost cluster and the clusters by size.
+
+    ``vcov``: known sampling covariance blocks ``(rows, matrix)`` (checked by the caller: disjoint rows, each
+    block inside one outer cluster); their off-diagonal entries are placed in the groups' ``C``.
+    """
     outer = codes[0]
     order = np.argsort(outer, kind="stable")
     sorted_outer = outer[order]
@@ -56,7 +63,32 @@ def make_blocks(codes: list[np.ndarray]) -> list[BlockGroup]:
             (c[rows][:, :, None] == c[rows][:, None, :]).astype(float) for c in codes
         )
         groups.append(BlockGroup(rows=rows, G=gs))
+    if vcov:
+        groups = _with_covariances(groups, vcov, outer.size)
     return groups
+
+
+def _with_covariances(groups: list[BlockGroup], vcov: Sequence[tuple[np.ndarray, np.ndarray]],
+                      k: int) -> list[BlockGroup]:
+    where = np.full((k, 3), -1, dtype=np.int64)  # row -> (group, batch index, position)
+    for g, grp in enumerate(groups):
+        nb, n = grp.rows.shape
+        where[grp.rows.ravel()] = np.column_stack([np.full(nb * n, g), np.repeat(np.arange(nb), n),
+                                                   np.tile(np.arange(n), nb)])
+    cs: list[np.ndarray | None] = [None] * len(groups)
+    for rows, mat in vcov:
+        if len(rows) < 2:
+            continue
+        g, b = (int(x) for x in where[rows[0], :2])
+        pos = where[rows, 2]
+        off = np.array(mat, dtype=float)
+        np.fill_diagonal(off, 0.0)
+        c = cs[g]
+        if c is None:
+            nb, n = groups[g].rows.shape
+            c = cs[g] = np.zeros((nb, n, n))
+        c[b][np.ix_(pos, pos)] += off
+    return [grp if c is None else BlockGroup(rows=grp.rows, G=grp.G, C=c) for grp, c in zip(groups, cs, strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +108,8 @@ def evaluate(groups: list[BlockGroup], v: FloatArray, sigma2: FloatArray) -> Blo
         M = np.zeros((grp.rows.shape[0], n, n))
         idx = np.arange(n)
         M[:, idx, idx] = v[grp.rows]
+        if grp.C is not None:
+            M += grp.C
         for s, G in zip(sigma2, grp.G, strict=True):
             M += s * G
         L = np.linalg.cholesky(M)

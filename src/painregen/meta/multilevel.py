@@ -2,7 +2,10 @@
 ``random = ~ 1 | outer/inner``), fitted by REML or ML.
 
 Model (Konstantopoulos 2011, Res Synth Methods 2:61-76): y = Xb + sum_j Z_j u_j + e with
-u_j ~ N(0, sigma2_j I) for each nested level j (outer to inner) and e ~ N(0, diag(v)).
+u_j ~ N(0, sigma2_j I) for each nested level j (outer to inner) and e ~ N(0, V): V = diag(v), or a known
+sampling covariance given as blocks inside the outer clusters (e.g. effects sharing a control group; Gleser &
+Olkin 2009, Handbook of Research Synthesis and Meta-Analysis, 2nd ed., ch. 19), as metafor's
+``rma.mv(yi, V, random = ...)``. The marginal covariance is M = V + sum_j sigma2_j Z_j Z_j'.
 The (restricted) log-likelihood (Harville 1977, JASA 72:320-338)::
 
     ML:   -1/2 [k log(2 pi) + log|M| + r'M^-1 r]
@@ -156,11 +159,19 @@ def rma_mv(
     level: float = 95,
     intercept: bool = True,
     control: Control | Mapping[str, Any] | None = None,
+    V: Sequence[tuple[Any, Any]] | None = None,
 ) -> RmaMvResult:
     """Three- (or more-) level meta-analysis: nested random intercepts given as label arrays,
     outermost first (``clusters=[study, experiment]`` is metafor's ``random = ~ 1 | study/experiment``).
 
     ``test``: "z", or "t" (t and F tests with k - p df, metafor's ``test = "t"``).
+    ``V``: known sampling covariances as blocks ``(rows, matrix)`` (0-based row indices into ``yi``; a symmetric
+    positive-definite matrix whose diagonal equals ``vi`` at those rows), e.g.
+    :func:`painregen.effects.covariance.shared_control_vcov`. Blocks must not overlap and each must lie inside
+    one outermost cluster; rows outside every block have variance ``vi`` and no covariance. With ``V`` the fit
+    is metafor's ``rma.mv(yi, V, random = ...)`` with V the block-diagonal matrix; it is never formed: each outer
+    cluster's M = V block + sigma2 structure is inverted on its own. ``QE`` then uses V^-1 (generalised least
+    squares), as metafor does.
     """
     ctl = Control.make(control)
     if method not in ("REML", "ML"):
@@ -178,26 +189,91 @@ def rma_mv(
             raise ValueError("each cluster label array must have the same length as yi")
         cl_missing |= np.array([x is None or (isinstance(x, float) and np.isnan(x)) for x in arr])
     y_in = np.where(cl_missing, np.nan, y_all)
+    vcov_all = _check_vcov(V, np.asarray(vi, dtype=float).ravel(), np.asarray(clusters[0], dtype=object))
     y, v, frame, _, keep = clean_inputs(y_in, vi, mods)
+    vcov = _kept_blocks(vcov_all, keep)
     design = build_design(frame, y.size, intercept=intercept)
     X = design.X
     k, p = X.shape
     if k <= p:
         raise ValueError(f"too few effects (k = {k}) for {p} coefficients")
     codes = level_codes([np.asarray(c, dtype=object)[keep] for c in clusters])
-    groups = make_blocks(codes)
+    groups = make_blocks(codes, vcov)
     sigma2, ev, iters = fit_sigma2(groups, y, v, X, len(clusters), method == "REML", ctl)
     ddf = k - p if test == "t" else None
     btt = list(range(1, p)) if (design.intercept and p > 1) else list(range(p))
     w = wald(ev.b, ev.vb, btt, alpha, ddf)
-    fe = wls(y, 1.0 / v, X)
+    qe = float(wls(y, 1.0 / v, X).ypy) if not vcov else _qe_gls(groups, y, v, X)
     qe_df = k - p
     n_levels = tuple(int(np.unique(c).size) for c in codes)
     return RmaMvResult(
         yi=y, vi=v, X=X, terms=design.terms, intercept=design.intercept, method=method, test=test,
         level=float(level), alpha=alpha, k=k, p=p, b=ev.b, vb=ev.vb, se=w.se, stat=w.stat, pval=w.pval,
         ci_low=w.ci_low, ci_high=w.ci_high, ddf=ddf, sigma2=sigma2, s_nlevels=n_levels,
-        QE=float(fe.ypy), QE_df=qe_df, QE_p=float(stats.chi2.sf(float(fe.ypy), qe_df)),
+        QE=qe, QE_df=qe_df, QE_p=float(stats.chi2.sf(qe, qe_df)),
         btt=tuple(btt), QM=w.QM, QM_df=w.QM_df, QM_p=w.QM_p, logLik=ev.ll, iterations=iters,
-        codes=tuple(codes), k_omitted=int((~keep).sum()), control=ctl,
+        codes=tuple(codes), k_omitted=int((~keep).sum()), control=ctl, vcov_blocks=tuple(vcov),
     )
+
+
+def _qe_gls(groups: list[BlockGroup], y: FloatArray, v: FloatArray, X: FloatArray) -> float:
+    """Residual heterogeneity Q_E = r' V^-1 r of the GLS fit with the known V (metafor's ``QE`` for rma.mv)."""
+    ev = evaluate(groups, v, np.zeros(len(groups[0].G)))
+    VX = apply_minv(groups, ev, X)
+    b = np.linalg.solve(X.T @ VX, VX.T @ y)
+    r = y - X @ b
+    return float(r @ apply_minv(groups, ev, r))
+
+
+def _check_vcov(V: Sequence[tuple[Any, Any]] | None, vi: FloatArray,
+                outer: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Validate the V blocks against all input rows; ValueError naming the block at fault."""
+    if not V:
+        return []
+    k = vi.size
+    labels = outer.astype(str)
+    seen = np.zeros(k, dtype=bool)
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for b, item in enumerate(V):
+        rows_in, mat_in = item
+        rows = np.asarray(rows_in)
+        mat = np.asarray(mat_in, dtype=float)
+        if rows.ndim != 1 or rows.size == 0 or not np.issubdtype(rows.dtype, np.integer):
+            raise ValueError(f"V block {b}: rows must be a non-empty 1-D array of integer row indices")
+        rows = rows.astype(np.int64)
+        n = rows.size
+        if np.any(rows < 0) or np.any(rows >= k) or np.unique(rows).size != n:
+            raise ValueError(f"V block {b}: row indices must be distinct and in 0..{k - 1}")
+        if mat.shape != (n, n) or not np.all(np.isfinite(mat)):
+            raise ValueError(f"V block {b}: matrix must be finite with shape ({n}, {n}), got {mat.shape}")
+        if not np.allclose(mat, mat.T, rtol=1e-10, atol=1e-14):
+            raise ValueError(f"V block {b}: matrix is not symmetric")
+        if seen[rows].any():
+            raise ValueError(f"V block {b}: rows {sorted(int(r) for r in rows[seen[rows]])} are in another block")
+        seen[rows] = True
+        if np.unique(labels[rows]).size != 1:
+            raise ValueError(f"V block {b}: rows lie in several outermost clusters "
+                             f"({', '.join(sorted(set(labels[rows])))}); a block must lie inside one")
+        d, vr = np.diag(mat), vi[rows]
+        ok = np.isfinite(vr)
+        if not np.allclose(d[ok], vr[ok], rtol=1e-8, atol=0.0):
+            raise ValueError(f"V block {b}: its diagonal differs from vi at rows {rows[ok].tolist()} "
+                             "(compute vi and V with the same n)")
+        try:
+            np.linalg.cholesky(mat)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"V block {b}: matrix is not positive definite") from None
+        out.append((rows, mat))
+    return out
+
+
+def _kept_blocks(blocks: list[tuple[np.ndarray, np.ndarray]],
+                 keep: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The blocks restricted to the rows kept for fitting, re-indexed; blocks left with one row are dropped."""
+    new_index = np.cumsum(keep) - 1
+    out = []
+    for rows, mat in blocks:
+        sel = keep[rows]
+        if sel.sum() >= 2:
+            out.append((new_index[rows[sel]], mat[np.ix_(sel, sel)]))
+    return out

@@ -53,10 +53,36 @@ class RmaMvResult:
     codes: tuple[np.ndarray, ...]
     k_omitted: int = 0
     control: Control = field(default_factory=Control)
+    vcov_blocks: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # known sampling covariances (rows, matrix)
 
     @property
     def int_only(self) -> bool:
         return self.p == 1 and self.intercept
+
+    def sampling_cov(self, rows: np.ndarray) -> FloatArray:
+        """The known sampling covariance V restricted to ``rows`` (indices of the fitted rows): ``diag(vi)``
+        plus the covariances of ``vcov_blocks`` between those rows."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.diag(self.vi[rows].astype(float))
+        if not self.vcov_blocks:
+            return out
+        pos = {int(r): i for i, r in enumerate(rows)}
+        for brows, mat in self.vcov_blocks:
+            here = [(i, pos[int(r)]) for i, r in enumerate(brows) if int(r) in pos]
+            if len(here) < 2:
+                continue
+            src, dst = (np.array(x) for x in zip(*here, strict=True))
+            out[np.ix_(dst, dst)] = mat[np.ix_(src, src)]
+        return out
+
+    def marginal_cov(self, rows: np.ndarray) -> FloatArray:
+        """The fitted marginal covariance V + sum_j sigma2_j Z_j Z_j' restricted to ``rows``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = self.sampling_cov(rows)
+        for s, codes in zip(self.sigma2, self.codes, strict=True):
+            c = codes[rows]
+            out = out + s * (c[:, None] == c[None, :])
+        return out
 
     def coefficients(self) -> list[dict[str, Any]]:
         return [
@@ -114,7 +140,8 @@ class RmaMvResult:
     def __repr__(self) -> str:
         comps = ", ".join(f"sigma2.{j + 1} = {num(s)} (n = {n})"
                           for j, (s, n) in enumerate(zip(self.sigma2, self.s_nlevels, strict=True)))
-        return (f"RmaMvResult(multilevel model, k={self.k}, method={self.method}, test={self.test})\n{comps}\n"
+        known = f", V blocks={len(self.vcov_blocks)}" if self.vcov_blocks else ""
+        return (f"RmaMvResult(multilevel model, k={self.k}, method={self.method}, test={self.test}{known})\n{comps}\n"
                 f"Q({self.QE_df}) = {num(self.QE)}, p = {num(self.QE_p)}\n"
                 + self.summary().to_string(float_format=num))
 
