@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from painregen.cli.common import data_command, err_console, fail
+from painregen.effects.collapse import METHODS
 from painregen.effects.table import BINARY, CONTINUOUS, EffectTable, dataset_effects, metafor_effects
 from painregen.evidence.files import detect_format, read_dataset
 from painregen.io.tables import format_cell, read_csv, write_csv
@@ -22,6 +23,9 @@ def effects_command(
     fmt: str = typer.Option("auto", "--format", help="auto, metafor, syrf or template."),
     variant: str | None = typer.Option(None, "--variant", help="Measure variant, e.g. camarades for SMD."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write CSV here (default: standard output)."),
+    collapse: str | None = typer.Option(
+        None, "--collapse", help="Reduce each comparison's timepoints to one row: last, peak or auc (area under "
+        "the curve, in effect x days). Default: keep every timepoint. Template, SyRF or JSON input only."),
 ) -> None:
     """Compute yi and vi for every comparison (definitions follow metafor's escalc)."""
     measure = measure.upper()
@@ -29,12 +33,18 @@ def effects_command(
         fail(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}", code=2)
     if fmt not in ("auto", "metafor", "syrf", "template", "json"):
         fail(f"unknown format {fmt!r}; use auto, metafor, syrf or template", code=2)
+    if collapse is not None and collapse not in METHODS:
+        fail(f"unknown --collapse {collapse!r}; use one of {', '.join(METHODS)}", code=2)
     detected = detect_format(file) if fmt == "auto" else fmt
     if detected == "metafor":
+        if collapse is not None:
+            fail("--collapse needs comparisons with timepoints (a template, SyRF or JSON file), not a "
+                 "metafor-style file", code=2)
         result = metafor_effects(read_csv(file), measure, variant)
     else:
         ds, detected = read_dataset(file, detected)
-        result = dataset_effects(ds, measure, syrf=detected == "syrf", variant=variant)
+        result = dataset_effects(ds, measure, syrf=detected == "syrf", variant=variant,
+                                 collapse=collapse)
     for w in result.warnings:
         err_console.print(f"warning: {w}", highlight=False, soft_wrap=True)
     _write(result, output)

@@ -28,6 +28,8 @@ from numpy.typing import ArrayLike
 from scipy import special, stats
 from scipy.optimize import brentq
 
+from painregen.design.ttest import nct_cdf
+
 __all__ = ["DunnettPower", "dunnett_crit", "dunnett_power", "dunnett_sample_size"]
 
 _GH_NODES = 80
@@ -123,6 +125,8 @@ class DunnettPower:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out.update(k=self.k, n_total=self.n_total, power_min=min(self.power))
+        if np.isnan(self.power_all):
+            out["power_all"] = None  # not defined for two-sided tests
         return {key: list(v) if isinstance(v, tuple) else v for key, v in out.items()}
 
 
@@ -139,7 +143,7 @@ def dunnett_power(
     ncp = d_ / np.sqrt(1.0 / n_ + 1.0 / n0)
     per = stats.nct.sf(crit, df, ncp)
     if alternative == "two.sided":
-        per = per + stats.nct.cdf(-crit, df, ncp)
+        per = per + nct_cdf(-crit, df, ncp)
     lam = _lambda(n_, n0)
     lo = -crit if alternative == "two.sided" else -np.inf
     any_ = 1.0 - _rect(lam, ncp, lo, crit, df, "all_in")

@@ -22,7 +22,9 @@ import numpy as np
 from scipy import stats
 from scipy.optimize import brentq
 
-__all__ = ["ALTERNATIVES", "TTEST_TYPES", "TTestPower", "power_from_ncp", "pwr_t2n_test", "pwr_t_test", "solve"]
+__all__ = [
+    "ALTERNATIVES", "TTEST_TYPES", "TTestPower", "nct_cdf", "power_from_ncp", "pwr_t2n_test", "pwr_t_test", "solve",
+]
 
 Alternative = Literal["two.sided", "greater", "less"]
 TestType = Literal["two.sample", "one.sample", "paired"]
@@ -69,15 +71,21 @@ def _check_prob(name: str, x: float | None) -> None:
         raise ValueError(f"{name} must be strictly between 0 and 1; got {x!r}")
 
 
+def nct_cdf(x: Any, df: Any, ncp: Any) -> Any:
+    """Lower tail of the non-central t as ``sf(-x; df, -ncp)``: scipy's ``nct.cdf`` returns NaN far in the lower
+    tail for large positive ``ncp`` (where the probability is below 1e-20); the reflected upper tail does not."""
+    return stats.nct.sf(-np.asarray(x, dtype=float), df, -np.asarray(ncp, dtype=float))
+
+
 def power_from_ncp(ncp: float, df: float, sig_level: float, alternative: str) -> float:
     """Power of a t test whose statistic is non-central t(df, ncp), at level ``sig_level`` (Cohen 1988)."""
     _check_alt(alternative)
     if alternative == "greater":
         return float(stats.nct.sf(stats.t.isf(sig_level, df), df, ncp))
     if alternative == "less":
-        return float(stats.nct.cdf(stats.t.ppf(sig_level, df), df, ncp))
+        return float(nct_cdf(stats.t.ppf(sig_level, df), df, ncp))
     q = stats.t.isf(sig_level / 2.0, df)
-    return float(stats.nct.sf(q, df, ncp) + stats.nct.cdf(-q, df, ncp))
+    return float(stats.nct.sf(q, df, ncp) + nct_cdf(-q, df, ncp))
 
 
 def _df_ncp(n: float, d: float, type: str) -> tuple[float, float]:
@@ -106,6 +114,8 @@ def _solve_n(power_at: Any, target: float, lo: float = 2.0) -> float:
     """Smallest real ``n`` with ``power_at(n) = target``; below ``lo`` when ``lo`` already gives more power."""
     if power_at(lo) >= target:
         lo = 1.0 + 1e-6
+        if power_at(lo) >= target:  # an enormous effect: any n > 1 will do
+            return lo
     return solve(lambda n: power_at(n) - target, lo, _N_MAX, "sample size")
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from .data import DoseData
 from .errors import DoseInputError
 from .mods import CandidateSet, Direction, Mods, mods
-from .mvprob import DEFAULT_CONTROL, MVControl, max_t_cdf, max_t_quantile
+from .mvprob import DEFAULT_CONTROL, MaxT, MVControl
 from .opt_contr import OptContr, opt_contr
 from .results import MCTResult
 
@@ -64,11 +64,12 @@ def mct_test(
     t = cm.T @ data.means / se
     corr = contrasts.corr(data.cov)
     two = alternative == "two.sided"
-    crit = max_t_quantile(alpha, corr, data.df, two, control)
+    dist = MaxT(corr, data.df, two, control)
+    crit = dist.quantile(alpha)
     stat = np.abs(t) if two else t
-    p = np.array([1.0 - max_t_cdf(float(s), corr, data.df, two, None, control) for s in stat])
+    p = np.array([dist.sf(float(s)) for s in stat])
     p = np.clip(p, 0.0, 1.0)
     return MCTResult(
-        names=contrasts.names, doses=data.doses, cont_mat=cm, cor_mat=corr, t_stats=t, p_adj=p,
+        names=contrasts.names, families=contrasts.families, doses=data.doses, cont_mat=cm, cor_mat=corr, t_stats=t, p_adj=p,
         critical_value=crit, df=data.df, alpha=alpha, alternative=alternative,
     )

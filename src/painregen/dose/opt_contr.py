@@ -27,6 +27,7 @@ class OptContr:
     """Contrast matrix ``cont_mat`` (k doses x M models, unit columns) and the means ``mu_mat`` used."""
 
     names: tuple[str, ...]
+    families: tuple[str, ...]
     doses: Array
     cont_mat: Array
     mu_mat: Array
@@ -73,4 +74,4 @@ def opt_contr(
         raise DoseInputError(f"cov must be {d.size} x {d.size} to match the doses")
     mu = models.get_resp(d)
     cm = np.column_stack([optimal_contrast(mu[:, j], s) for j in range(mu.shape[1])])
-    return OptContr(tuple(models.names), d, cm, mu)
+    return OptContr(tuple(models.names), tuple(c.family for c in models.candidates), d, cm, mu)

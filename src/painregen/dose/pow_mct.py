@@ -21,7 +21,8 @@ from .errors import DoseInputError
 from .mct_test import Alternative
 from .mods import CandidateSet, Mods, mods
 from .models import Array
-from .mvprob import DEFAULT_CONTROL, MVControl, max_t_quantile, pmv
+from .genz import pmv
+from .mvprob import DEFAULT_CONTROL, MVControl, max_t_quantile
 from .opt_contr import OptContr, opt_contr
 from .results import ResultMixin, num
 

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .models import Array
+
+if TYPE_CHECKING:
+    from .data import DoseData
+    from .selection import Selection
+    from .target_dose import TargetDose
+    from .window import WindowResult
 
 
 def num(x: Any) -> float | None:
@@ -50,6 +56,7 @@ class MCTResult(ResultMixin):
     """Multiple contrast test: t statistics, adjusted p-values and the critical value."""
 
     names: tuple[str, ...]
+    families: tuple[str, ...]
     doses: Array
     cont_mat: Array
     cor_mat: Array
@@ -85,8 +92,9 @@ class MCTResult(ResultMixin):
             "alpha": self.alpha,
             "alternative": self.alternative,
             "contrasts": [
-                {"model": m, "t": num(t), "p_adj": num(p), "significant": bool(s)}
-                for m, t, p, s in zip(self.names, self.t_stats, self.p_adj, self.significant, strict=True)
+                {"model": m, "family": f, "t": num(t), "p_adj": num(p), "significant": bool(s)}
+                for m, f, t, p, s in zip(self.names, self.families, self.t_stats, self.p_adj, self.significant,
+                                         strict=True)
             ],
         }
 
@@ -164,4 +172,69 @@ class FitResult(ResultMixin):
             "df": num(self.df),
             "at_bound": bool(self.at_bound),
             "at_bound_parameters": list(self.at_bound),
+        }
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class MCPModResult(ResultMixin):
+    """MCP-Mod on one study: the contrast test, the fitted models, the selection, MED and window.
+
+    The same class is returned on every path: with no significant contrast ``selected_model`` and
+    ``med`` are None and ``window.identified`` is False; with fewer than 4 dose levels (control
+    included) no model is fitted and only the test is reported.
+    """
+
+    data: DoseData
+    mct: MCTResult
+    fits: tuple[FitResult, ...]
+    selection: Selection
+    med: TargetDose | None
+    window: WindowResult
+    identified: bool
+    direction: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def selected_model(self) -> str | None:
+        return self.selection.selected
+
+    def fit(self, model: str) -> FitResult:
+        """The fit of family ``model``."""
+        for f in self.fits:
+            if f.model == model:
+                return f
+        raise KeyError(model)
+
+    def _title(self) -> str:
+        return (f"MCPModResult: k={self.data.k} doses, {self.data.type} data, "
+                f"{int(self.mct.significant.sum())}/{len(self.mct.names)} contrasts significant, "
+                f"selected={self.selected_model}\n{self.window.verdict}")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per contrast: t, adjusted p, significance, and the AIC of its family's fit."""
+        rows = self.mct.summary()
+        aic = {f.model: f.aic for f in self.fits}
+        rows["family"] = list(self.mct.families)
+        rows["aic"] = [aic.get(f, np.nan) for f in self.mct.families]
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.data
+        return {
+            "type": d.type,
+            "doses": [float(v) for v in d.doses],
+            "means": [float(v) for v in d.means],
+            "se": [float(v) for v in d.se],
+            "n": [num(v) for v in d.n],
+            "direction": self.direction,
+            "mct": self.mct.to_dict(),
+            "fits": [f.to_dict() for f in self.fits],
+            "selected_model": self.selected_model,
+            "selection": {"method": self.selection.method, "weights": dict(self.selection.weights)},
+            "med": None if self.med is None else num(self.med.dose),
+            "med_se": None if self.med is None else num(self.med.se),
+            "delta": None if self.med is None else self.med.level,
+            "identified": self.identified,
+            "window": self.window.to_dict(),
+            "notes": list(self.notes),
         }

@@ -3,7 +3,7 @@
 The size ``N`` (smallest arm for ``n_type="arm"``, all animals for ``"total"``) is allocated as
 ``round(N r / min r)`` or ``round(N r / sum r)`` for allocation ratios ``r`` (rounding half to even, as
 R's ``round``).  The upper limit doubles until the target is met and the lower limit halves until it is
-missed; then ``N = round((lower + upper) / 2)`` replaces the limit on its side until the limits are
+missed (both as observed from DoseFinding 1.0.3); then ``N = round((lower + upper) / 2)`` replaces the limit on its side until the limits are
 adjacent or the summary power is within ``tol`` of the target (Pinheiro & Bornkamp 2017, in O'Quigley,
 Iasonos & Bornkamp (eds), *Handbook of Methods for Designing, Monitoring, and Analyzing Dose-Finding
 Trials*, CRC).  The answer is the upper limit's allocation.
@@ -76,7 +76,7 @@ def samp_size(
     lower = int(upper_n // 2) if lower_n is None else int(lower_n)
     v_up = value(upper)
     while v_up < target:
-        lower, upper = upper, 2 * upper
+        upper *= 2
         v_up = value(upper)
     v_lo = value(lower)
     while v_lo > target and lower > 1:

@@ -21,6 +21,7 @@ from painregen.effects import binary as _binary  # OR, RR, RD
 # isort: on
 from painregen.effects.base import Computed, EffectInputError, RowCondition, RowWarning
 from painregen.effects.collapse import CollapsedEffect, collapse, collapse_by, trapezoid_weights
+from painregen.effects.covariance import VcovBlock, shared_control_vcov
 from painregen.effects.escalc import EscalcResult, escalc
 from painregen.effects.measures import (
     Measure,
@@ -44,6 +45,7 @@ __all__ = [
     "RowCondition",
     "RowWarning",
     "Variant",
+    "VcovBlock",
     "collapse",
     "collapse_by",
     "escalc",
@@ -52,6 +54,7 @@ __all__ = [
     "measures",
     "orient",
     "register_measure",
+    "shared_control_vcov",
     "trapezoid_weights",
     "unregister_measure",
 ]

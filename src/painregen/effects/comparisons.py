@@ -112,9 +112,9 @@ def build_comparisons(ds: m.Dataset, *, need_sham: bool = False, shared: Shared 
                         skipped.append(f"{where}, day {t:g}: no sham value at this time (needed for NMD)")
                         continue
                     pairs.append((c, ctrl, sham, oid, t, ob))
-            shared = Counter((ctrl.cohort_id, oid, t) for _, ctrl, _, oid, t, _ in pairs)
+            sharing = Counter((ctrl.cohort_id, oid, t) for _, ctrl, _, oid, t, _ in pairs)
             for c, ctrl, sham, oid, t, ob in pairs:
-                k = shared[(ctrl.cohort_id, oid, t)]
+                k = sharing[(ctrl.cohort_id, oid, t)]
                 cob = obs[(ctrl.cohort_id, oid, t)]
                 try:
                     tv, cv = _mean_sd(ob), _mean_sd(cob)

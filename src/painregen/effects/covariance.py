@@ -200,3 +200,49 @@ def _block(code: str, variant: str | None, smd_form: SmdForm, delta: bool, compa
     cov[np.diag_indices_from(cov)] = diag
     cov.setflags(write=False)
     return VcovBlock(rows, cov)
+
+
+def collapse_vcov(blocks: Sequence[VcovBlock], weights: Sequence[tuple[IntArray, FloatArray]],
+                  vi: npt.ArrayLike) -> list[VcovBlock]:
+    """Covariance blocks of collapsed effects ``e_r = sum_t w_rt y_t`` (one per comparison over its timepoints).
+
+    ``blocks`` index the per-timepoint effects ``y``; ``weights[r] = (rows, w)`` gives collapsed effect r's
+    timepoint rows and weights (:func:`painregen.effects.collapse`: one-hot for ``last``/``peak``, trapezoid
+    weights for ``auc``); every timepoint row belongs to one collapsed effect. Timepoints are treated as
+    independent, as the AUC variance of ``collapse`` is, so
+    ``Cov(e_r, e_s) = sum_B w_r[B]' S_B w_s[B]`` over the per-timepoint blocks B, and the diagonal is the
+    collapsed ``vi`` (= sum_t w_rt^2 vi_t). Collapsed effects whose ``vi`` is NaN are left out.
+    """
+    v = np.asarray(vi, dtype=float)
+    owner: dict[int, tuple[int, float]] = {}
+    for r, (rows, w) in enumerate(weights):
+        for t, wt in zip(rows, w, strict=True):
+            owner[int(t)] = (r, float(wt))
+    touching: list[tuple[list[int], FloatArray, FloatArray]] = []  # (collapsed rows, weights (len, |B|), S_B)
+    links: list[tuple[int, int]] = []
+    for rows, mat in blocks:
+        who = sorted({owner[int(t)][0] for t in rows if int(t) in owner and owner[int(t)][1] != 0
+                      and np.isfinite(v[owner[int(t)][0]])})
+        if len(who) < 2:
+            continue
+        wmat = np.zeros((len(who), len(rows)))
+        for col, t in enumerate(rows):
+            r, wt = owner.get(int(t), (-1, 0.0))
+            if r in who:
+                wmat[who.index(r), col] = wt
+        touching.append((who, wmat, mat))
+        links.extend((who[0], other) for other in who[1:])
+    out: list[VcovBlock] = []
+    for comp in _components(len(weights), links):
+        if len(comp) < 2:
+            continue
+        pos = {r: i for i, r in enumerate(comp)}
+        cov = np.zeros((len(comp), len(comp)))
+        for who, wmat, mat in touching:
+            if who[0] in pos:
+                ix = [pos[r] for r in who]
+                cov[np.ix_(ix, ix)] += wmat @ mat @ wmat.T
+        cov[np.diag_indices_from(cov)] = v[comp]
+        cov.setflags(write=False)
+        out.append(VcovBlock(np.array(comp, dtype=np.int64), cov))
+    return out

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from painregen.effects.base import EffectInputError
-from painregen.effects.comparisons import build_comparisons
+from painregen.effects.base import EffectInputError, FloatArray
+from painregen.effects.collapse import METHODS, Method, trapezoid_weights
+from painregen.effects.collapse import collapse as collapse_series
+from painregen.effects.comparisons import SHARED_RULES, Comparison, Shared, build_comparisons
+from painregen.effects.covariance import IntArray, VcovBlock, collapse_vcov, shared_control_vcov
 from painregen.effects.escalc import EscalcResult, escalc
 from painregen.effects.orient import orient
 from painregen.evidence import models as m
@@ -22,9 +25,14 @@ MINUTES_PER_DAY = 1440.0
 
 @dataclass
 class EffectTable:
+    """Rows of effects (``columns`` name their keys) and warnings; ``vcov_blocks`` holds the known sampling
+    covariances between rows (indices into ``rows``) when comparisons sharing a control keep its full n
+    (``dataset_effects(..., shared="covariance")``); pass them to ``painregen.meta.rma_mv(..., V=...)``."""
+
     columns: list[str]
     rows: list[dict[str, Cell]]
     warnings: list[str]
+    vcov_blocks: list[VcovBlock] = field(default_factory=list)
 
 
 def _needed(measure: str, columns: list[str]) -> list[tuple[str, ...]]:
@@ -94,13 +102,26 @@ def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
-def dataset_effects(ds: m.Dataset, measure: str, *, syrf: bool = False, variant: str | None = None) -> EffectTable:
+def dataset_effects(ds: m.Dataset, measure: str, *, syrf: bool = False, variant: str | None = None,
+                    shared: Shared = "split", collapse: Method | None = None) -> EffectTable:
     """Comparisons of a Dataset (treated vs control per experiment, outcome, time) -> yi, vi, signed so that
-    positive means the treated cohort did better."""
+    positive means the treated cohort did better.
+
+    ``shared``: a control shared by k comparisons enters each with n/k animals (``"split"``, the default) or with
+    its full n, the comparisons' covariances then given in ``EffectTable.vcov_blocks`` (``"covariance"``; see
+    :mod:`painregen.effects.covariance`; the table's ``n2i`` and ``vi`` are then at the full n).
+    ``collapse``: ``None`` keeps every timepoint; ``"last"``, ``"peak"`` or ``"auc"`` reduce each comparison
+    (study, experiment, treated cohort, outcome) to one row with :func:`painregen.effects.collapse` on the days
+    scale (see :func:`_collapsed`).
+    """
     if measure not in CONTINUOUS:
         raise InvalidDataError([Problem("input", None, None, f"{measure} needs 2x2 counts (ai, bi, ci, di)",
                                         "use a metafor-format file for binary outcomes")])
-    cs = build_comparisons(ds, need_sham=measure == "NMD")
+    if shared not in SHARED_RULES:
+        raise ValueError(f"shared must be one of {', '.join(SHARED_RULES)} (got {shared!r})")
+    if collapse is not None and collapse not in METHODS:
+        raise ValueError(f"collapse must be one of {', '.join(METHODS)} or None (got {collapse!r})")
+    cs = build_comparisons(ds, need_sham=measure == "NMD", shared=shared)
     comps = cs.comparisons
     arrays = {k: np.array([getattr(c, k) for c in comps], dtype=float)
               for k in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")}
@@ -123,7 +144,65 @@ def dataset_effects(ds: m.Dataset, measure: str, *, syrf: bool = False, variant:
         c = comps[w.row]
         warnings.append(f"study {c.study}, cohort {c.cohort}, outcome {c.outcome}: {kind}{w.reason}")
     columns = _columns() + [k for k in rows[0] if k not in _columns()]
-    return EffectTable(columns, rows, warnings)
+    blocks = shared_control_vcov(comps, yi, measure, variant=variant) if shared == "covariance" else []
+    table = EffectTable(columns, rows, warnings, blocks)
+    return table if collapse is None else _collapsed(table, comps, collapse, syrf)
+
+
+def _collapsed(table: EffectTable, comps: list[Comparison], method: Method, syrf: bool) -> EffectTable:
+    """One row per comparison (study, experiment, treated cohort, outcome), in first-seen order.
+
+    ``yi``/``vi`` from :func:`painregen.effects.collapse` over the comparison's timepoints in days (so an AUC is
+    in effect x days whatever the file's time unit). ``time`` is the timepoint used (``last``/``peak``; minutes
+    for SyRF files) or ``"auc"``; the group summaries (``m1i`` ... ``n2i``, ``k_shared``) are those of that
+    timepoint, empty for ``auc``. Adds ``collapse`` (the method) and ``n_timepoints``. Covariance blocks are
+    collapsed with the same weights, timepoints treated as independent (:func:`collapse_vcov`).
+    """
+    groups: dict[tuple[str, str, str, str], list[int]] = {}
+    for i, c in enumerate(comps):
+        groups.setdefault((c.study, c.experiment, c.cohort, c.outcome), []).append(i)
+    rows: list[dict[str, Cell]] = []
+    weights: list[tuple[IntArray, FloatArray]] = []
+    warnings = list(table.warnings)
+    for (study, exp, cohort, outcome), idx in groups.items():
+        members = np.array(idx, dtype=np.int64)
+        t = np.array([comps[i].time_days for i in idx])
+        y = np.array([np.nan if table.rows[i]["yi"] is None else table.rows[i]["yi"] for i in idx], dtype=float)
+        v = np.array([np.nan if table.rows[i]["vi"] is None else table.rows[i]["vi"] for i in idx], dtype=float)
+        ce = collapse_series(t, y, v, method)
+        w = _collapse_weights(t, y, v, method, ce.time)
+        weights.append((members, w))
+        pick = int(np.argmax(w)) if method != "auc" and w.any() else int(np.argmax(t))
+        row = dict(table.rows[idx[pick]])
+        if method == "auc":
+            row |= {k: None for k in ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i", "k_shared")}
+            row["time"] = "auc"
+        row |= {"yi": _num(ce.yi), "vi": _num(ce.vi), "collapse": method, "n_timepoints": ce.n_timepoints}
+        rows.append(row)
+        if ce.reason:
+            warnings.append(f"study {study}, experiment {exp}, cohort {cohort}, outcome {outcome}: "
+                            f"collapse {method}: {ce.reason}")
+    at = table.columns.index("vi") + 1
+    columns = [*table.columns[:at], "collapse", "n_timepoints", *table.columns[at:]]
+    vi = np.array([np.nan if r["vi"] is None else r["vi"] for r in rows], dtype=float)
+    blocks = collapse_vcov(table.vcov_blocks, weights, vi) if table.vcov_blocks else []
+    return EffectTable(columns, rows, warnings, blocks)
+
+
+def _collapse_weights(t: FloatArray, y: FloatArray, v: FloatArray, method: Method, chosen: float | None) -> FloatArray:
+    """Weights w with collapsed yi = sum(w * y) over the defined timepoints (0 elsewhere), as
+    :func:`painregen.effects.collapse` computes it."""
+    w = np.zeros(t.size)
+    ok = np.isfinite(y) & np.isfinite(v)
+    if method != "auc":
+        if chosen is not None:
+            w[np.flatnonzero(ok & (t == chosen))[:1]] = 1.0
+        return w
+    if ok.sum() >= 2:
+        rows = np.flatnonzero(ok)
+        order = rows[np.argsort(t[rows], kind="stable")]
+        w[order] = trapezoid_weights(t[order])
+    return w
 
 
 def _columns() -> list[str]:

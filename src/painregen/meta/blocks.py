@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -128,4 +129,58 @@ def apply_minv(groups: list[BlockGroup], ev: BlockEval, a: FloatArray) -> FloatA
             out[grp.rows] = (mi @ block[..., None])[..., 0]
         else:
             out[grp.rows] = mi @ block
+    return out
+
+
+def check_vcov(V: Sequence[tuple[Any, Any]] | None, vi: FloatArray,
+                outer: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Validate the V blocks against all input rows; ValueError naming the block at fault."""
+    if not V:
+        return []
+    k = vi.size
+    labels = outer.astype(str)
+    seen = np.zeros(k, dtype=bool)
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for b, item in enumerate(V):
+        rows_in, mat_in = item
+        rows = np.asarray(rows_in)
+        mat = np.asarray(mat_in, dtype=float)
+        if rows.ndim != 1 or rows.size == 0 or not np.issubdtype(rows.dtype, np.integer):
+            raise ValueError(f"V block {b}: rows must be a non-empty 1-D array of integer row indices")
+        rows = rows.astype(np.int64)
+        n = rows.size
+        if np.any(rows < 0) or np.any(rows >= k) or np.unique(rows).size != n:
+            raise ValueError(f"V block {b}: row indices must be distinct and in 0..{k - 1}")
+        if mat.shape != (n, n) or not np.all(np.isfinite(mat)):
+            raise ValueError(f"V block {b}: matrix must be finite with shape ({n}, {n}), got {mat.shape}")
+        if not np.allclose(mat, mat.T, rtol=1e-10, atol=1e-14):
+            raise ValueError(f"V block {b}: matrix is not symmetric")
+        if seen[rows].any():
+            raise ValueError(f"V block {b}: rows {sorted(int(r) for r in rows[seen[rows]])} are in another block")
+        seen[rows] = True
+        if np.unique(labels[rows]).size != 1:
+            raise ValueError(f"V block {b}: rows lie in several outermost clusters "
+                             f"({', '.join(sorted(set(labels[rows])))}); a block must lie inside one")
+        d, vr = np.diag(mat), vi[rows]
+        ok = np.isfinite(vr)
+        if not np.allclose(d[ok], vr[ok], rtol=1e-8, atol=0.0):
+            raise ValueError(f"V block {b}: its diagonal differs from vi at rows {rows[ok].tolist()} "
+                             "(compute vi and V with the same n)")
+        try:
+            np.linalg.cholesky(mat)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"V block {b}: matrix is not positive definite") from None
+        out.append((rows, mat))
+    return out
+
+
+def kept_vcov(blocks: list[tuple[np.ndarray, np.ndarray]],
+                 keep: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The blocks restricted to the rows kept for fitting, re-indexed; blocks left with one row are dropped."""
+    new_index = np.cumsum(keep) - 1
+    out = []
+    for rows, mat in blocks:
+        sel = keep[rows]
+        if sel.sum() >= 2:
+            out.append((new_index[rows[sel]], mat[np.ix_(sel, sel)]))
     return out

@@ -82,14 +82,7 @@ def _phi_blocks(res: RmaResult | RmaMvResult, members: list[np.ndarray]) -> list
     """The working covariance restricted to each cluster's rows."""
     if isinstance(res, RmaResult):
         return [np.diag(res.vi[rows] + res.tau2) for rows in members]
-    blocks = []
-    for rows in members:
-        phi = np.diag(res.vi[rows].astype(float))
-        for s, codes in zip(res.sigma2, res.codes, strict=True):
-            c = codes[rows]
-            phi = phi + s * (c[:, None] == c[None, :])
-        blocks.append(phi)
-    return blocks
+    return [res.marginal_cov(rows) for rows in members]  # includes known sampling covariances (V blocks)
 
 
 def _bread(res: RmaResult | RmaMvResult) -> np.ndarray:

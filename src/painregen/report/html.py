@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from painregen import __version__
+from painregen.report.fmt import FILTERS
+from painregen.report.output import ReportOutput
 from painregen.report.pipeline import Analysis
+from painregen.report.sections.base import Section
 
 
 def figure_svg(fig: Any) -> str:
@@ -36,13 +38,18 @@ def save_figure(fig: Any, directory: Path, stem: str) -> list[Path]:
     return paths
 
 
-def render_report(analysis: Analysis, figures: dict[str, str], *, title: str = "painregen evidence report",
-                  methods: list[str] | None = None) -> str:
-    env = Environment(loader=PackageLoader("painregen.report", "templates"), autoescape=select_autoescape(["html"]))
-    template = env.get_template("report.html")
-    truth = analysis.dataset.truth
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("painregen.report", "templates"), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(FILTERS)
+    return env
+
+
+def render_report(analysis: Analysis, sections: list[Section], output: ReportOutput, *,
+                  title: str = "painregen evidence report") -> str:
+    """The report page: header (with the SIMULATED banner when the data are simulated), contents, sections."""
+    template = environment().get_template("report.html")
     return template.render(
         title=title, version=__version__, generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        a=analysis, s=analysis.summary, figures=figures, methods=methods or [],
-        truth_json=json.dumps(truth, indent=1, default=str)[:20000] if truth else None,
+        a=analysis, s=analysis.summary, sections=sections, output=output, simulated=analysis.dataset.simulated,
     )

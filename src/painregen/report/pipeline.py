@@ -1,21 +1,33 @@
-"""Run the analyses that the report shows, on a Dataset: evidence summary, effects, pooled effects per domain."""
+"""Run the analyses the report (and the web workbench) show, once: effects, one row per comparison with its
+covariates as labels, and per outcome domain a random-effects model (rma) and a three-level model (rma_mv)."""
 
 from __future__ import annotations
 
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
+from painregen.effects import collapse
 from painregen.effects.table import EffectTable, dataset_effects
 from painregen.evidence import models as m
 from painregen.evidence.vocab import get_vocabulary
-from painregen.meta import rma
+from painregen.meta import ConvergenceError, rma, rma_mv
 from painregen.meta.results import RmaResult
+from painregen.meta.results_mv import RmaMvResult
+
+if TYPE_CHECKING:
+    from painregen.appraise.summary import StudyAppraisal
 
 DOMAINS = ("evoked", "spontaneous", "affective", "motor", "structural", "molecular", "imaging", "safety")
+KEYS = ["study", "experiment", "cohort", "outcome"]  # one comparison (as appraise.synthesis.effects_frame)
+LABELLED = {"species": "species", "strain": "strain", "model": "model", "product": "product",
+            "tissue_source": "tissue", "route": "route"}
+MV_METHODS = ("REML", "ML")
 
 
 @dataclass
@@ -23,11 +35,14 @@ class DomainSynthesis:
     domain: str
     k: int
     n_studies: int
-    result: RmaResult | None
+    result: RmaResult | None  # univariate random-effects model (comparisons taken as independent)
     yi: np.ndarray
     vi: np.ndarray
     labels: list[str]
     note: str = ""
+    multilevel: RmaMvResult | None = None  # three-level model: comparisons nested in studies
+    studies: list[str] = field(default_factory=list)  # study of each row (the outer cluster)
+    rows: pd.DataFrame | None = None  # the comparisons pooled, with their covariates
 
 
 @dataclass
@@ -38,60 +53,125 @@ class Analysis:
     summary: dict[str, Any]
     effects: EffectTable
     domains: list[DomainSynthesis] = field(default_factory=list)
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per comparison (latest timepoint)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # results shared between report sections
+
+    @property
+    def mv_method(self) -> str:
+        """Estimator of the three-level model: the chosen one when rma_mv supports it, else REML."""
+        return self.method if self.method in MV_METHODS else "REML"
+
+    @cached_property
+    def appraisals(self) -> list[StudyAppraisal]:
+        """Every study appraised once (SYRCLE, ARRIVE, CAMARADES, battery, mechanisms, flags)."""
+        from painregen.appraise.summary import summarise
+
+        return summarise(self.dataset)
+
+    def domain(self, name: str) -> DomainSynthesis | None:
+        return next((d for d in self.domains if d.domain == name), None)
+
+
+@lru_cache(maxsize=4096)
+def _term(vocabulary: str, curie: str) -> tuple[str, str | None]:
+    try:
+        t = get_vocabulary(vocabulary).get(curie)
+    except (KeyError, ValueError):
+        return curie, None
+    return t.label, t.extra.get("kind")
 
 
 def label_of(vocabulary: str, curie: str | None) -> str:
     if curie is None:
         return "not reported"
-    try:
-        return get_vocabulary(vocabulary).get(curie).label
-    except (KeyError, ValueError):
-        return curie
+    return _term(vocabulary, curie)[0]
 
 
 def evidence_summary(ds: m.Dataset) -> dict[str, Any]:
     exps = [e for s in ds.studies for e in s.experiments]
     cohorts = [c for e in exps for c in e.cohorts]
-    inters = [c.intervention for c in cohorts if c.intervention is not None]
+    inters = [c.intervention for c in cohorts if c.intervention is not None and c.role is m.Role.treated]
 
     def count(vocab: str, values: list[str | None]) -> list[tuple[str, int]]:
         return [(label_of(vocab, v), n) for v, n in Counter(values).most_common()]
 
+    years = [s.year for s in ds.studies if s.year]
     return {
         "studies": len(ds.studies), "experiments": len(exps), "cohorts": len(cohorts),
         "observations": sum(len(e.observations) for e in exps), "animals": ds.n_animals(),
-        "species": count("species", [e.species for e in exps]), "models": count("model", [e.model for e in exps]),
+        "years": (min(years), max(years)) if years else None,
+        "species": count("species", [e.species for e in exps]), "strains": count("strain", [e.strain for e in exps]),
+        "models": count("model", [e.model for e in exps]),
         "products": count("product", [i.product for i in inters]),
-        "routes": count("route", [i.route for i in inters if i.route]),
+        "tissues": count("tissue", [i.tissue_source for i in inters]),
+        "routes": count("route", [i.route for i in inters]),
         "simulated": ds.simulated,
     }
 
 
-def run_analysis(ds: m.Dataset, *, measure: str = "SMD", method: str = "REML") -> Analysis:
-    """Effects per comparison, then one random-effects model per outcome domain (latest timepoint per comparison)."""
-    effects = dataset_effects(ds, measure)
-    analysis = Analysis(ds, measure, method, evidence_summary(ds), effects)
-    last: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for r in effects.rows:
-        if r["yi"] is None:
-            continue
-        key = (r["study"], r["experiment"], r["cohort"], r["outcome"])
-        if key not in last or float(r["time"]) > float(last[key]["time"]):  # type: ignore[arg-type]
-            last[key] = r
-    for domain in DOMAINS:
-        rows = [r for r in last.values() if r.get("domain") == domain]
-        if not rows:
-            continue
-        yi = np.array([float(r["yi"]) for r in rows])
-        vi = np.array([float(r["vi"]) for r in rows])
-        labels = [f"{r['study']} · {r['cohort']} · {r['outcome']}" for r in rows]
-        n_studies = len({r["study"] for r in rows})
-        result, note = None, ""
+def _interventions(ds: m.Dataset) -> dict[tuple[str, str, str], m.Intervention]:
+    return {(s.study_id, e.experiment_id, c.cohort_id): c.intervention for s in ds.studies for e in s.experiments
+            for c in e.cohorts if c.intervention is not None}
+
+
+def comparisons_frame(ds: m.Dataset, effects: EffectTable) -> pd.DataFrame:
+    """One row per comparison (study, experiment, treated cohort, outcome) at its latest timepoint
+    (:func:`painregen.effects.collapse`, method "last"), with covariates as vocabulary labels plus the
+    preparation (product kind), donor relation and timing mode of the treated cohort."""
+    df = pd.DataFrame(effects.rows, columns=effects.columns)
+    if df.empty:
+        return df
+    df = df[df["yi"].notna() & df["vi"].notna()]
+    keep = []
+    for _, g in df.groupby(KEYS, sort=False):
+        c = collapse(g["time"].to_numpy(float), g["yi"].to_numpy(float), g["vi"].to_numpy(float), "last")
+        keep.append(g.index[g["time"].to_numpy(float) == c.time][0])
+    out = df.loc[keep].reset_index(drop=True)
+    for col, vocab in LABELLED.items():
+        if col in out:
+            out[col] = [label_of(vocab, v) if isinstance(v, str) else "not reported" for v in out[col]]
+    inters = _interventions(ds)
+    found = [inters.get((s, e, c)) for s, e, c in zip(out["study"], out["experiment"], out["cohort"], strict=True)]
+    out["preparation"] = [(_term("product", i.product)[1] or "not reported") if i else "not reported" for i in found]
+    out["donor"] = [i.donor_relation.value if i and i.donor_relation else "not reported" for i in found]
+    out["timing"] = [i.timing_mode.value if i and i.timing_mode else "not reported" for i in found]
+    out["label"] = [f"{s} · {c} · {o}" for s, c, o in zip(out["study"], out["cohort"], out["outcome"], strict=True)]
+    return out
+
+
+def _domain(rows: pd.DataFrame, domain: str, method: str, mv_method: str) -> DomainSynthesis:
+    yi, vi = rows["yi"].to_numpy(float), rows["vi"].to_numpy(float)
+    studies = rows["study"].astype(str).tolist()
+    n_studies = len(set(studies))
+    result, multilevel, note = None, None, ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         if len(rows) >= 2:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = rma(yi, vi, method=method)
+            result = rma(yi, vi, method=method)
         else:
             note = "one comparison only: not pooled"
-        analysis.domains.append(DomainSynthesis(domain, len(rows), n_studies, result, yi, vi, labels, note))
+        if len(rows) >= 2 and n_studies >= 2:
+            try:
+                multilevel = rma_mv(yi, vi, clusters=[np.array(studies, dtype=object), np.arange(len(rows))],
+                                    method=mv_method)
+            except (ConvergenceError, np.linalg.LinAlgError, ValueError) as exc:
+                note = f"three-level model not fitted: {exc}"
+        elif len(rows) >= 2:
+            note = "one study only: three-level model not fitted"
+    return DomainSynthesis(domain, len(rows), n_studies, result, yi, vi, rows["label"].tolist(), note, multilevel,
+                           studies, rows.reset_index(drop=True))
+
+
+def run_analysis(ds: m.Dataset, *, measure: str = "SMD", method: str = "REML") -> Analysis:
+    """Effects per comparison, then per outcome domain (latest timepoint per comparison) a random-effects model
+    (``method``) and a three-level model (comparisons within studies; REML unless ``method`` is ML)."""
+    effects = dataset_effects(ds, measure)
+    analysis = Analysis(ds, measure, method, evidence_summary(ds), effects)
+    analysis.frame = frame = comparisons_frame(ds, effects)
+    if frame.empty:
+        return analysis
+    for domain in DOMAINS:
+        rows = frame[frame["domain"] == domain]
+        if len(rows):
+            analysis.domains.append(_domain(rows, domain, method, analysis.mv_method))
     return analysis

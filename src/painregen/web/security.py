@@ -1,6 +1,6 @@
 """Request hygiene for the workbench: CSRF tokens, upload size limit, security headers.
 
-CSRF policy (docs/web.md): a signed double-submit token. Every response to a browser carries a cookie
+CSRF policy (docs/web.md): a signed double-submit token. Every HTML page sets a cookie
 ``painregen_csrf`` = ``token.signature`` (HMAC-SHA256 of a random token under the app's secret; SameSite=Strict,
 HttpOnly). Pages put the same token in a hidden ``csrf_token`` form field; scripts running in a page may send it
 as the ``X-CSRF-Token`` header. A state-changing request (POST, PUT, PATCH, DELETE) that looks like it comes from
@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -60,7 +60,7 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-def looks_like_browser(headers: MutableMapping[str, str] | dict[str, str]) -> bool:
+def looks_like_browser(headers: Mapping[str, str]) -> bool:
     return any(h in headers for h in BROWSER_HEADERS)
 
 
@@ -119,7 +119,9 @@ class SecurityMiddleware:
             if message["type"] == "http.response.start":
                 extra = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                          (b"referrer-policy", b"same-origin"), (b"content-security-policy", CSP.encode())]
-                if new_cookie is not None:
+                is_page = any(k.lower() == b"content-type" and v.startswith(b"text/html")
+                              for k, v in message.get("headers", []))
+                if new_cookie is not None and is_page:  # pages only: API clients never get a cookie jar entry
                     extra.append((b"set-cookie", f"{CSRF_COOKIE}={new_cookie}; Path=/; HttpOnly; "
                                                  "SameSite=Strict".encode()))
                 message["headers"] = list(message.get("headers", [])) + extra

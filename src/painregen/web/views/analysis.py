@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from painregen.meta import subgroup as fit_subgroups
 from painregen.meta import trimfill
 from painregen.meta.plots import forest, funnel
 from painregen.report.html import figure_svg
@@ -20,18 +21,36 @@ router = APIRouter()
 
 Measure = Literal["SMD", "SMDH", "MD", "ROM", "NMD"]
 Method = Literal["REML", "DL", "ML", "PM", "EB", "HE", "HS", "SJ", "FE"]
+Subgroup = Literal["product", "preparation", "tissue_source", "route", "model", "species", "sex", "donor", "timing"]
 MEASURES: tuple[str, ...] = Measure.__args__  # type: ignore[attr-defined]
 METHODS: tuple[str, ...] = Method.__args__  # type: ignore[attr-defined]
 MIN_K_FUNNEL = 3
+SUBGROUPS: tuple[str, ...] = Subgroup.__args__  # type: ignore[attr-defined]
 
 
-def _figures(d: DomainSynthesis, measure: str) -> tuple[list[dict[str, str]], dict[str, Any] | None]:
-    """Forest and funnel plots of one pooled domain, and its trim-and-fill result (None when k is too small)."""
+def _subgroup(d: DomainSynthesis, by: str | None) -> tuple[Any, list[str] | None, str]:
+    """The subgroup analysis of one domain by a covariate of its comparisons: (result or None, groups, note)."""
+    if not by or d.result is None or d.rows is None or by not in d.rows:
+        return None, None, ""
+    groups = [str(g) for g in d.rows[by]]
+    if len(set(groups)) < 2:
+        return None, None, f"one {by} only ({groups[0]}): no subgroup analysis"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fit_subgroups(d.yi, d.vi, groups, method=d.result.method), groups, ""
+
+
+def _figures(d: DomainSynthesis, measure: str, sub: Any, groups: list[str] | None) -> tuple[list[dict[str, str]],
+                                                                                           dict[str, Any] | None]:
+    """Forest (by subgroup when given) and funnel (trim-and-fill) plots of one pooled domain, and its
+    trim-and-fill result (None when k is too small)."""
     if d.result is None:
         return [], None
     xlabel = f"{measure} ({d.domain} outcomes; > 0 favours treatment)"
-    figs = [{"kind": "forest", "title": f"Forest plot: {d.domain} outcomes",
-             "svg": figure_svg(forest(d.result, labels=d.labels, xlabel=xlabel))}]
+    labels = [label.replace("$", r"\$") for label in d.labels]  # a '$' in user text would start mathtext
+    fig = forest(sub, labels=labels, groups=groups, xlabel=xlabel) if sub is not None else forest(
+        d.result, labels=labels, xlabel=xlabel)
+    figs = [{"kind": "forest", "title": f"Forest plot: {d.domain} outcomes", "svg": figure_svg(fig)}]
     fill = None
     if d.k >= MIN_K_FUNNEL:
         with warnings.catch_warnings():
@@ -44,10 +63,10 @@ def _figures(d: DomainSynthesis, measure: str) -> tuple[list[dict[str, str]], di
 
 
 def analysis_context(request: Request, measure: str, method: str, domain: str | None, *, run: bool,
-                     figures: bool = True) -> dict[str, Any]:
-    params = {"measure": measure, "method": method, "domain": domain or ""}
+                     subgroup_by: str | None = None, figures: bool = True) -> dict[str, Any]:
+    params = {"measure": measure, "method": method, "domain": domain or "", "subgroup": subgroup_by or ""}
     ctx: dict[str, Any] = {"params": params, "options": {"measures": list(MEASURES), "methods": list(METHODS),
-                                                         "domains": list(DOMAINS)},
+                                                         "domains": list(DOMAINS), "subgroups": list(SUBGROUPS)},
                            "ran": False, "message": "", "summary": None, "domains": [], "warnings": [],
                            "n_effects": 0}
     if not run:
@@ -63,9 +82,11 @@ def analysis_context(request: Request, measure: str, method: str, domain: str | 
     for d in analysis.domains:
         if domain and d.domain != domain:
             continue
-        figs, fill = _figures(d, measure) if figures else ([], None)
+        sub, groups, sub_note = _subgroup(d, subgroup_by)
+        figs, fill = _figures(d, measure, sub, groups) if figures else ([], None)
         ctx["domains"].append({"domain": d.domain, "k": d.k, "n_studies": d.n_studies, "note": d.note,
                                "result": d.result.to_dict() if d.result is not None else None,
+                               "subgroup": sub.to_dict() if sub is not None else None, "subgroup_note": sub_note,
                                "trimfill": fill, "figures": figs})
     if not ctx["domains"]:
         ctx["message"] = "no comparison could be computed for this choice"
@@ -74,12 +95,12 @@ def analysis_context(request: Request, measure: str, method: str, domain: str | 
 
 @router.get("/api/analysis", tags=["analysis"], summary="Pooled effects per outcome domain, with figures (SVG)")
 def api_analysis(request: Request, measure: Measure = "SMD", method: Method = "REML", domain: str | None = None,
-                 figures: bool = True) -> dict[str, Any]:
-    return analysis_context(request, measure, method, domain, run=True, figures=figures)
+                 subgroup: Subgroup | None = None, figures: bool = True) -> dict[str, Any]:
+    return analysis_context(request, measure, method, domain, run=True, subgroup_by=subgroup, figures=figures)
 
 
 @router.get("/analysis", include_in_schema=False)
 def analysis_page(request: Request, measure: Measure = "SMD", method: Method = "REML", domain: str | None = None,
-                  run: bool = False) -> HTMLResponse:
-    ctx = analysis_context(request, measure, method, domain, run=run)
+                  subgroup: Subgroup | Literal[""] = "", run: bool = False) -> HTMLResponse:
+    ctx = analysis_context(request, measure, method, domain, run=run, subgroup_by=subgroup or None)
     return render_page(request, "analysis.html", ctx, page="analysis", title="Meta-analysis")

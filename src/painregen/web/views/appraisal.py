@@ -49,7 +49,8 @@ def appraisal_context(request: Request, study: str, *, message: str = "",
         inst = get_instrument(inst_id)
         forms.append({"instrument": inst.id, "name": inst.name, "citation": inst.citation,
                       "answers": list(inst.answers),
-                      "items": [{"id": it.id, "number": it.number, "name": it.name,
+                      "items": [{"id": it.id, "number": it.number, "name": it.name, "hint": it.bias or it.set,
+                                 "question": it.question,
                                  "field": f"{inst.id}{FIELD_SEP}{it.id}", "answer": stored[inst.id].get(it.id)}
                                 for it in inst.items]})
     return {"id": pk, "study_id": s.study_id, "title": s.title, "stored": stored, "forms": forms,

@@ -1,0 +1,112 @@
+"""Where a report's files go: figures (inline SVG + figures/*.svg|png|pdf) and the full tables as CSV files
+beside report.html, linked relatively."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FIGURE_DIR = "figures"
+PUBLICATION_FORMATS = ("png", "pdf")
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+_STEM = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def mpl_text(text: object) -> str:
+    """User text made safe for matplotlib labels: '$' would start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def tight_bbox(fig: Any, pad: float = 0.1) -> Any:
+    """The figure's tight bounding box (inches), computed once and reused for every format: savefig's
+    ``bbox_inches="tight"`` would draw the figure an extra time per format."""
+    return fig.get_tightbbox().padded(pad)
+
+
+def svg_text(fig: Any, salt: str, bbox: Any = "tight") -> str:
+    """The figure as an SVG document: text kept as text (small, searchable), ids salted per figure so that
+    several inline SVGs in one page never share an id, and no metadata block."""
+    import io
+
+    import matplotlib as mpl
+
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        fig.savefig(buf, format="svg", bbox_inches=bbox)
+    return _METADATA.sub("", buf.getvalue())
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """One figure of the report: inline SVG and the relative paths of its files."""
+
+    key: str
+    caption: str
+    svg: str
+    files: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class CsvRef:
+    """A full table written beside the report: its relative link, rows and what the report shows of it."""
+
+    name: str
+    n_rows: int
+    shown: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.n_rows > self.shown
+
+
+@dataclass
+class ReportOutput:
+    """Collects the figures and CSV files of one report under ``directory`` (the folder of report.html)."""
+
+    directory: Path
+    top_n: int = 25
+    formats: Sequence[str] = PUBLICATION_FORMATS
+    dpi: int = 200
+    figures: list[FigureRef] = field(default_factory=list)
+    tables: list[CsvRef] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / FIGURE_DIR).mkdir(exist_ok=True)
+
+    def figure(self, fig: Any, stem: str, caption: str) -> FigureRef:
+        """Write ``fig`` as figures/<stem>.svg plus the publication formats; returns it with its inline SVG."""
+        stem = _STEM.sub("_", stem)
+        bbox = tight_bbox(fig)
+        text = svg_text(fig, stem, bbox)
+        files = {"svg": f"{FIGURE_DIR}/{stem}.svg"}
+        (self.directory / files["svg"]).write_text(text, encoding="utf-8")
+        for ext in self.formats:
+            files[ext] = f"{FIGURE_DIR}/{stem}.{ext}"
+            fig.savefig(self.directory / files[ext], bbox_inches=bbox, dpi=self.dpi if ext == "png" else None)
+        ref = FigureRef(stem, caption, text[text.index("<svg"):], files)
+        self.figures.append(ref)
+        return ref
+
+    def csv(self, name: str, data: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None,
+            *, shown: int | None = None) -> CsvRef:
+        """Write a full table as ``name`` beside the report (``shown``: rows the report displays, default top_n)."""
+        frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data), columns=columns)
+        frame.to_csv(self.directory / name, index=False, encoding="utf-8")
+        ref = CsvRef(name, len(frame), min(len(frame), self.top_n if shown is None else shown))
+        self.tables.append(ref)
+        return ref
+
+    def top(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
+        """The first ``top_n`` rows as records (NaN -> None) for a template."""
+        head = frame.head(self.top_n)
+        return [{k: (None if _isnan(v) else v) for k, v in r.items()} for r in head.to_dict(orient="records")]
+
+
+def _isnan(v: Any) -> bool:
+    return isinstance(v, float) and v != v

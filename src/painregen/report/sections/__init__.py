@@ -1,0 +1,53 @@
+"""The report's sections, in order. Each module's ``build(analysis, output)`` returns a
+:class:`~painregen.report.sections.base.Section` (or None when it does not apply) rendered by the partial
+template ``templates/sections/<id>.html``; the methods section is built last from the others' methods."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from painregen.report.output import ReportOutput
+from painregen.report.pipeline import Analysis
+from painregen.report.sections import (
+    arrive,
+    battery,
+    bias,
+    domains,
+    dose,
+    evidence_map,
+    flags,
+    heterogeneity,
+    mechanism,
+    methods,
+    rob,
+    summary,
+    truth,
+    warnings,
+)
+from painregen.report.sections.base import Section
+
+Builder = Callable[[Analysis, ReportOutput], Section | None]
+
+BUILDERS: tuple[tuple[str, Builder], ...] = (
+    ("summary", summary.build), ("evidence_map", evidence_map.build), ("domains", domains.build),
+    ("truth", truth.build), ("heterogeneity", heterogeneity.build), ("bias", bias.build), ("dose", dose.build),
+    ("rob", rob.build), ("arrive", arrive.build), ("battery", battery.build), ("mechanism", mechanism.build),
+    ("flags", flags.build), ("warnings", warnings.build),
+)
+
+
+def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[[str], None] | None = None
+                   ) -> list[Section]:
+    """Every applicable section, then the methods section."""
+    out = []
+    for name, builder in BUILDERS:
+        if progress is not None:
+            progress(name)
+        section = builder(analysis, output)
+        if section is not None:
+            out.append(section)
+    out.append(methods.build(analysis, out))
+    return out
+
+
+__all__ = ["BUILDERS", "Section", "build_sections"]

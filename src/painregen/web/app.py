@@ -1,0 +1,83 @@
+"""The web workbench: a FastAPI app over the registry and the analysis library.
+
+Pages are server-rendered Jinja2 templates (autoescaped, no JavaScript); every page has a JSON twin under
+``/api`` built from the same context dict. The OpenAPI document is at ``/openapi.json``. See docs/web.md.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from painregen import __version__
+from painregen.registry import open_registry
+from painregen.web.config import DEFAULT_MAX_UPLOAD_BYTES, WebConfig
+from painregen.web.render import render_page
+from painregen.web.security import SecurityMiddleware, require_csrf
+from painregen.web.views import ROUTERS
+
+TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 409: "Conflict",
+          413: "Too large", 415: "Unsupported file type", 422: "Invalid input", 500: "Server error"}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
+
+
+def _error(request: Request, status: int, detail: Any) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status)
+    if isinstance(detail, list):  # validation errors: one line per field
+        detail = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}" for e in detail)
+    title = TITLES.get(status, "Error")
+    ctx = {"status": status, "title": title, "detail": str(detail)}
+    return render_page(request, "error.html", ctx, status=status, title=title)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return _error(request, exc.status_code, exc.detail)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
+    return _error(request, 422, errors)
+
+
+def create_app(db: str | Path = "painregen.db", *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+               secret: bytes | None = None, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+    """Build the workbench for the registry ``db`` (SQLite path or database URL; created if missing).
+
+    ``max_upload_bytes`` caps an upload (413 above it); ``secret`` signs the CSRF cookie (random by default,
+    so tokens do not outlive the process); ``allowed_hosts`` restricts the Host header (against DNS rebinding).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cfg = WebConfig(str(db), max_upload_bytes, secret or secrets.token_bytes(32))
+    open_registry(cfg.db).close()  # create or upgrade now, so a bad --db fails at start-up
+    app = FastAPI(title="painregen workbench", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json", dependencies=[Depends(require_csrf)],
+                  description="JSON API of the painregen web workbench. Every page has a twin under /api built "
+                              "from the same context. POST /api/upload validates a file and imports it all or "
+                              "nothing.")
+    app.state.config = cfg
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("painregen.web", "static")]), name="static")
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(SecurityMiddleware, secret=cfg.secret, max_body=cfg.max_upload_bytes)
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    return app
