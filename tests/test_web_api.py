@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -243,9 +244,13 @@ def test_downloads(client: TestClient, sim_csv: Path) -> None:
     assert client.get("/download/report.html").status_code == 404  # empty registry
     upload(client, "e.csv", sim_csv.read_bytes())
     ds, _ = read_dataset(sim_csv)
-    r = client.get("/download/report.html")
-    assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="report.html"'
-    assert r.text.lstrip().lower().startswith("<!doctype html") and ds.studies[0].study_id in r.text
+    r = client.get("/download/report.zip")  # report.html alone is downloaded in the browser test
+    assert r.headers["content-disposition"] == 'attachment; filename="painregen-report.zip"'
+    zf = zipfile.ZipFile(io.BytesIO(r.content))
+    names = zf.namelist()
+    assert any(n.endswith(".png") for n in names) and any(n.endswith(".csv") for n in names)
+    report = zf.read("painregen-report/report.html").decode("utf-8")
+    assert report.lstrip().lower().startswith("<!doctype html") and ds.studies[0].study_id in report
     r = client.get("/download/effects.csv", params={"measure": "MD"})
     table = dataset_effects(ds, "MD")
     got = list(csv.DictReader(io.StringIO(r.text)))
@@ -328,7 +333,7 @@ def test_dose_series_and_groups(client: TestClient, tmp_path: Path) -> None:
     assert upload(client, "dose.csv", path.read_bytes())[0] == 201
     ds, _ = read_dataset(path)
     series = client.get("/api/dose").json()["series"]
-    assert [s["key"] for s in series] == ["SIM-0003/E1/CL:0002540"]
+    assert [s["key"] for s in series] == ["SIM-0003/E1/mesenchymal stem cell of the bone marrow/cells/per_animal"]
     s = series[0]
     assert s["doses"] == [5e5, 5e6, 1.5e7] and s["unit"] == "cells"
     body = client.get("/api/dose", params={"series": s["key"], "outcome": "von Frey filaments"}).json()
@@ -342,5 +347,18 @@ def test_dose_series_and_groups(client: TestClient, tmp_path: Path) -> None:
         assert o.error_type.value == "SEM"
         assert (g["mean"], g["n"]) == (o.average, o.n)
         assert g["se"] == pytest.approx(o.error, rel=1e-12)
+    from painregen.dose.data import from_summary
+    from painregen.dose.mcp_mod import mcp_mod
+
+    assert body["status"] == "ok" and body["params"]["spec"] == "linear,emax:3e+06,sigEmax:7.5e+06/3"
+    g = groups["groups"]
+    want = mcp_mod(from_summary([x["dose"] for x in g], [x["mean"] for x in g], [x["se"] for x in g],
+                                n=[x["n"] for x in g]), body["params"]["spec"], direction="increasing").to_dict()
+    assert body["result"]["selected_model"] == want["selected_model"]
+    assert [c["t"] for c in body["result"]["mct"]["contrasts"]] == pytest.approx(
+        [c["t"] for c in want["mct"]["contrasts"]], rel=1e-12)
+    assert body["result"]["window"]["saturation_dose"] == pytest.approx(want["window"]["saturation_dose"], rel=1e-9)
+    bad = client.get("/api/dose", params={"series": s["key"], "spec": "nonsense:1"}).json()
+    assert bad["status"] == "error" and "nonsense" in bad["message"]
     page = client.get("/dose", params={"series": s["key"], "run": "true"}).text
-    assert page.count("<tr><td>") >= 4 + 1
+    assert page.count("<tr><td>") >= 4 + 1 and 'alt="dose-response curve"' in page

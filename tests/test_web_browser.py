@@ -158,6 +158,9 @@ def test_upload_fix_import_analyse_download(server: tuple[str, Path], page: Any,
     page.click("#dose-form button")
     assert page.locator("#dose-groups tbody tr").count() == n_doses + 1  # the control at dose 0, then each dose
     assert page.locator("#dose-status").inner_text()
+    curve = page.locator("figure.dose img")
+    if curve.count():  # painregen.dose provides MCP-Mod
+        assert curve.evaluate("img => img.complete && img.naturalWidth > 100")
     _shot(page, "dose")
     page.goto(f"{base}/downloads")
     _shot(page, "downloads")

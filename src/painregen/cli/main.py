@@ -14,6 +14,7 @@ from painregen.cli import (
     kb_cmd,
     meta_cmd,
     registry_cmd,
+    serve_cmd,
     template_cmd,
     vocab_cmd,
 )
@@ -58,6 +59,7 @@ app.command("meta")(meta_cmd.meta_command)
 app.command("bias")(meta_cmd.bias_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(demo_cmd.report_command)
+app.command("serve")(serve_cmd.serve_command)
 
 
 def main() -> None:

@@ -208,6 +208,8 @@ class DesignSpec(_Spec):
                 raise ValueError(f"strain {self.strain} belongs to species {species}, not {self.species}")
         if self.groups is None and self.dosing is None:
             raise ValueError("give the groups, or dosing.levels to derive them (0 = vehicle)")
+        if self.groups is None and self.dosing is not None and 0 not in self.dosing.levels:
+            raise ValueError("dosing.levels needs the vehicle level 0 to derive the control group (or give groups)")
         groups = self.group_list()
         if len({g.name for g in groups}) != len(groups):
             raise ValueError("group names must be distinct")

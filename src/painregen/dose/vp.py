@@ -73,7 +73,7 @@ def log_grid(bounds: Array, size: int) -> Array:
 
 def fit_nonlinear(
     mdef: ModelDef, doses: Array, ytil: Array, u: Array, bounds: Array, fixed: Fixed,
-    start: Array | None = None,
+    start: Array | None = None, step_tol: float = STEP_TOL,
 ) -> tuple[Array, Array]:
     """Fit a nonlinear family to each of B whitened mean vectors; returns coefs (B, p) and criterion (B,)."""
     q = bounds.shape[0]
@@ -102,7 +102,7 @@ def fit_nonlinear(
         improved = crit[np.arange(idx.size), j] < crit_c * (1 - 1e-15) - 1e-300
         x[idx[improved]] = cand[np.flatnonzero(improved), j[improved]]
         step[idx[~improved]] *= 0.5
-        active[idx] = np.max(step[idx], axis=1) > STEP_TOL
+        active[idx] = np.max(step[idx], axis=1) > step_tol
     crit, t0, t1 = _profile(mdef, doses, ytil, u, np.exp(x)[:, None, :], fixed)
     coefs = np.column_stack([t0[:, 0], t1[:, 0], np.exp(x)])
     return coefs, crit[:, 0]
@@ -110,12 +110,15 @@ def fit_nonlinear(
 
 def fit_batch(
     mdef: ModelDef, doses: Array, means: Array, weights: Array, bounds: Array | None, fixed: Fixed,
-    start: Array | None = None,
+    start: Array | None = None, step_tol: float = STEP_TOL,
 ) -> tuple[Array, Array]:
-    """Fit ``mdef`` to means (B, k) with weights (k, k): coefficients (B, p) and weighted RSS (B,)."""
+    """Fit ``mdef`` to means (B, k) with weights (k, k): coefficients (B, p) and weighted RSS (B,).
+
+    ``step_tol`` is the final step of the pattern search on the log scale of the nonlinear parameters.
+    """
     u = whitener(weights)
     ytil = np.atleast_2d(means) @ u.T
     if mdef.is_linear:
         return fit_linear(mdef, doses, ytil, u, fixed)
     assert bounds is not None
-    return fit_nonlinear(mdef, doses, ytil, u, bounds, fixed, start)
+    return fit_nonlinear(mdef, doses, ytil, u, bounds, fixed, start, step_tol)

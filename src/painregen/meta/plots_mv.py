@@ -89,13 +89,15 @@ def forest_mv(
     """Forest plot of an intercept-only :class:`RmaMvResult`.
 
     ``studies``: outer cluster label per fitted row; ``labels``: row labels (``by="comparison"``).
-    ``by="study"`` draws one row per study (its GLS estimate, see the module docstring). ``max_rows`` draws
+    ``by="study"`` draws one row per study (its GLS estimate, see the module docstring), labelled with its number
+    of effects. ``max_rows`` draws
     only the heaviest rows (in their order) and says how many were left out; the diamond always uses them all.
     """
     sr = study_estimates(res, studies)
     crit = critical_value(res.alpha, res.ddf)
     if by == "study":
-        yi, se, w, names = sr.yi, np.sqrt(sr.vi), sr.weight, list(sr.labels)
+        yi, se, w = sr.yi, np.sqrt(sr.vi), sr.weight
+        names = [f"{s} ({r.size})" for s, r in zip(sr.labels, sr.rows, strict=True)]
     elif by == "comparison":
         order = np.concatenate(sr.rows)
         rl = list(labels) if labels is not None else [f"{s} #{i + 1}" for i, s in enumerate(studies)]

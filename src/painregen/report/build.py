@@ -3,12 +3,12 @@ PDF under figures/, full tables as CSV beside the report) and write one self-con
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from painregen.evidence import models as m
 from painregen.report.html import render_report
-from painregen.report.output import ReportOutput
+from painregen.report.output import PUBLICATION_FORMATS, ReportOutput
 from painregen.report.pipeline import run_analysis
 from painregen.report.sections import build_sections
 
@@ -17,11 +17,13 @@ TOP_N = 25
 
 def write_report(ds: m.Dataset, out: Path, *, measure: str = "SMD", method: str = "REML",
                  title: str = "painregen evidence report", top_n: int = TOP_N,
+                 figure_formats: Sequence[str] = PUBLICATION_FORMATS,
                  progress: Callable[[str], None] | None = None) -> Path:
-    """Write ``out`` (an .html file), its figures (``figures/``) and CSV tables beside it; returns the report path.
+    """Write ``out`` (an .html file), its figures (``figures/*.svg`` plus ``figure_formats``, PNG and PDF by
+    default) and its full tables as CSV files beside it; returns the report path.
 
     ``top_n``: rows shown in long tables (the CSV files hold them all); ``progress``: called with the name of
-    each step (the CLI shows it)."""
+    each step (the CLI can show it). The HTML itself is self-contained: figures are inline SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -29,7 +31,7 @@ def write_report(ds: m.Dataset, out: Path, *, measure: str = "SMD", method: str 
     if progress is not None:
         progress("effects and pooled models")
     analysis = run_analysis(ds, measure=measure, method=method)
-    output = ReportOutput(out.parent, top_n=top_n)
+    output = ReportOutput(out.parent, top_n=top_n, formats=tuple(figure_formats))
     sections = build_sections(analysis, output, progress)
     if progress is not None:
         progress("writing the HTML")

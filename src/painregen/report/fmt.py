@@ -41,15 +41,19 @@ def pct(x: Any, digits: int = 0) -> str:
     return DASH if _missing(x) else f"{100 * float(x):.{digits}f}%"
 
 
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def dose(x: Any) -> str:
-    """A dose amount compactly: 1e+06 -> '1 × 10^6', 30 -> '30'."""
+    """A dose amount compactly: 1e+06 -> '10⁶', 3e5 -> '3 × 10⁵', 30 -> '30'."""
     if _missing(x):
         return DASH
     xf = float(x)
     if xf >= 1e4:
         exp = math.floor(math.log10(xf))
-        mant = xf / 10**exp
-        return f"{mant:g} × 10^{exp}" if mant != 1 else f"10^{exp}"
+        mant = round(xf / 10**exp, 3)
+        power = "10" + str(exp).translate(SUPERSCRIPT)
+        return power if mant == 1 else f"{mant:g} × {power}"
     return f"{xf:g}"
 
 

@@ -15,6 +15,8 @@ FIGURE_DIR = "figures"
 PUBLICATION_FORMATS = ("png", "pdf")
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 _STEM = re.compile(r"[^A-Za-z0-9_.-]+")
+_ID = re.compile(r'\sid="([^"]+)"')
+_REF = re.compile(r'(\sid="|url\(#|href="#)([^")]+)')
 
 
 def mpl_text(text: object) -> str:
@@ -38,7 +40,14 @@ def svg_text(fig: Any, salt: str, bbox: Any = "tight") -> str:
     buf = io.StringIO()
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
         fig.savefig(buf, format="svg", bbox_inches=bbox)
-    return _METADATA.sub("", buf.getvalue())
+    return prefix_ids(_METADATA.sub("", buf.getvalue()), salt)
+
+
+def prefix_ids(svg: str, prefix: str) -> str:
+    """Prefix every element id of an SVG, and the references to them, so that ids stay unique when several
+    SVGs are inlined in one page (matplotlib names groups ``figure_1``, ``axes_1``, ... in every figure)."""
+    ids = set(_ID.findall(svg))
+    return _REF.sub(lambda mt: f"{mt.group(1)}{prefix}-{mt.group(2)}" if mt.group(2) in ids else mt.group(0), svg)
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,8 @@ class FigureRef:
 
 @dataclass(frozen=True)
 class CsvRef:
-    """A full table written beside the report: its relative link, rows and what the report shows of it."""
+    """A full table written beside the report: its relative link, its rows and how many the report shows
+    (0: the report shows none of it as a table)."""
 
     name: str
     n_rows: int
@@ -61,7 +71,7 @@ class CsvRef:
 
     @property
     def truncated(self) -> bool:
-        return self.n_rows > self.shown
+        return 0 < self.shown < self.n_rows
 
 
 @dataclass
@@ -94,18 +104,19 @@ class ReportOutput:
         return ref
 
     def csv(self, name: str, data: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None,
-            *, shown: int | None = None) -> CsvRef:
-        """Write a full table as ``name`` beside the report (``shown``: rows the report displays, default top_n)."""
-        frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(list(data), columns=columns)
+            *, top: bool = False) -> CsvRef:
+        """Write a full table as ``name`` beside the report; ``top``: the report shows its first ``top_n`` rows."""
+        frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(
+            list(data), columns=None if columns is None else list(columns))
         frame.to_csv(self.directory / name, index=False, encoding="utf-8")
-        ref = CsvRef(name, len(frame), min(len(frame), self.top_n if shown is None else shown))
+        ref = CsvRef(name, len(frame), min(len(frame), self.top_n) if top else 0)
         self.tables.append(ref)
         return ref
 
     def top(self, frame: pd.DataFrame) -> list[dict[str, Any]]:
         """The first ``top_n`` rows as records (NaN -> None) for a template."""
         head = frame.head(self.top_n)
-        return [{k: (None if _isnan(v) else v) for k, v in r.items()} for r in head.to_dict(orient="records")]
+        return [{str(k): (None if _isnan(v) else v) for k, v in r.items()} for r in head.to_dict(orient="records")]
 
 
 def _isnan(v: Any) -> bool:

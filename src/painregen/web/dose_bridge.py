@@ -66,19 +66,58 @@ def series_groups(ds: m.Dataset, series: dict[str, Any], outcome: str) -> dict[s
             "greater_is_better": out.greater_is_better, "groups": groups}
 
 
-def run_mcp_mod(groups: dict[str, Any], spec: str) -> dict[str, Any]:
-    """MCP-Mod on the group means (summary data, "general" type); ``{status, message, result}``."""
-    import painregen.dose as dose
+def _engine() -> Any:
+    """``painregen.dose.mcp_mod.mcp_mod`` when the dose package provides it, else None."""
+    try:
+        from painregen.dose.mcp_mod import mcp_mod
+    except ImportError:
+        return None
+    return mcp_mod if callable(mcp_mod) else None
 
-    mcp_mod = getattr(dose, "mcp_mod", None)
+
+def curve_svg(result: Any, unit: str | None) -> str:
+    """Group means with 95% CIs against dose and the selected model's fitted curve, as SVG."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from painregen.report.html import figure_svg
+
+    data = result.data
+    fig = Figure(figsize=(6.0, 4.0))
+    ax = fig.subplots()
+    ax.errorbar(data.doses, data.means, yerr=1.959963984540054 * data.se, fmt="o", color="black", capsize=3,
+                label="group mean, 95% CI")
+    if result.selected_model is not None:
+        grid = np.linspace(0.0, float(data.doses[-1]), 200)
+        ax.plot(grid, result.fit(result.selected_model).predict(grid), color="tab:blue",
+                label=f"{result.selected_model} fit")
+    ax.set_xlabel(f"dose ({unit})" if unit else "dose")
+    ax.set_ylabel("response")
+    ax.legend(frameon=False, fontsize="small")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return figure_svg(fig)
+
+
+def run_mcp_mod(groups: dict[str, Any], spec: str, unit: str | None = None) -> dict[str, Any]:
+    """MCP-Mod on the group means (summary data, "general" type): ``{status, message, result, figure}``;
+    ``status`` is ``ok``, ``error`` (bad input) or ``pending`` (no MCP-Mod in painregen.dose)."""
+    mcp_mod = _engine()
     if mcp_mod is None:
-        return {"status": "pending", "result": None,
+        return {"status": "pending", "result": None, "figure": None,
                 "message": "MCP-Mod is pending: painregen.dose does not provide mcp_mod yet. The dose groups "
                            "below are what it will analyse."}
     from painregen.dose.data import from_summary
+    from painregen.dose.errors import DoseInputError
 
     g = groups["groups"]
-    data = from_summary([x["dose"] for x in g], [x["mean"] for x in g], [x["se"] for x in g],
-                        n=[x["n"] for x in g])
-    result = mcp_mod(data, spec)
-    return {"status": "ok", "result": result.to_dict(), "message": "MCP-Mod done"}
+    direction = "increasing" if groups["greater_is_better"] else "decreasing"
+    try:
+        data = from_summary([x["dose"] for x in g], [x["mean"] for x in g], [x["se"] for x in g],
+                            n=[x["n"] for x in g])
+        result = mcp_mod(data, spec, direction=direction)
+    except DoseInputError as exc:
+        return {"status": "error", "result": None, "figure": None, "message": str(exc)}
+    out = result.to_dict()
+    return {"status": "ok", "result": out, "figure": curve_svg(result, unit),
+            "message": out["window"].get("verdict") or "MCP-Mod done"}

@@ -44,7 +44,7 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
                "complete": sum(r.battery.complete for r in recs),
                "evoked_only": sum(r.battery.evoked_only for r in recs)}
     sub = evoked_only_subgroup(a, {r.study: r.battery.evoked_only for r in recs})
-    csv = out.csv("battery.csv", rows)
+    csv = out.csv("battery.csv", rows, top=True)
     ctx = {"n": n, "summary": summary, "domains": DOMAINS, "rows": rows[: out.top_n], "subgroup": sub,
            "measure": a.measure}
     methods = [

@@ -4,7 +4,7 @@ plot, the univariate random-effects model beside it, and the evidence grade of e
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -39,7 +39,7 @@ def _forest(d: DomainSynthesis, a: Analysis, out: ReportOutput) -> FigureRef | N
     xlabel = f"{a.measure} ({d.domain} outcomes; > 0 favours treatment)"
     labels = [mpl_text(x) for x in d.labels]
     if d.multilevel is not None:
-        by = "comparison" if d.k <= MAX_COMPARISON_ROWS else "study"
+        by: Literal["comparison", "study"] = "comparison" if d.k <= MAX_COMPARISON_ROWS else "study"
         fig = forest_mv(d.multilevel, studies=[mpl_text(s) for s in d.studies], labels=labels, by=by,
                         max_rows=MAX_STUDY_ROWS, xlabel=xlabel)
         what = ("one row per comparison (study · treated cohort · outcome), grouped by study" if by == "comparison"

@@ -68,7 +68,9 @@ def observed(frame: pd.DataFrame, series: list[dict[str, Any]]) -> pd.DataFrame:
 
 def curves(obs: pd.DataFrame, measure: str) -> Figure:
     """One panel per product (and unit): each dose-finding experiment's effects against dose (log axis)."""
-    keys = list(obs.groupby(["product", "unit", "basis"], sort=True).groups)[:MAX_PANELS]
+    keys: list[tuple[str, str, str]] = sorted({(str(p), str(u), str(b)) for p, u, b in
+                                               zip(obs["product"], obs["unit"], obs["basis"], strict=True)})
+    keys = keys[:MAX_PANELS]
     ncol = min(3, len(keys))
     nrow = math.ceil(len(keys) / ncol)
     fig = Figure(figsize=(4.0 * ncol, 3.2 * nrow))
@@ -91,10 +93,13 @@ def curves(obs: pd.DataFrame, measure: str) -> Figure:
 
 
 def kb_windows() -> list[dict[str, Any]]:
+    """The review's Table 3 (painregen.kb "dose_windows")."""
+    entries = kb.load("dose_windows")
+    assert isinstance(entries, list)
     return [{"product": w.get("product_text"), "model": w.get("model_text"), "setting": w.get("setting"),
              "doses": w.get("doses") or [], "unit": w.get("dose_unit"), "pattern": w.get("pattern"),
              "med": w.get("med"), "saturation": w.get("saturation"), "implication": w.get("implication")}
-            for w in kb.load("dose_windows")]
+            for w in entries]
 
 
 def build(a: Analysis, out: ReportOutput) -> Section:
@@ -103,7 +108,7 @@ def build(a: Analysis, out: ReportOutput) -> Section:
     tables = {"studies": out.csv("dose_finding.csv", [s | {"doses": ";".join(f"{d:g}" for d in s["doses"]),
                                                           "cohorts": ";".join(s["cohorts"])} for s in series],
                                  columns=["study", "experiment", "model", "product", "route", "unit", "basis", "doses",
-                                          "n_doses", "cohorts"])}
+                                          "n_doses", "cohorts"], top=True)}
     figures = {}
     if len(obs):
         tables["observed"] = out.csv("dose_observed.csv", obs)

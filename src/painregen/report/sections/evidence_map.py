@@ -16,13 +16,14 @@ from painregen.report.pipeline import Analysis
 from painregen.report.sections.base import Section
 
 MAX_ROWS, MAX_COLUMNS = 30, 12
+Z95 = 1.959963984540054  # normal 97.5% quantile
 
 
 def pool_cell(yi: np.ndarray, vi: np.ndarray, method: str) -> dict[str, float | None]:
     """Pooled estimate and 95% CI of one cell: the single effect when k = 1, else an rma fit."""
     if yi.size == 1:
-        se = float(np.sqrt(vi[0]))
-        return {"estimate": float(yi[0]), "ci_low": float(yi[0]) - 1.959964 * se, "ci_high": float(yi[0]) + 1.959964 * se}
+        est, half = float(yi[0]), Z95 * float(np.sqrt(vi[0]))
+        return {"estimate": est, "ci_low": est - half, "ci_high": est + half}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -44,15 +45,16 @@ def map_table(frame: pd.DataFrame, method: str) -> pd.DataFrame:
 def heatmap(table: pd.DataFrame, measure: str) -> tuple[Figure, int, int]:
     """Rows: model · route, columns: product; colour = pooled effect; text = studies (comparisons)."""
     table = table.assign(row=table["model"] + " · " + table["route"])
-    rows = table.groupby("row")["k"].sum().sort_values(ascending=False, kind="stable").index[:MAX_ROWS]
-    cols = table.groupby("product")["k"].sum().sort_values(ascending=False, kind="stable").index[:MAX_COLUMNS]
-    rows = sorted(rows)
+    rows: list[str] = sorted(table.groupby("row")["k"].sum().sort_values(ascending=False, kind="stable")
+                             .index[:MAX_ROWS])
+    cols: list[str] = list(table.groupby("product")["k"].sum().sort_values(ascending=False, kind="stable")
+                           .index[:MAX_COLUMNS])
     grid = np.full((len(rows), len(cols)), np.nan)
     fig = Figure(figsize=(2.2 + 1.25 * len(cols), 1.6 + 0.42 * len(rows)))
     ax = fig.subplots()
     sub = table[table["row"].isin(rows) & table["product"].isin(cols)]
     for r in sub.itertuples():
-        i, j = rows.index(r.row), list(cols).index(r.product)
+        i, j = rows.index(str(r.row)), cols.index(str(r.product))
         grid[i, j] = np.nan if r.estimate is None else r.estimate
         ax.text(j, i, f"{r.n_studies} ({r.k})", ha="center", va="center", fontsize=7)
     lim = float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0
@@ -70,7 +72,7 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
     if a.frame.empty:
         return None
     table = map_table(a.frame, a.method)
-    csv = out.csv("evidence_map.csv", table)
+    csv = out.csv("evidence_map.csv", table, top=True)
     fig, n_rows, n_cols = heatmap(table, a.measure)
     n_row_total = table[["model", "route"]].drop_duplicates().shape[0]
     caption = (f"Evidence map: pooled {a.measure} of all comparisons (every outcome domain) per injury model and "

@@ -37,7 +37,7 @@ MODERATORS = (
 )
 
 
-def moderator_values(rows: pd.DataFrame, mod: Moderator) -> tuple[pd.Series, str]:
+def moderator_values(rows: pd.DataFrame, mod: Moderator) -> tuple[pd.Series[Any], str]:
     """The moderator per row (NaN/None where not reported or not comparable) and a note on its scale."""
     if mod.column == "dose":
         units = rows.loc[rows["dose"].notna() & (rows["dose"].astype(float) > 0), ["dose_unit", "dose_basis"]]
@@ -45,7 +45,7 @@ def moderator_values(rows: pd.DataFrame, mod: Moderator) -> tuple[pd.Series, str
             return pd.Series([np.nan] * len(rows), index=rows.index), ""
         unit, basis = units.value_counts().index[0]
         ok = (rows["dose_unit"] == unit) & (rows["dose_basis"] == basis) & (rows["dose"].astype(float) > 0)
-        return np.log10(rows["dose"].astype(float).where(ok)), f"log10 {unit} {basis.replace('_', ' ')}"
+        return pd.Series(np.log10(rows["dose"].astype(float).where(ok))), f"log10 {unit} {basis.replace('_', ' ')}"
     values = rows[mod.column]
     if mod.numeric:
         return pd.to_numeric(values, errors="coerce"), "days"
@@ -94,16 +94,16 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
     domains = [d for d in a.domains if d.k >= MIN_K and d.n_studies >= 2 and d.rows is not None]
     if not domains:
         return None
-    results = []
+    results: list[dict[str, Any]] = []
     for d in domains:
         res = [analyse(d, mod, a.method, a.mv_method) for mod in MODERATORS]
         tested = [r for r in res if r["Q_partition_p"] is not None]
         for r in tested:
             r["Q_partition_p_bonferroni"] = min(1.0, r["Q_partition_p"] * len(tested))
         results.append({"domain": d.domain, "k": d.k, "n_studies": d.n_studies, "moderators": res})
-    flat = [{k: v for k, v in r.items() if k != "levels"} for x in results for r in x["moderators"]]
-    levels = [{"domain": r["domain"], "moderator": r["moderator"], **lev} for x in results
-              for r in x["moderators"] for lev in r["levels"]]
+    every = [r for x in results for r in x["moderators"]]
+    flat = [{k: v for k, v in r.items() if k != "levels"} for r in every]
+    levels = [{"domain": r["domain"], "moderator": r["moderator"], **lev} for r in every for lev in r["levels"]]
     tables = {"metareg": out.csv("heterogeneity.csv", flat), "subgroups": out.csv("subgroups.csv", levels)}
     methods = [
         f"Heterogeneity (domains with k >= {MIN_K}): for each moderator, separate random-effects fits per level "

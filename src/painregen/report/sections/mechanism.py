@@ -11,7 +11,7 @@ from painregen.report.sections.base import Section
 
 def build(a: Analysis, out: ReportOutput) -> Section:
     emap = evidence_map(a.dataset).reset_index()
-    csv = out.csv("mechanisms.csv", emap)
+    csv = out.csv("mechanisms.csv", emap, top=True)
     ctx = {"rows": out.top(emap), "grades": GRADES, "n_claims": int(emap["n_claims"].sum()) if len(emap) else 0,
            "status": emap["status"].value_counts().to_dict() if len(emap) else {}}
     methods = [

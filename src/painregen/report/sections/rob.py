@@ -23,7 +23,7 @@ STRATIFY = ("sequence_generation", "allocation_concealment", "assessor_blinding"
 def stratified(a: Analysis) -> list[QualityStratified]:
     """The quality-stratified analyses of :data:`STRATIFY` (computed once per analysis)."""
     if "rob_stratified" in a.cache:
-        return a.cache["rob_stratified"]  # type: ignore[no-any-return]
+        return list(a.cache["rob_stratified"])
     out = []
     for item in STRATIFY:
         try:
@@ -38,7 +38,8 @@ def stratified(a: Analysis) -> list[QualityStratified]:
 
 def strat_row(q: QualityStratified) -> dict[str, Any]:
     coef = q.regression.coefficients()[1]
-    return {"item": q.item, "name": get_instrument("syrcle").item(q.item).name, "k_low": q.low.k,
+    it = get_instrument("syrcle").item(q.item)
+    return {"item": q.item, "name": f"{it.name} ({it.bias})", "k_low": q.low.k,
             "k_high_unclear": q.high_unclear.k, "studies_low": q.n_studies["low"],
             "studies_high_unclear": q.n_studies["high/unclear"], "estimate_low": float(q.low.b[0]),
             "estimate_high_unclear": float(q.high_unclear.b[0]), "ratio": q.ratio,

@@ -40,7 +40,7 @@ def study_rows(ds: m.Dataset) -> list[dict[str, Any]]:
 def build(a: Analysis, out: ReportOutput) -> Section:
     s = a.summary
     rows = study_rows(a.dataset)
-    csv = out.csv("studies.csv", rows)
+    csv = out.csv("studies.csv", rows, top=True)
     tables = [{"key": key, "heading": heading, "rows": s[key][:MAX_LEVELS], "more": max(0, len(s[key]) - MAX_LEVELS)}
               for key, heading in TABLES]
     ctx = {"s": s, "tables": tables, "studies": rows[: out.top_n], "n_comparisons": len(a.frame),

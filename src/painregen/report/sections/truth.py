@@ -32,7 +32,8 @@ def domain_rows(a: Analysis, truth: dict[str, Any]) -> list[dict[str, Any]]:
     for d in nmd.domains:
         if d.multilevel is None or d.rows is None:
             continue
-        true = [true_nmd(truth, r.study, r.experiment, r.cohort, d.domain) for r in d.rows.itertuples()]
+        true = [true_nmd(truth, str(s), str(e), str(c), d.domain)
+                for s, e, c in zip(d.rows["study"], d.rows["experiment"], d.rows["cohort"], strict=True)]
         known = [t for t in true if t is not None]
         ml = d.multilevel
         rows.append({"domain": d.domain, "k": d.k, "theta": 100 * theta[d.domain] if d.domain in theta else None,

@@ -11,6 +11,6 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
     notes = a.effects.warnings
     if not notes:
         return None
-    csv = out.csv("warnings.csv", [{"warning": w} for w in notes], columns=["warning"])
+    csv = out.csv("warnings.csv", [{"warning": w} for w in notes], columns=["warning"], top=True)
     return Section("warnings", "Comparisons not made and data-quality notes", {"rows": notes[: out.top_n]},
                    tables={"warnings": csv})

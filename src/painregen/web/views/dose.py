@@ -1,7 +1,7 @@
 """Dose-response from a form: pick an experiment with several dose levels, an outcome and candidate shapes.
 
 The page lists the dose series of the registry, shows the dose groups of the chosen one and hands them to
-:func:`painregen.web.dose_bridge.run_mcp_mod` (pending until :mod:`painregen.dose` provides ``mcp_mod``).
+:func:`painregen.web.dose_bridge.run_mcp_mod` (``painregen.dose.mcp_mod``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from painregen.evidence import models as m
-from painregen.report.pipeline import label_of
+from painregen.report.sections.dose import dose_finding
 from painregen.web.config import registry_of
 from painregen.web.dose_bridge import SeriesError, default_spec, run_mcp_mod, series_groups
 from painregen.web.render import render_page
@@ -21,24 +21,12 @@ router = APIRouter()
 
 
 def dose_series(ds: m.Dataset) -> list[dict[str, Any]]:
-    """Experiments whose treated cohorts received one product at two or more dose amounts in one unit."""
-    out = []
-    for s in ds.studies:
-        for e in s.experiments:
-            groups: dict[tuple[str, str, str], list[tuple[float, str]]] = {}
-            for c in e.cohorts:
-                i = c.intervention
-                if c.role is m.Role.treated and i is not None and i.dose is not None:
-                    key = (i.product, i.dose.unit, i.dose.basis.value)
-                    groups.setdefault(key, []).append((i.dose.amount, c.cohort_id))
-            for (product, unit, basis), doses in groups.items():
-                if len({d for d, _ in doses}) >= 2:
-                    out.append({"key": f"{s.study_id}/{e.experiment_id}/{product}", "study": s.study_id,
-                                "experiment": e.experiment_id, "product": label_of("product", product),
-                                "unit": unit, "basis": basis, "doses": sorted(d for d, _ in doses),
-                                "cohorts": [c for _, c in sorted(doses)],
-                                "outcomes": [o.outcome_id for o in e.outcomes]})
-    return out
+    """The report's dose-finding experiments (one product at >= 3 doses with a control), each with a form key
+    and its outcomes."""
+    experiments = {(s.study_id, e.experiment_id): e for s in ds.studies for e in s.experiments}
+    return [sr | {"key": f"{sr['study']}/{sr['experiment']}/{sr['product']}/{sr['unit']}/{sr['basis']}",
+                  "outcomes": [o.outcome_id for o in experiments[sr["study"], sr["experiment"]].outcomes]}
+            for sr in dose_finding(ds)]
 
 
 def dose_context(request: Request, series: str | None, outcome: str | None, spec: str | None, *,
@@ -53,7 +41,8 @@ def dose_context(request: Request, series: str | None, outcome: str | None, spec
     ctx: dict[str, Any] = {"series": candidates, "chosen": chosen,
                            "params": {"series": chosen["key"] if chosen else "", "outcome": outcome or "",
                                       "spec": spec},
-                           "ran": False, "groups": None, "status": None, "message": "", "result": None}
+                           "ran": False, "groups": None, "status": None, "message": "", "result": None,
+                           "figure": None}
     if run and chosen is not None and outcome is not None:
         ctx["ran"] = True
         try:
@@ -61,7 +50,7 @@ def dose_context(request: Request, series: str | None, outcome: str | None, spec
         except SeriesError as exc:
             ctx.update(status="error", message=str(exc))
             return ctx
-        ctx.update(run_mcp_mod(ctx["groups"], spec))
+        ctx.update(run_mcp_mod(ctx["groups"], spec, chosen["unit"]))
     return ctx
 
 

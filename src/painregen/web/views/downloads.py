@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ router = APIRouter()
 
 FILES = (
     ("report.html", "The self-contained HTML report: evidence summary, pooled effects per domain, forest plots"),
+    ("report.zip", "The report with its figures (PNG, PDF, SVG) and tables (CSV), as painregen report writes them"),
     ("effects.csv", "One row per comparison: study, experiment, cohort, outcome, time, group data, yi, vi"),
     ("evidence.csv", "The registry's studies in the painregen template (main table)"),
     ("evidence.json", "The registry's studies as the nested evidence model (every field)"),
@@ -54,6 +57,22 @@ def download_report(request: Request, measure: Measure = "SMD", method: Method =
     with tempfile.TemporaryDirectory(prefix="painregen-report-") as tmp:
         out = write_report(ds, Path(tmp) / "report.html", measure=measure, method=method)
         return _attachment(out.read_bytes(), "report.html", "text/html; charset=utf-8")
+
+
+@router.get("/download/report.zip", tags=["downloads"], summary="The report with its figure and table files (zip)",
+            response_class=Response)
+def download_report_zip(request: Request, measure: Measure = "SMD", method: Method = "REML") -> Response:
+    from painregen.report.build import write_report
+
+    ds = _dataset(request)
+    with tempfile.TemporaryDirectory(prefix="painregen-report-") as tmp:
+        folder = Path(tmp) / "report"
+        write_report(ds, folder / "report.html", measure=measure, method=method)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                zf.write(path, Path("painregen-report") / path.relative_to(folder))
+        return _attachment(buf.getvalue(), "painregen-report.zip", "application/zip")
 
 
 @router.get("/download/effects.csv", tags=["downloads"], summary="Effect sizes per comparison (CSV)",
