@@ -14,8 +14,21 @@ import pytest
 from scipy import stats
 
 from painregen.design import (
-    ARE, allow, are_inflation, attrition_inflation, dunnett_crit, dunnett_power, dunnett_sample_size, pwr_t2n_test,
-    pwr_t_test, repeated_power, smallest_n, variance_factor, welch_df, welch_power, welch_sample_size,
+    ARE,
+    allow,
+    are_inflation,
+    attrition_inflation,
+    dunnett_crit,
+    dunnett_power,
+    dunnett_sample_size,
+    pwr_t2n_test,
+    pwr_t_test,
+    repeated_power,
+    smallest_n,
+    variance_factor,
+    welch_df,
+    welch_power,
+    welch_sample_size,
 )
 from painregen.design.dose_finding import DoseEngineUnavailable, dose_finding_sample_size
 

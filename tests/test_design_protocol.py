@@ -10,7 +10,14 @@ import pytest
 import yaml
 
 from painregen.design import (
-    ESSENTIAL_10, SpecError, build_protocol, check_spec, parse_spec, plan_sample_size, render_html, render_markdown,
+    ESSENTIAL_10,
+    SpecError,
+    build_protocol,
+    check_spec,
+    parse_spec,
+    plan_sample_size,
+    render_html,
+    render_markdown,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -237,7 +237,7 @@ def test_forest_mv_weights_are_the_gls_weights() -> None:
                     for r in sr.rows)
         assert w == pytest.approx(np.linalg.solve(mfull, np.ones(rows.size)).sum() / total, rel=1e-10)
     for by in ("comparison", "study"):
-        fig = forest_mv(res, studies=[mpl_text(s) for s in studies], by=by, max_rows=5)  # type: ignore[arg-type]
+        fig = forest_mv(res, studies=[mpl_text(s) for s in studies], by=by, max_rows=5)
         labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
         assert labels[-1] == f"Multilevel RE model (k = {yi.size}, studies = 8)"
         assert labels[-2].startswith("... ") and len(labels) == 7

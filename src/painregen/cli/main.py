@@ -10,9 +10,11 @@ from painregen.cli import (
     appraise_cmd,
     data_cmd,
     demo_cmd,
+    design_cmd,
     dictionary_cmd,
     kb_cmd,
     meta_cmd,
+    power_cmd,
     registry_cmd,
     serve_cmd,
     template_cmd,
@@ -60,6 +62,9 @@ app.command("bias")(meta_cmd.bias_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(demo_cmd.report_command)
 app.command("serve")(serve_cmd.serve_command)
+app.add_typer(power_cmd.app, name="power", help="Power and sample size (t tests, Welch, Dunnett, repeated "
+              "measures, assurance from the evidence, MCP-Mod).")
+app.add_typer(design_cmd.app, name="design", help="Design the next study: sample size, randomisation, protocol.")
 
 
 def main() -> None:

@@ -142,6 +142,8 @@ def dunnett_command(
     from painregen.design import dunnett_power, dunnett_sample_size
 
     ds = _floats(d) or []
+    if len(ds) not in (1, k):
+        raise ValueError(f"--d needs one value or {k} values (one per treated group); got {len(ds)}")
     r = math.sqrt(k) if ratio is None else ratio
     if power is not None:
         if len(set(ds)) != 1:

@@ -15,8 +15,8 @@ from painregen import kb
 from painregen.evidence.vocab import get_vocabulary
 
 __all__ = [
-    "MARKER_PANELS", "assay_domains", "battery", "dose_evidence", "framework", "label", "model_profile",
-    "product_risk", "route_safety",
+    "MARKER_PANELS", "assay_caveats", "assay_domains", "battery", "dose_evidence", "framework", "label",
+    "model_profile", "product_risk", "route_safety",
 ]
 
 #: A starting molecular/histological/imaging panel per model category (painregen's suggestion, from the markers
@@ -68,6 +68,18 @@ def battery(assays: Iterable[str]) -> list[dict[str, Any]]:
                      "planned": [label("assay", a) for a in have],
                      "examples": [get_vocabulary("assay").get(a).label for a in r.example_assays]})
     return rows
+
+
+def assay_caveats(assays: Iterable[str]) -> list[str]:
+    """The battery's caveat for each planned assay that has one (kb battery: sections 3.3.1 and 5.4)."""
+    data = kb.load("battery")
+    wanted, vocab = list(dict.fromkeys(assays)), get_vocabulary("assay")
+    out = []
+    for c in data.get("caveats", []) if isinstance(data, dict) else []:
+        hit = [a for a in wanted if a in c["assays"]]
+        if hit:
+            out.append(f"{', '.join(vocab.get(a).label for a in hit)}: {c['caveat']}")
+    return out
 
 
 def model_profile(model: str) -> dict[str, Any]:

@@ -10,9 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from painregen.design.advice import (
+    BATTERY_NOTE,
+    BLINDING_PRACTICE,
+    DEFAULT_ANALYSIS,
+    RESULTS_PLAN,
+    SUGGESTED_EXCLUSIONS,
+    SUGGESTED_TIMEPOINTS,
+)
 from painregen.design.characterisation import characterisation
 from painregen.design.checks import MIN_DOSE_LEVELS, Check, check_spec
 from painregen.design.knowledge import (
+    assay_caveats,
     battery,
     dose_evidence,
     framework,
@@ -93,13 +102,10 @@ def _design(spec: DesignSpec, plan: SampleSizePlan) -> list[Block]:
 
 
 def _inclusion(spec: DesignSpec) -> list[Block]:
-    defaults = ("animals whose pain phenotype is not established before treatment, by a criterion fixed in advance",
-                "failed injury induction or failed administration (e.g. leak of the injectate), recorded blind",
-                "animals reaching a humane end point; report them by group")
     return [Block("Inclusion", items=tuple(spec.inclusion) or ("not stated",)),
             Block("Exclusion", items=tuple(spec.exclusion) or ("not stated",)),
             Block("Humane end points", items=tuple(spec.humane_endpoints) or ("not stated",)),
-            Block("Suggested criteria", items=defaults, recommended=True)]
+            Block("Suggested criteria", items=SUGGESTED_EXCLUSIONS, recommended=True)]
 
 
 def _randomisation(spec: DesignSpec, plan: SampleSizePlan) -> list[Block]:
@@ -121,9 +127,7 @@ def _blinding(spec: DesignSpec) -> list[Block]:
         rows.append((stage.replace("_", " "), "not stated" if p is None else ("yes" if p.blinded else "no"),
                      (p.who or "") if p else "", (p.how or "") if p else ""))
     return [Block(header=("stage", "blinded", "who", "how"), rows=tuple(rows)),
-            Block("Suggested practice", "Keep every stage blind to the group: injury surgery before allocation is "
-                  "revealed, coded syringes prepared by a third person, outcome assessors and the analyst working "
-                  "from codes until the analysis is locked.", recommended=True)]
+            Block("Suggested practice", BLINDING_PRACTICE, recommended=True)]
 
 
 def _outcomes(spec: DesignSpec) -> list[Block]:
@@ -139,8 +143,9 @@ def _outcomes(spec: DesignSpec) -> list[Block]:
     safety = route_safety(spec.route)
     risk = product_risk(spec.product.name)
     return [Block(header=("assay", "domain", "primary", "timepoints"), rows=rows),
-            Block("Core behavioural battery", header=("domain", "level", "planned", "examples"), rows=bat,
-                  recommended=True),
+            Block("Core behavioural battery", BATTERY_NOTE,
+                  tuple(assay_caveats(o.assay for o in spec.outcomes)),
+                  header=("domain", "level", "planned", "examples"), rows=bat, recommended=True),
             Block(f"Endpoints for {prof['label']}", items=endpoints, recommended=True),
             Block("Standardisation (evaluation framework)", items=fw, recommended=True),
             Block(f"Safety monitoring for the {safety['class']} route", safety["concern"],
@@ -150,16 +155,7 @@ def _outcomes(spec: DesignSpec) -> list[Block]:
 
 def _statistics(spec: DesignSpec, plan: SampleSizePlan) -> list[Block]:
     a = spec.analysis
-    default = {
-        "ttest": "two-sample t test on the primary outcome at the primary timepoint (Welch's version if the "
-                 "variances differ), reported as mean difference and Hedges' g with 95% CI",
-        "welch": "Welch's unequal-variance t test on the primary outcome at the primary timepoint",
-        "dunnett": "one-way ANOVA, then Dunnett's comparisons of each treated group with the shared control",
-        "repeated": "linear mixed model with group, time and group x time and a random intercept per animal",
-        "assurance": "two-sample t test on the primary outcome, as planned in the sample-size section",
-        "mct": "MCP-Mod: multiple contrast test over the candidate shapes, then the fitted dose-response with the "
-               "minimum effective dose and the saturation window (painregen dose)",
-    }[plan.method]
+    default = DEFAULT_ANALYSIS[plan.method]
     items = (f"primary outcome: {a.primary_outcome or 'the outcome marked primary'}",
              f"analysis: {a.method or default + ' (proposed by painregen)'}",
              f"dose-response: {a.dose_response or ('MCP-Mod' if spec.dosing and spec.dosing.question else 'n/a')}",
@@ -195,15 +191,12 @@ def _procedures(spec: DesignSpec) -> list[Block]:
     return [Block("Model", f"{prof['label']}: {prof['induction'] or 'induction not described'}"),
             Block("Product", items=product), Block(f"Route: {label('route', spec.route)}", items=dosing),
             Block("Schedule", items=schedule),
+            Block("Suggested timepoints", items=SUGGESTED_TIMEPOINTS, recommended=True),
             Block(f"Product characterisation to report: {heading}", items=tuple(char), recommended=True)]
 
 
 def _results(spec: DesignSpec) -> list[Block]:
-    return [Block(items=("animals randomised and analysed per group, with every exclusion and its reason",
-                         "summary statistics (mean, SD, n) per group and timepoint for every outcome, in the painregen "
-                         "template so the study can enter the registry",
-                         "adverse events per group, by the route-specific items above",
-                         "effect estimates with 95% confidence intervals for the primary outcome"), recommended=True)]
+    return [Block(items=RESULTS_PLAN, recommended=True)]
 
 
 def _home(name: str, fields: tuple[set[str], ...]) -> int:

@@ -20,7 +20,7 @@ __all__ = ["CITATIONS", "SampleSizePlan", "plan_sample_size"]
 CITATIONS: dict[str, str] = {
     "ttest": "Cohen (1988), non-central t; as R pwr.t.test",
     "welch": "Welch (1947) with Satterthwaite (1946) df; power approximation as Moser, Stevens & Watts (1989)",
-    "dunnett": "Dunnett (1955) many-to-one comparisons; control sqrt(k) times a treated arm",
+    "dunnett": "Dunnett (1955) many-to-one comparisons; control about sqrt(k) times a treated arm",
     "repeated": "Diggle et al. (2002) sec. 2.4 design effect; summary-measure t test (Matthews et al. 1990)",
     "assurance": "O'Hagan, Stevens & Campbell (2005) assurance over the meta-analytic predictive distribution",
     "mct": "MCP-Mod multiple contrast test power (Pinheiro, Bornkamp & Bretz 2006) from painregen.dose",

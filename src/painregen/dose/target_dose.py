@@ -25,7 +25,7 @@ from .mods import Direction, Mods
 from .models import Array
 from .results import FitResult, num
 
-GRID = 2001
+GRID = 1001
 _GOLD = (np.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -35,28 +35,30 @@ def _sign(direction: Direction) -> float:
     return 1.0 if direction == "increasing" else -1.0
 
 
-def _effect(mdef: ModelDef, coefs: Array, fixed: Fixed, x: Array, sign: float) -> Array:
-    f0 = mdef.mean_batch(np.zeros((coefs.shape[0], 1)), coefs, fixed)
+def _effect(mdef: ModelDef, coefs: Array, fixed: Fixed, x: Array, sign: float, base: Array | None = None) -> Array:
+    """``sign (f(x) - f(0))`` for each row; ``base`` = f(0) (B, 1) if already known."""
+    f0 = mdef.mean_batch(np.zeros((coefs.shape[0], 1)), coefs, fixed) if base is None else base
     return sign * (mdef.mean_batch(x, coefs, fixed) - f0)
 
 
 def max_effect(mdef: ModelDef, coefs: Array, fixed: Fixed, max_dose: float, sign: float) -> tuple[Array, Array]:
     """Largest beneficial effect over placebo within [0, D] and where it occurs; both (B,)."""
     grid = np.linspace(0.0, max_dose, GRID)
-    eff = _effect(mdef, coefs, fixed, np.broadcast_to(grid, (coefs.shape[0], GRID)), sign)
+    base = mdef.mean_batch(np.zeros((coefs.shape[0], 1)), coefs, fixed)
+    eff = _effect(mdef, coefs, fixed, grid, sign, base)
     j = np.argmax(eff, axis=1)
     lo = grid[np.maximum(j - 1, 0)]
     hi = grid[np.minimum(j + 1, GRID - 1)]
-    for _ in range(60):  # golden-section refinement of the bracket around the grid maximum
+    for _ in range(50):  # golden-section refinement of the bracket around the grid maximum
         a = hi - _GOLD * (hi - lo)
         b = lo + _GOLD * (hi - lo)
-        fa = _effect(mdef, coefs, fixed, a[:, None], sign)[:, 0]
-        fb = _effect(mdef, coefs, fixed, b[:, None], sign)[:, 0]
+        fa = _effect(mdef, coefs, fixed, a[:, None], sign, base)[:, 0]
+        fb = _effect(mdef, coefs, fixed, b[:, None], sign, base)[:, 0]
         left = fa >= fb
         hi = np.where(left, b, hi)
         lo = np.where(left, lo, a)
     x = 0.5 * (lo + hi)
-    fx = _effect(mdef, coefs, fixed, x[:, None], sign)[:, 0]
+    fx = _effect(mdef, coefs, fixed, x[:, None], sign, base)[:, 0]
     best = fx >= eff[np.arange(j.size), j]
     return np.where(best, fx, eff[np.arange(j.size), j]), np.where(best, x, grid[j])
 
@@ -67,15 +69,16 @@ def first_crossing(
     """Smallest dose in [0, D] where the beneficial effect reaches ``level`` (B,); NaN if never."""
     b = coefs.shape[0]
     grid = np.linspace(0.0, max_dose, GRID)
-    eff = _effect(mdef, coefs, fixed, np.broadcast_to(grid, (b, GRID)), sign)
+    base = mdef.mean_batch(np.zeros((b, 1)), coefs, fixed)
+    eff = _effect(mdef, coefs, fixed, grid, sign, base)
     reached = eff >= level[:, None]
     found = reached.any(axis=1)
     j = np.argmax(reached, axis=1)
     lo = grid[np.maximum(j - 1, 0)]
     hi = grid[j]
-    for _ in range(60):
+    for _ in range(45):
         mid = 0.5 * (lo + hi)
-        up = _effect(mdef, coefs, fixed, mid[:, None], sign)[:, 0] >= level
+        up = _effect(mdef, coefs, fixed, mid[:, None], sign, base)[:, 0] >= level
         hi = np.where(up, mid, hi)
         lo = np.where(up, lo, mid)
     return np.where(found, np.where(j == 0, 0.0, hi), np.nan)

@@ -48,7 +48,8 @@ def _profile(
     ``nl`` is (G, q) for a grid shared by the batch (results (B, G)) or (B, L, q) per batch member
     (results (B, L)).
     """
-    f0 = mdef.basis(doses, nl, fixed)[..., 1] @ u.T  # (G, k) or (B, L, k)
+    params = [nl[..., i, None] for i in range(nl.shape[-1])]
+    f0 = np.broadcast_to(mdef.std_f0(doses, np.asarray(params), fixed), nl.shape[:-1] + doses.shape) @ u.T
     one = u @ np.ones(doses.size)
     norm1 = float(np.linalg.norm(one))
     q1 = one / norm1
@@ -88,7 +89,7 @@ def fit_nonlinear(
     else:
         x = np.broadcast_to(np.log(np.clip(start, bounds[:, 0], bounds[:, 1])), (b, q)).copy()
         step = np.broadcast_to((hi - lo) / 20.0, (b, q)).copy()
-    offsets = np.array(list(itertools.product((-2.0, -1.0, 0.0, 1.0, 2.0), repeat=q)))  # (L, q)
+    offsets = np.array(list(itertools.product((-1.0, 0.0, 1.0), repeat=q)))  # (L, q)
     centre = int(np.flatnonzero(np.all(offsets == 0, axis=1))[0])
     active = np.ones(b, dtype=bool)
     for _ in range(MAX_ITER):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -41,7 +41,7 @@ class StudyRows:
     row_weight: np.ndarray  # per fitted row, share of the total
 
 
-def study_estimates(res: RmaMvResult, studies: Sequence[object]) -> StudyRows:
+def study_estimates(res: RmaMvResult, studies: Sequence[Any] | np.ndarray) -> StudyRows:
     """Study-level GLS estimates and weights of an intercept-only multilevel fit (module docstring).
 
     ``studies``: the outer cluster label of each fitted row (the ``clusters[0]`` given to ``rma_mv``)."""
@@ -79,7 +79,7 @@ def _keep(weights: np.ndarray, max_rows: int | None) -> np.ndarray:
 def forest_mv(
     res: RmaMvResult,
     *,
-    studies: Sequence[object],
+    studies: Sequence[Any] | np.ndarray,
     labels: Sequence[str] | None = None,
     by: Literal["comparison", "study"] = "comparison",
     max_rows: int | None = None,

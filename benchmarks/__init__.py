@@ -1,0 +1,1 @@
+"""Benchmarks of painregen against its peers (metafor, PyMARE, statsmodels); run by ``make bench``."""

@@ -1,0 +1,105 @@
+"""Benchmark painregen's meta-analysis engine against metafor (when R is present), PyMARE and
+statsmodels in one run, print a table and write benchmarks/RESULTS.md (issue 3, "Speed").
+
+Run with ``make bench`` or ``.venv/bin/python benchmarks/run.py [--no-r] [--repeats N] [--out PATH]``.
+Timing lives here, never in a test's pass/fail; the tests check the space contract instead
+(tests/test_meta_scaling.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make the benchmarks package importable
+    sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+
+from benchmarks import cases, machine, peers_py, peers_r, report  # noqa: E402
+from benchmarks.results import MemRow, Row  # noqa: E402
+
+CASES = ("meta_regression", "intercept", "permutation", "three_level", "memory")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md", help="results file to write")
+    p.add_argument("--no-write", action="store_true", help="print the tables only")
+    p.add_argument("--no-r", action="store_true", help="skip metafor even when R is present")
+    p.add_argument("--repeats", type=int, default=3, help="runs per measurement (the median is reported)")
+    p.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="cases to run")
+    p.add_argument("--r-perm-iterations", type=int, default=5,
+                   help="iterations of metafor's permutest to time (extrapolated to 1,000)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    console = Console() if sys.stdout.isatty() else Console(width=150)
+    warnings.simplefilter("ignore")
+    r = peers_r.RStatus(False, "R disabled with --no-r: metafor skipped") if args.no_r else peers_r.r_status()
+    info = machine.describe(r)
+    started = dt.datetime.now(dt.UTC)
+    load_start = machine.load_average()
+    t0 = time.perf_counter()
+    console.rule("painregen meta benchmarks")
+    console.print(", ".join(f"{k}: {v}" for k, v in info.items()))
+    if not r.available:
+        console.print(f"[yellow]{r.note}[/]")
+    rows: list[Row] = []
+    mem: list[MemRow] = []
+    with tempfile.TemporaryDirectory(prefix="painregen-bench-") as tmp, console.status("starting") as status:
+
+        def step(label: str) -> None:
+            console.log(f"[{time.perf_counter() - t0:6.1f} s] {label}")
+            status.update(label)
+
+        ctx = cases.Context(
+            workdir=Path(tmp), r=r, repeats=args.repeats, step=step, r_perm_iterations=args.r_perm_iterations,
+            have_pymare=peers_py.version("PyMARE") is not None,
+            have_statsmodels=peers_py.version("statsmodels") is not None,
+        )
+        if "meta_regression" in args.cases:
+            rows += cases.case_meta_regression(ctx)
+        if "intercept" in args.cases:
+            rows += cases.case_intercept_million(ctx)
+        if "permutation" in args.cases:
+            rows += cases.case_permutation(ctx)
+        if "three_level" in args.cases:
+            rows += cases.case_three_level(ctx)
+        if "memory" in args.cases:
+            mem += cases.case_memory(ctx)
+    total = time.perf_counter() - t0
+    for table in report.rich_tables(rows, mem):
+        console.print(table)
+    judged = [x.passed for x in rows if x.passed is not None] + [m.passed for m in mem if m.passed is not None]
+    console.print(f"targets met: {sum(judged)} of {len(judged)}; whole run {total:.0f} s")
+    if not args.no_write:
+        meta = {
+            "date (UTC)": started.strftime("%Y-%m-%d %H:%M"),
+            "whole run": f"{total:.0f} s",
+            "load average (1, 5, 15 min) at start / end": f"{load_start} / {machine.load_average()}",
+        }
+        notes = [
+            "metafor's `rma.uni` and dense `rma.mv` work with k x k matrices, so their time grows roughly as"
+            " k^3 with the reference BLAS that Debian's R uses here (`R BLAS` above); an optimised BLAS"
+            " would make metafor faster, though not change that growth.",
+            "PyMARE's REML estimator row is its bare fit (tau2, coefficients and their covariance); painregen's"
+            " `to_dict()` adds the Q-profile CI of tau2 (two root searches), the prediction interval, Q, I2"
+            " and H2.",
+            f"{r.note}" if not r.available else "metafor ran with its default settings (as users run it).",
+        ]
+        args.out.write_text(report.markdown(rows, mem, info, meta, notes))
+        console.print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
