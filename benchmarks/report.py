@@ -14,7 +14,7 @@ def fmt_time(t: Timing | None, approx: bool = False) -> str:
     if t is None:
         return "-"
     s = t.median
-    text = f"{s * 1000:.1f} ms" if s < 1 else f"{s:.2f} s"
+    text = f"{s * 1000:.1f} ms" if s < 1 else (f"{s:.2f} s" if s < 100 else f"{s:,.0f} s")
     return ("≈ " if approx else "") + text + f" (n={t.n})"
 
 
@@ -25,8 +25,15 @@ def fmt_ratio(r: Row) -> str:
     return ("≈ " if r.extrapolated else "") + (f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.2f}x")
 
 
-def fmt_verdict(passed: bool | None) -> str:
-    return "" if passed is None else ("PASS" if passed else "MISS")
+def fmt_verdict(passed: bool | None, close: bool = False) -> str:
+    if passed is None:
+        return ""
+    return ("PASS" if passed else "MISS") + (" (close)" if close else "")
+
+
+def measured(r: Row) -> str:
+    """What a target row measured: the ratio to the peer, or painregen's own time."""
+    return fmt_ratio(r) if r.peer_time is not None else fmt_time(r.pr_time)
 
 
 def fmt_bytes(n: int) -> str:
@@ -43,7 +50,7 @@ def rich_tables(rows: Sequence[Row], mem: Sequence[MemRow]) -> list[Table]:
             case = r.case
             t.add_section()
             t.add_row(f"[bold]{case}[/]")
-        verdict = fmt_verdict(r.passed)
+        verdict = fmt_verdict(r.passed, r.close)
         style = "green" if r.passed else ("red" if r.passed is False else "")
         agrees = "-" if r.agree_ok is None else ("yes" if r.agree_ok else "[red]NO[/]")
         peer_time = fmt_time(r.peer_time, r.extrapolated) if r.peer_time else f"[dim]{r.note[:48]}[/]"
@@ -88,6 +95,21 @@ def markdown(
         "| --- | --- |",
     ]
     out += [f"| {k} | {_cell(v)} |" for k, v in {**meta, **machine}.items()]
+    out += ["", "## Targets (issue 3)", "", "| case | target | measured | result |", "| --- | --- | --- | --- |"]
+    for r in rows:
+        if r.passed is not None:
+            out.append(f"| {_cell(r.case)} | {_cell(r.target)} | {measured(r)} | {fmt_verdict(r.passed, r.close)} |")
+    judged = [m for m in mem if m.passed is not None and m.decade_ratio is not None]
+    if judged:
+        worst = max(judged, key=lambda m: m.decade_ratio or 0.0)
+        ok = all(m.passed for m in judged)
+        out.append(
+            f"| Peak memory, k = 10^4 to 10^6 | linear in k (< 15x per decade) "
+            f"| at most {worst.decade_ratio:.1f}x per decade | {fmt_verdict(ok)} |"
+        )
+    if any(r.close for r in rows):
+        out += ["", "(close): within 25% of the threshold, where run-to-run variation under load can flip the"
+                " verdict; run `make bench` again before drawing conclusions."]
     out += [
         "",
         "## Speed",
@@ -100,7 +122,7 @@ def markdown(
         out.append(
             "| " + " | ".join(
                 _cell(x) for x in (r.case, f"`{r.painregen}`", fmt_time(r.pr_time), r.peer, peer_time,
-                                   fmt_ratio(r), r.agreement, r.target, fmt_verdict(r.passed))
+                                   fmt_ratio(r), r.agreement, r.target, fmt_verdict(r.passed, r.close))
             ) + " |"
         )
     noted = [r for r in rows if r.note]

@@ -12,7 +12,8 @@ class Row:
     """One comparison. ``ratio`` = peer seconds / painregen seconds (> 1: painregen is faster).
 
     ``peer_time`` is None when the peer was skipped (``note`` says why) or when the row checks an
-    absolute target. ``passed`` is None when the row has no target.
+    absolute target. ``passed`` is None when the row has no target; ``close`` marks a result within
+    25% of its threshold, where run-to-run variation under load can flip the verdict.
     """
 
     case: str
@@ -26,6 +27,7 @@ class Row:
     passed: bool | None = None
     note: str = ""
     extrapolated: bool = False
+    close: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -43,3 +45,8 @@ class MemRow:
     peak_bytes: int
     decade_ratio: float | None
     passed: bool | None
+
+
+def is_close(value: float, threshold: float) -> bool:
+    """True when value is within a factor 1.25 of threshold (either side)."""
+    return 0.8 <= value / threshold <= 1.25

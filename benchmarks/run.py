@@ -9,6 +9,7 @@ Timing lives here, never in a test's pass/fail; the tests check the space contra
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 import tempfile
@@ -35,6 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-r", action="store_true", help="skip metafor even when R is present")
     p.add_argument("--repeats", type=int, default=3, help="runs per measurement (the median is reported)")
     p.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES), help="cases to run")
+    p.add_argument("--full", action="store_true", help="also measure rma_mv's peak memory at k = 10^6 (slow)")
     p.add_argument("--r-perm-iterations", type=int, default=5,
                    help="iterations of metafor's permutest to time (extrapolated to 1,000)")
     return p.parse_args(argv)
@@ -44,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console() if sys.stdout.isatty() else Console(width=150)
     warnings.simplefilter("ignore")
-    r = peers_r.RStatus(False, "R disabled with --no-r: metafor skipped") if args.no_r else peers_r.r_status()
+    r = peers_r.r_status()
+    if args.no_r:
+        r = dataclasses.replace(r, available=False, note="R disabled with --no-r: metafor skipped")
     info = machine.describe(r)
     started = dt.datetime.now(dt.UTC)
     load_start = machine.load_average()
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             have_pymare=peers_py.version("PyMARE") is not None,
             have_statsmodels=peers_py.version("statsmodels") is not None,
         )
+        step("warm-up (imports and first calls, not timed)")
+        cases.warm_up(ctx)
         if "meta_regression" in args.cases:
             rows += cases.case_meta_regression(ctx)
         if "intercept" in args.cases:
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         if "three_level" in args.cases:
             rows += cases.case_three_level(ctx)
         if "memory" in args.cases:
-            mem += cases.case_memory(ctx)
+            mem += cases.case_memory(ctx, mv_max=10**6 if args.full else 10**5)
     total = time.perf_counter() - t0
     for table in report.rich_tables(rows, mem):
         console.print(table)
@@ -94,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             "PyMARE's REML estimator row is its bare fit (tau2, coefficients and their covariance); painregen's"
             " `to_dict()` adds the Q-profile CI of tau2 (two root searches), the prediction interval, Q, I2"
             " and H2.",
+            "rma_mv's peak memory is measured up to k = 10^5 by default (k = 10^6 takes about a minute;"
+            " `benchmarks/run.py --full` adds it).",
             f"{r.note}" if not r.available else "metafor ran with its default settings (as users run it).",
         ]
         args.out.write_text(report.markdown(rows, mem, info, meta, notes))

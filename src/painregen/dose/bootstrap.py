@@ -16,8 +16,8 @@ import numpy as np
 
 from .data import DoseData
 from .model_defs import get_model
-from .mods import Direction
 from .models import Array
+from .mods import Direction
 from .results import FitResult
 from .target_dose import ed_batch, td_batch
 from .vp import fit_batch

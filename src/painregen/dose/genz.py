@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 from scipy.special import ndtr, ndtri
 
@@ -25,7 +25,7 @@ from .mvprob import DEFAULT_CONTROL, MVControl, _points
 _EPS = 1e-6  # a residual standard deviation below this counts as zero
 
 
-def _ordered_cholesky(corr: Array, lower: Array, upper: Array) -> tuple[Array, Array]:
+def _ordered_cholesky(corr: Array, lower: Array, upper: Array) -> tuple[Array, NDArray[np.intp]]:
     """Cholesky factor with Genz-Bretz prioritisation (narrowest expected interval first)."""
     k = corr.shape[0]
     c = corr.copy()

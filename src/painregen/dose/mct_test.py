@@ -70,6 +70,7 @@ def mct_test(
     p = np.array([dist.sf(float(s)) for s in stat])
     p = np.clip(p, 0.0, 1.0)
     return MCTResult(
-        names=contrasts.names, families=contrasts.families, doses=data.doses, cont_mat=cm, cor_mat=corr, t_stats=t, p_adj=p,
+        names=contrasts.names, families=contrasts.families, doses=data.doses, cont_mat=cm, cor_mat=corr,
+        t_stats=t, p_adj=p,
         critical_value=crit, df=data.df, alpha=alpha, alternative=alternative,
     )

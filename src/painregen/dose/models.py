@@ -69,12 +69,12 @@ def emax_f0(dose: ArrayLike, ed50: ArrayLike) -> Array:
     return d / (np.asarray(ed50, dtype=float) + d)
 
 
-def emax(dose: ArrayLike, e0: float, eMax: float, ed50: float) -> Array:  # noqa: N803
+def emax(dose: ArrayLike, e0: float, eMax: float, ed50: float) -> Array:
     """Hyperbolic Emax model ``e0 + eMax d / (ed50 + d)``."""
     return e0 + eMax * emax_f0(dose, ed50)
 
 
-def emax_grad(dose: ArrayLike, eMax: float, ed50: float) -> Array:  # noqa: N803
+def emax_grad(dose: ArrayLike, eMax: float, ed50: float) -> Array:
     """Gradient of :func:`emax` in (e0, eMax, ed50)."""
     d = _d(dose)
     return np.stack([np.ones_like(d), d / (ed50 + d), -eMax * d / (ed50 + d) ** 2], axis=-1)
@@ -90,12 +90,12 @@ def sig_emax_f0(dose: ArrayLike, ed50: ArrayLike, h: ArrayLike) -> Array:
     return np.asarray(_expit(z), dtype=float)
 
 
-def sig_emax(dose: ArrayLike, e0: float, eMax: float, ed50: float, h: float) -> Array:  # noqa: N803
+def sig_emax(dose: ArrayLike, e0: float, eMax: float, ed50: float, h: float) -> Array:
     """Sigmoid Emax model ``e0 + eMax d^h / (ed50^h + d^h)``."""
     return e0 + eMax * sig_emax_f0(dose, ed50, h)
 
 
-def sig_emax_grad(dose: ArrayLike, eMax: float, ed50: float, h: float) -> Array:  # noqa: N803
+def sig_emax_grad(dose: ArrayLike, eMax: float, ed50: float, h: float) -> Array:
     """Gradient of :func:`sig_emax` in (e0, eMax, ed50, h)."""
     d = _d(dose)
     f0 = sig_emax_f0(d, ed50, h)
@@ -140,7 +140,7 @@ def beta_f0(dose: ArrayLike, delta1: ArrayLike, delta2: ArrayLike, scal: float) 
 def beta_mod(
     dose: ArrayLike,
     e0: float,
-    eMax: float,  # noqa: N803
+    eMax: float,
     delta1: float,
     delta2: float,
     scal: float,
@@ -149,7 +149,7 @@ def beta_mod(
     return e0 + eMax * beta_f0(dose, delta1, delta2, scal)
 
 
-def beta_mod_grad(dose: ArrayLike, eMax: float, delta1: float, delta2: float, scal: float) -> Array:  # noqa: N803
+def beta_mod_grad(dose: ArrayLike, eMax: float, delta1: float, delta2: float, scal: float) -> Array:
     """Gradient of :func:`beta_mod` in (e0, eMax, delta1, delta2)."""
     d = _d(dose)
     x = d / scal
@@ -166,12 +166,12 @@ def logistic_f0(dose: ArrayLike, ed50: ArrayLike, delta: ArrayLike) -> Array:
     return np.asarray(_expit(z), dtype=float)
 
 
-def logistic(dose: ArrayLike, e0: float, eMax: float, ed50: float, delta: float) -> Array:  # noqa: N803
+def logistic(dose: ArrayLike, e0: float, eMax: float, ed50: float, delta: float) -> Array:
     """Logistic model ``e0 + eMax / (1 + exp((ed50 - d) / delta))``."""
     return e0 + eMax * logistic_f0(dose, ed50, delta)
 
 
-def logistic_grad(dose: ArrayLike, eMax: float, ed50: float, delta: float) -> Array:  # noqa: N803
+def logistic_grad(dose: ArrayLike, eMax: float, ed50: float, delta: float) -> Array:
     """Gradient of :func:`logistic` in (e0, eMax, ed50, delta)."""
     d = _d(dose)
     f0 = logistic_f0(d, ed50, delta)

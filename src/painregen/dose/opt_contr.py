@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import DoseInputError
-from .mods import Mods
 from .models import Array
+from .mods import Mods
 
 
 @dataclass(frozen=True, eq=False)

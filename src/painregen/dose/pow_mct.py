@@ -18,10 +18,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .errors import DoseInputError
-from .mct_test import Alternative
-from .mods import CandidateSet, Mods, mods
-from .models import Array
 from .genz import pmv
+from .mct_test import Alternative
+from .models import Array
+from .mods import CandidateSet, Mods, mods
 from .mvprob import DEFAULT_CONTROL, MVControl, max_t_quantile
 from .opt_contr import OptContr, opt_contr
 from .results import ResultMixin, num

@@ -1,11 +1,12 @@
 """Sample size for a target MCT power by bisection (DoseFinding's ``sampSize``/``sampSizeMCT``).
 
 The size ``N`` (smallest arm for ``n_type="arm"``, all animals for ``"total"``) is allocated as
-``round(N r / min r)`` or ``round(N r / sum r)`` for allocation ratios ``r`` (rounding half to even, as
-R's ``round``).  The upper limit doubles until the target is met and the lower limit halves until it is
-missed (both as observed from DoseFinding 1.0.3); then ``N = round((lower + upper) / 2)`` replaces the limit on its side until the limits are
-adjacent or the summary power is within ``tol`` of the target (Pinheiro & Bornkamp 2017, in O'Quigley,
-Iasonos & Bornkamp (eds), *Handbook of Methods for Designing, Monitoring, and Analyzing Dose-Finding
+``round(N r / min r)`` or ``round(N r / sum r)`` for allocation ratios ``r`` (rounding half to
+even, as R's ``round``).  The upper limit doubles until the target is met and the lower limit
+halves until it is missed (both as observed from DoseFinding 1.0.3); then
+``N = round((lower + upper) / 2)`` replaces the limit on its side until the limits are adjacent or
+the summary power is within ``tol`` of the target (Pinheiro & Bornkamp 2017, in O'Quigley, Iasonos
+& Bornkamp (eds), *Handbook of Methods for Designing, Monitoring, and Analyzing Dose-Finding
 Trials*, CRC).  The answer is the upper limit's allocation.
 """
 
@@ -20,8 +21,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .errors import DoseInputError
-from .mods import Mods
 from .models import Array
+from .mods import Mods
 from .opt_contr import OptContr
 from .pow_mct import pow_mct
 from .results import ResultMixin, num

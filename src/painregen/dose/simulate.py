@@ -22,8 +22,8 @@ from numpy.typing import ArrayLike
 
 from .errors import DoseInputError
 from .model_defs import default_bounds, get_model
-from .mods import CandidateSet, mods
 from .models import Array
+from .mods import CandidateSet, mods
 from .mvprob import DEFAULT_CONTROL, MaxT, MVControl
 from .opt_contr import opt_contr
 from .results import ResultMixin, num

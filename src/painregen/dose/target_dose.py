@@ -15,14 +15,14 @@ moves with the maximum effect (envelope theorem).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from .errors import DoseInputError
 from .model_defs import Fixed, ModelDef, get_model
-from .mods import Direction, Mods
 from .models import Array
+from .mods import Direction, Mods
 from .results import FitResult, num
 
 GRID = 1001

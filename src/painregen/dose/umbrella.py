@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .errors import DoseInputError
 from .models import Array
 from .results import num
+
+IntArray = NDArray[np.intp]
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class UmbrellaResult:
                 "p_value": num(self.p_value), "n_perm": self.n_perm}
 
 
-def _u_matrices(labels: Array, start: Array, end: Array, k: int) -> Array:
+def _u_matrices(labels: IntArray, start: IntArray, end: IntArray, k: int) -> Array:
     """``U[b, i, j]`` from group labels of the sorted responses (B, N).
 
     ``start``/``end`` give, for each sorted position, the first and last position of its tie block.
@@ -47,7 +49,7 @@ def _u_matrices(labels: Array, start: Array, end: Array, k: int) -> Array:
     cumulative label counts, so no N x N comparison is needed.
     """
     onehot = np.eye(k)[labels]  # (B, N, k)
-    cum = np.concatenate([np.zeros(onehot.shape[:1] + (1, k)), np.cumsum(onehot, axis=1)], axis=1)
+    cum = np.concatenate([np.zeros((*onehot.shape[:1], 1, k)), np.cumsum(onehot, axis=1)], axis=1)
     below = cum[:, start, :]
     mid = below + 0.5 * (cum[:, end + 1, :] - below)
     return np.asarray(np.swapaxes(mid, 1, 2) @ onehot)

@@ -24,7 +24,7 @@ from .data import DoseData
 from .model_defs import get_model
 from .mods import Direction
 from .results import FitResult, num
-from .target_dose import max_effect, td, ed
+from .target_dose import ed, max_effect, td
 from .umbrella import UmbrellaResult, umbrella_test
 
 

@@ -45,16 +45,18 @@ SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def dose(x: Any) -> str:
-    """A dose amount compactly: 1e+06 -> '10⁶', 3e5 -> '3 × 10⁵', 30 -> '30'."""
+    """A dose amount compactly, to 3 significant digits: 1e+06 -> '10⁶', 1.213e5 -> '1.21 × 10⁵', 20.87 -> '20.9'."""
     if _missing(x):
         return DASH
     xf = float(x)
     if xf >= 1e4:
         exp = math.floor(math.log10(xf))
-        mant = round(xf / 10**exp, 3)
+        mant = round(xf / 10**exp, 2)
+        if mant >= 10:  # rounding carried into the next decade
+            mant, exp = mant / 10, exp + 1
         power = "10" + str(exp).translate(SUPERSCRIPT)
         return power if mant == 1 else f"{mant:g} × {power}"
-    return f"{xf:g}"
+    return f"{xf:.0f}" if xf >= 100 else f"{xf:.3g}"
 
 
 FILTERS = {"num": num, "ci": ci, "pval": pval, "pct": pct, "dose": dose}

@@ -28,17 +28,19 @@ from painregen.report.sections.base import Section
 
 Builder = Callable[[Analysis, ReportOutput], Section | None]
 
-BUILDERS: tuple[tuple[str, Builder], ...] = (
+BUILDERS: tuple[tuple[str, Builder], ...] = (  # build order: truth uses the results of dose and rob
     ("summary", summary.build), ("evidence_map", evidence_map.build), ("domains", domains.build),
-    ("truth", truth.build), ("heterogeneity", heterogeneity.build), ("bias", bias.build), ("dose", dose.build),
-    ("rob", rob.build), ("arrive", arrive.build), ("battery", battery.build), ("mechanism", mechanism.build),
+    ("heterogeneity", heterogeneity.build), ("bias", bias.build), ("dose", dose.build), ("rob", rob.build),
+    ("truth", truth.build), ("arrive", arrive.build), ("battery", battery.build), ("mechanism", mechanism.build),
     ("flags", flags.build), ("warnings", warnings.build),
 )
+DISPLAY = ("summary", "evidence_map", "domains", "truth", "heterogeneity", "bias", "dose", "rob", "arrive", "battery",
+           "mechanism", "flags", "warnings")
 
 
 def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[[str], None] | None = None
                    ) -> list[Section]:
-    """Every applicable section, then the methods section."""
+    """Every applicable section in :data:`DISPLAY` order, then the methods section."""
     out = []
     for name, builder in BUILDERS:
         if progress is not None:
@@ -46,8 +48,9 @@ def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[
         section = builder(analysis, output)
         if section is not None:
             out.append(section)
+    out.sort(key=lambda s: DISPLAY.index(s.id))
     out.append(methods.build(analysis, out))
     return out
 
 
-__all__ = ["BUILDERS", "Section", "build_sections"]
+__all__ = ["BUILDERS", "DISPLAY", "Section", "build_sections"]

@@ -42,6 +42,7 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
                 sqrtn_p = float(regtest(rep.fit, predictor="sqrtninv", ni=ni).p) if np.all(ni > 0) else None
         rows.append(bias_row(d, rep, sqrtn_p))
         fig = funnel(rep.fit, fill=rep.trimfill, xlabel=f"{a.measure} ({d.domain} outcomes)")
+        fig.axes[0].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small", frameon=False)  # off data
         figures[d.domain] = out.figure(fig, f"funnel_{d.domain}", (
             f"Contour-enhanced funnel plot, {d.domain} outcomes (k = {d.k}): shading marks p-value regions around "
             f"0; open circles are the {rep.trimfill.k0} comparison(s) trim-and-fill adds."))

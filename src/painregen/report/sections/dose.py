@@ -1,25 +1,24 @@
 """Dose-response windows: the dose-finding experiments (one product at >= 3 doses plus a control, i.e. >= 4
-distinct doses with vehicle), their observed dose-response, and the review's Table 3 of dose windows. The
-modelling step (MCP-Mod, saturation window) waits for painregen.dose to expose it."""
+distinct doses with vehicle), MCP-Mod and the saturation window on each (painregen.dose), a summary per product,
+fitted-curve plots per product, and the review's Table 3 of dose windows. While painregen.dose does not provide
+MCP-Mod the section lists the experiments and says that the modelling step is pending."""
 
 from __future__ import annotations
 
-import math
+import warnings
+from collections import Counter
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from matplotlib.figure import Figure
-
-import painregen.dose
 from painregen import kb
 from painregen.evidence import models as m
-from painregen.report.output import ReportOutput, mpl_text
+from painregen.report.output import ReportOutput
 from painregen.report.pipeline import Analysis, label_of
+from painregen.report.sections import dose_models as dm
 from painregen.report.sections.base import Section
 
 MIN_TREATED_DOSES = 3  # + the vehicle control = 4 distinct doses
-MAX_PANELS = 12
+MAX_FITS = 60  # experiments modelled (in order); the rest are listed
+MAX_PANELS = 6  # experiments drawn per product
 
 
 def dose_finding(ds: m.Dataset) -> list[dict[str, Any]]:
@@ -47,51 +46,6 @@ def _route(e: m.Experiment) -> str | None:
     return next((c.intervention.route for c in e.cohorts if c.intervention is not None and c.intervention.route), None)
 
 
-def observed(frame: pd.DataFrame, series: list[dict[str, Any]]) -> pd.DataFrame:
-    """Per dose-finding experiment and cohort: the effect at the latest timepoint on the experiment's primary
-    outcome (its first evoked outcome, else its first outcome with effects)."""
-    rows = []
-    for sr in series:
-        g = frame[(frame["study"] == sr["study"]) & (frame["experiment"] == sr["experiment"])
-                  & frame["cohort"].isin(sr["cohorts"])]
-        if g.empty:
-            continue
-        evoked = g[g["domain"] == "evoked"]
-        outcome = (evoked if len(evoked) else g)["outcome"].iloc[0]
-        for r in g[g["outcome"] == outcome].itertuples():
-            rows.append({"study": sr["study"], "experiment": sr["experiment"], "product": sr["product"],
-                         "unit": sr["unit"], "basis": sr["basis"], "outcome": outcome, "cohort": r.cohort,
-                         "dose": float(r.dose), "yi": float(r.yi), "vi": float(r.vi)})
-    return pd.DataFrame(rows, columns=["study", "experiment", "product", "unit", "basis", "outcome", "cohort", "dose",
-                                       "yi", "vi"])
-
-
-def curves(obs: pd.DataFrame, measure: str) -> Figure:
-    """One panel per product (and unit): each dose-finding experiment's effects against dose (log axis)."""
-    keys: list[tuple[str, str, str]] = sorted({(str(p), str(u), str(b)) for p, u, b in
-                                               zip(obs["product"], obs["unit"], obs["basis"], strict=True)})
-    keys = keys[:MAX_PANELS]
-    ncol = min(3, len(keys))
-    nrow = math.ceil(len(keys) / ncol)
-    fig = Figure(figsize=(4.0 * ncol, 3.2 * nrow))
-    axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
-    for ax, (product, unit, basis) in zip(axes, keys, strict=False):
-        g = obs[(obs["product"] == product) & (obs["unit"] == unit) & (obs["basis"] == basis)]
-        for _, e in g.groupby(["study", "experiment"], sort=False):
-            e = e.sort_values("dose")
-            ax.errorbar(e["dose"], e["yi"], yerr=1.96 * np.sqrt(e["vi"]), marker="o", markersize=3, linewidth=0.8,
-                        capsize=2, alpha=0.8)
-        ax.set_xscale("log")
-        ax.axhline(0, color="grey", linewidth=0.6)
-        ax.set_title(mpl_text(f"{product} ({g['study'].nunique()} studies)"), fontsize=9)
-        ax.set_xlabel(mpl_text(f"dose ({unit} {basis.replace('_', ' ')})"), fontsize=8)
-        ax.set_ylabel(f"{measure} vs vehicle", fontsize=8)
-    for ax in axes[len(keys):]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    return fig
-
-
 def kb_windows() -> list[dict[str, Any]]:
     """The review's Table 3 (painregen.kb "dose_windows")."""
     entries = kb.load("dose_windows")
@@ -102,24 +56,82 @@ def kb_windows() -> list[dict[str, Any]]:
             for w in entries]
 
 
+def product_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per product (unit, basis): experiments, how many show a dose-response, plateau or decline, the models
+    selected and the range of saturation doses and MEDs."""
+    out = []
+    for key in dict.fromkeys((r["product"], r["unit"], r["basis"]) for r in rows):
+        g = [r for r in rows if (r["product"], r["unit"], r["basis"]) == key]
+        sat = [r["saturation"] for r in g if r["saturation"] is not None]
+        med = [r["med"] for r in g if r["med"] is not None]
+        out.append({"product": key[0], "unit": key[1], "basis": key[2], "n": len(g),
+                    "detected": sum(r["detected"] for r in g), "plateau": sum(r["plateau"] for r in g),
+                    "decline": sum(r["decline"] for r in g),
+                    "models": ", ".join(f"{k} {v}" for k, v in Counter(r["model"] or "none" for r in g).most_common()),
+                    "saturation_min": min(sat, default=None), "saturation_max": max(sat, default=None),
+                    "med_min": min(med, default=None), "med_max": max(med, default=None)})
+    return out
+
+
+def model_all(a: Analysis, series: list[dict[str, Any]], out: ReportOutput) -> dict[str, Any]:
+    """MCP-Mod on every dose-finding experiment (up to MAX_FITS); rows, skipped experiments and figures."""
+    eng = dm.engine()
+    assert eng is not None
+    rows, groups, skipped, fitted = [], [], [], []
+    for row in series[:MAX_FITS]:
+        s = dm.series_of(a.dataset, row)
+        if isinstance(s, str):
+            skipped.append({"study": row["study"], "experiment": row["experiment"], "reason": s})
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = dm.fit(s, eng)
+        except eng[2] as exc:
+            skipped.append({"study": s.study, "experiment": s.experiment, "reason": str(exc)})
+            continue
+        rows.append(dm.result_row(s, res))
+        fitted.append((s, res))
+        groups += [{"study": s.study, "experiment": s.experiment, "outcome": s.outcome, "time_days": s.time_days,
+                    "dose": d, "mean": mu, "sd": sd, "n": n} for d, mu, sd, n in zip(s.doses, s.means, s.sds, s.ns,
+                                                                                   strict=True)]
+    figures = {}
+    for i, p in enumerate(dict.fromkeys(s.product for s, _ in fitted)):
+        items = [x for x in fitted if x[0].product == p]
+        caption = (f"{p}: group means (95% CI) against dose, vehicle at 0; line: the model MCP-Mod selected; green "
+                   "band: window from the MED to the saturation dose (dashed).")
+        if len(items) > MAX_PANELS:
+            caption += f" The first {MAX_PANELS} of {len(items)} experiments are drawn."
+        figures[f"curves{i}"] = out.figure(dm.curves(p, items[:MAX_PANELS]), f"dose_curves_{i + 1}", caption)
+    tables = {"windows": out.csv("dose_windows.csv", rows), "groups": out.csv("dose_groups.csv", groups)}
+    return {"rows": rows, "skipped": skipped, "figures": figures, "tables": tables,
+            "products": product_rows(rows), "truncated": max(0, len(series) - MAX_FITS)}
+
+
 def build(a: Analysis, out: ReportOutput) -> Section:
     series = dose_finding(a.dataset)
-    obs = observed(a.frame, series) if not a.frame.empty else pd.DataFrame()
     tables = {"studies": out.csv("dose_finding.csv", [s | {"doses": ";".join(f"{d:g}" for d in s["doses"]),
                                                           "cohorts": ";".join(s["cohorts"])} for s in series],
                                  columns=["study", "experiment", "model", "product", "route", "unit", "basis", "doses",
                                           "n_doses", "cohorts"], top=True)}
-    figures = {}
-    if len(obs):
-        tables["observed"] = out.csv("dose_observed.csv", obs)
-        figures["observed"] = out.figure(curves(obs, a.measure), "dose_observed", (
-            f"Observed dose-response of the dose-finding experiments: {a.measure} of each dose against its vehicle "
-            "control at the latest timepoint, on the experiment's primary (first evoked) outcome, with 95% CIs; "
-            "one line per experiment. No model is fitted."))
-    engine = hasattr(painregen.dose, "mcp_mod")
+    modelled = model_all(a, series, out) if series and dm.engine() is not None else None
+    figures = modelled["figures"] if modelled else {}
+    if modelled:
+        tables |= modelled["tables"]
+    a.cache["dose"] = modelled
     ctx = {"series": series[: out.top_n], "n_series": len(series), "products": sorted({s["product"] for s in series}),
-           "kb": kb_windows(), "engine": engine}
+           "kb": kb_windows(), "engine": dm.engine() is not None, "m": modelled, "p": dm.P_SATURATION}
     methods = [f"Dose-finding experiments: one product given at >= {MIN_TREATED_DOSES} doses in one unit and basis "
-               "with a vehicle control in the same experiment. Their observed effects are shown; MCP-Mod and the "
-               "saturation window are not yet computed by the report."]
+               "with a vehicle control in the same experiment."]
+    if modelled:
+        methods.append(
+            "Dose-response per experiment: MCP-Mod (Bretz et al. 2005; Pinheiro et al. 2014; painregen.dose, as "
+            "DoseFinding's MCPMod) on the group means of the primary outcome (first evoked outcome, else the first "
+            "observed) at the latest time at which every group was measured, with S = diag(SE²) (summary data); "
+            "candidate shapes with DoseFinding guesstimates scaled to the largest dose D (linear; Emax ED50 = 0.2 D; "
+            "sigmoid Emax ED50 = 0.5 D, h = 3; quadratic peaking at 0.6 D); "
+            "one-sided multiple contrast test at alpha 0.025; model selected by AIC among the significant shapes; "
+            "MED = the dose whose fitted effect over vehicle equals one pooled within-group SD; saturation dose = "
+            f"ED{round(100 * dm.P_SATURATION)} of the maximum effect within the tested range, with parametric-"
+            "bootstrap 95% intervals; plateau and decline as painregen.dose.window defines them.")
     return Section("dose", "Dose-response windows", ctx, figures=figures, tables=tables, methods=methods)

@@ -4,10 +4,12 @@ recovered (pooled NMD per domain, inflation by unblinded assessment, selective p
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from typing import Any
 
 import numpy as np
 
+from painregen.evidence.vocab import get_vocabulary
 from painregen.meta import trimfill
 from painregen.report.output import ReportOutput
 from painregen.report.pipeline import Analysis, run_analysis
@@ -44,6 +46,22 @@ def domain_rows(a: Analysis, truth: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def selected_models(a: Analysis, product: str) -> str | None:
+    """The shapes MCP-Mod selected in the dose-finding experiments of a simulator product (None: not modelled)."""
+    modelled = a.cache.get("dose")
+    if not modelled:
+        return None
+    try:
+        label = get_vocabulary("product").resolve(product).label
+    except ValueError:
+        label = product
+    chosen = Counter(r["model"] or "none" for r in modelled["rows"] if r["product"] == label)
+    n = sum(chosen.values())
+    if not n:
+        return "no dose-finding experiment"
+    return ", ".join(f"{k} {v}" for k, v in chosen.most_common()) + f" (of {n})"
+
+
 def build(a: Analysis, out: ReportOutput) -> Section | None:
     truth = a.dataset.truth
     if not a.dataset.simulated or not truth:
@@ -59,7 +77,8 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
             k0 = trimfill(evoked.result).k0
     sel = truth.get("selection", {})
     dose = [{"product": p, "shape": v.get("shape"), "ed50": v.get("ed50"), "peak_dose": v.get("peak_dose"),
-             "unit": v.get("unit"), "efficacy": v.get("efficacy")} for p, v in truth.get("dose_response", {}).items()]
+             "unit": v.get("unit"), "efficacy": v.get("efficacy"), "selected": selected_models(a, p)}
+            for p, v in truth.get("dose_response", {}).items()]
     ctx = {"domains": domain_rows(a, truth), "measure": a.measure,
            "blinding": None if blind is None else {"true": mult.get("assessor_blinding"), "ratio": blind.ratio,
                                                    "regression_ratio": blind.regression_ratio},

@@ -1,0 +1,53 @@
+"""Figure of one study's dose-response analysis (matplotlib; returns a Figure, never shows it).
+
+Observed group means with 95% confidence intervals, the selected fitted curve with a pointwise 95%
+band (delta method), the saturation window shaded between MED and saturation dose, and both marked.
+Doses spanning more than a factor of 20 are drawn on a symmetric-log axis so the control stays visible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from scipy import stats
+
+from .results import MCPModResult
+
+
+def plot_dose_response(result: MCPModResult, *, xscale: str = "auto", title: str | None = None,
+                       ylabel: str = "response", xlabel: str = "dose") -> Figure:
+    """Draw ``result`` (an :class:`MCPModResult`) and return the Figure."""
+    data = result.data
+    fig = Figure(figsize=(6.4, 4.2))
+    ax: Any = fig.add_subplot(1, 1, 1)
+    q = stats.norm.isf(0.025) if not np.isfinite(data.df) else stats.t.isf(0.025, data.df)
+    ax.errorbar(data.doses, data.means, yerr=q * data.se, fmt="o", color="black", capsize=3,
+                label="observed mean ± 95% CI", zorder=3)
+    positive = data.doses[data.doses > 0]
+    use_log = xscale == "log" or (xscale == "auto" and positive.size > 0 and positive.max() / positive.min() > 20)
+    if use_log:
+        grid = np.concatenate([[0.0], np.geomspace(positive.min() / 3, data.max_dose, 300)])
+        ax.set_xscale("symlog", linthresh=float(positive.min()) / 3)
+    else:
+        grid = np.linspace(0.0, data.max_dose, 300)
+    if result.selected_model is not None:
+        fit = result.fit(result.selected_model)
+        mean = fit.predict(grid)
+        band = q * fit.predict_se(grid)
+        ax.plot(grid, mean, color="tab:blue", label=f"fitted {fit.model}")
+        ax.fill_between(grid, mean - band, mean + band, color="tab:blue", alpha=0.2, linewidth=0)
+    w = result.window
+    if w.window is not None:
+        ax.axvspan(w.window[0], w.window[1], color="tab:green", alpha=0.12, label="saturation window")
+    if w.med is not None:
+        ax.axvline(w.med, color="tab:green", linestyle="--", label=f"MED {w.med:.3g}")
+    if w.saturation is not None:
+        ax.axvline(w.saturation, color="tab:orange", linestyle=":", label=f"saturation {w.saturation:.3g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or ("dose-response" if result.selected_model is None else f"MCP-Mod: {result.selected_model}"))
+    ax.legend(fontsize="small", loc="best")
+    fig.tight_layout()
+    return fig
