@@ -54,7 +54,7 @@ def test_singular_correlation_against_projection() -> None:
     c = 1.3
 
     def ray(theta: float) -> float:
-        g = max(float(np.cos(theta) * a[0] @ np.ones(1) * 0 + (np.cos(theta) * a[0] + np.sin(theta) * a[1]).max()), 0)
+        g = float((np.cos(theta) * a[0] + np.sin(theta) * a[1]).max())
         return 1.0 if g <= 0 else float(stats.chi2.cdf((c / g) ** 2, 2))
 
     exact = integrate.quad(ray, 0, 2 * np.pi, limit=400, epsabs=1e-12)[0] / (2 * np.pi)

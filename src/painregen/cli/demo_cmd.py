@@ -34,8 +34,11 @@ def demo_command(
         with open_registry(db) as reg:
             reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
             ds = reg.export_dataset()
-        progress.update(task, description="running the analyses and writing the report")
-        report = write_report(ds, out / "report.html", title="painregen demonstration (SIMULATED evidence)")
+        def step(name: str) -> None:
+            progress.update(task, description=f"report: {name}")
+
+        report = write_report(ds, out / "report.html", title="painregen demonstration (SIMULATED evidence)",
+                              progress=step)
         progress.update(task, description="done")
     console.print(f"[green]report[/] {report}  (registry: {db}; data: {data}; figures: {out / 'figures'})")
 
@@ -57,4 +60,8 @@ def report_command(
         ds = reg.export_dataset()
     if not ds.studies:
         fail(f"the registry {db} holds no studies")
-    console.print(f"[green]report[/] {write_report(ds, output, measure=measure.upper(), method=method.upper())}")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as progress:
+        task = progress.add_task("report", total=None)
+        path = write_report(ds, output, measure=measure.upper(), method=method.upper(),
+                            progress=lambda name: progress.update(task, description=f"report: {name}"))
+    console.print(f"[green]report[/] {path}")

@@ -20,7 +20,7 @@ from scipy import stats
 from scipy.special import ndtr, ndtri
 
 from .models import Array
-from .mvprob import DEFAULT_CONTROL, MVControl, _points
+from .mvprob import GENZ_CONTROL, MVControl, _points
 
 _EPS = 1e-6  # a residual standard deviation below this counts as zero
 
@@ -97,7 +97,7 @@ def _scaled_points(dim: int, df: float, control: MVControl) -> tuple[Array, Arra
 
 def pmv(
     lower: ArrayLike, upper: ArrayLike, corr: ArrayLike, df: float = np.inf,
-    delta: ArrayLike | None = None, control: MVControl = DEFAULT_CONTROL,
+    delta: ArrayLike | None = None, control: MVControl = GENZ_CONTROL,
 ) -> tuple[float, float]:
     """P(lower < T < upper) for multivariate normal (df = inf) or (non-central) t T with correlation
     ``corr``; returns (probability, standard error over the scrambles)."""

@@ -22,7 +22,7 @@ from .mvprob import DEFAULT_CONTROL, MVControl
 from .results import FitResult, MCPModResult
 from .selection import Selection, select_model, weighted_dose
 from .target_dose import TargetDose, td
-from .window import saturation_window, unidentified
+from .window import format_p, saturation_window, unidentified
 
 MIN_DOSES = 4
 
@@ -70,7 +70,7 @@ def mcp_mod(
     notes: list[str] = []
     if data.k < MIN_DOSES:
         msg = (f"Only {data.k} dose levels including control: the dose-response test is reported "
-               f"(smallest adjusted p = {min_p:.2g}), but a curve, MED and saturation dose are not identified "
+               f"(smallest adjusted p {format_p(min_p)}), but a curve, MED and saturation dose are not identified "
                f"(at least {MIN_DOSES} are needed).")
         notes.append(msg)
         return MCPModResult(data, mct, (), Selection(select, None, {}), None, unidentified(msg, p, delta),
@@ -83,7 +83,7 @@ def mcp_mod(
             continue
         fits.append(fit_mod(data, fam, scal=mods_obj.fixed["scal"], off=mods_obj.fixed["off"]))
     if not mct.any_significant:
-        msg = (f"No evidence of a dose-response (MCT smallest adjusted p = {min_p:.2g} at alpha = {alpha:g});"
+        msg = (f"No evidence of a dose-response (MCT smallest adjusted p {format_p(min_p)} at alpha = {alpha:g});"
                " no MED or window is estimated.")
         return MCPModResult(data, mct, tuple(fits), Selection(select, None, {}), None,
                             unidentified(msg, p, delta), True, dirn, tuple(notes))

@@ -22,7 +22,7 @@ from .genz import pmv
 from .mct_test import Alternative
 from .models import Array
 from .mods import CandidateSet, Mods, mods
-from .mvprob import DEFAULT_CONTROL, MVControl, max_t_quantile
+from .mvprob import DEFAULT_CONTROL, GENZ_CONTROL, MVControl, max_t_quantile
 from .opt_contr import OptContr, opt_contr
 from .results import ResultMixin, num
 
@@ -81,6 +81,7 @@ def pow_mct(
     alternative: Alternative = "one.sided",
     critical_value: float | None = None,
     control: MVControl = DEFAULT_CONTROL,
+    genz_control: MVControl = GENZ_CONTROL,
 ) -> PowerResult:
     """Power of the MCT with contrast matrix ``contrasts`` under each shape of ``alt_models``."""
     cm = contrasts.cont_mat if isinstance(contrasts, OptContr) else np.asarray(contrasts, dtype=float)
@@ -96,7 +97,7 @@ def pow_mct(
     mu = alt_models.get_resp()
     ncp = (cm.T @ mu) / sd[:, None]  # (contrasts, alternatives)
     lower = -crit if two else -np.inf
-    power = np.array([1.0 - pmv(lower, crit, corr, dfv, ncp[:, j], control)[0] for j in range(mu.shape[1])])
+    power = np.array([1.0 - pmv(lower, crit, corr, dfv, ncp[:, j], genz_control)[0] for j in range(mu.shape[1])])
     return PowerResult(tuple(alt_models.names), np.clip(power, 0.0, 1.0), crit, dfv, alpha, alternative)
 
 

@@ -106,12 +106,17 @@ def decline_evidence(data: DoseData, fit: FitResult, direction: Direction, level
     diff = sign * (data.means[top_i] - data.means[peak_i])
     se = float(np.sqrt(data.cov[top_i, top_i] + data.cov[peak_i, peak_i] - 2 * data.cov[top_i, peak_i]))
     q = float(stats.norm.isf((1 - level) / 2) if not np.isfinite(data.df) else stats.t.isf((1 - level) / 2, data.df))
-    lo, hi = diff - q * se, diff + q * se
+    lo, hi = float(diff - q * se), float(diff + q * se)
     return Decline(float(x[0]), True, float(data.doses[peak_i]), float(diff), lo, hi, bool(hi < 0), umb)
 
 
 def _g(x: float | None) -> str:
     return "not reached" if x is None else f"{x:.3g}"
+
+
+def format_p(p: float) -> str:
+    """A p-value for a sentence: two significant digits, or "< 0.0001"."""
+    return "< 0.0001" if p < 1e-4 else f"= {p:.2g}"
 
 
 def saturation_window(
@@ -129,7 +134,7 @@ def saturation_window(
     sat_ci = boot.interval(boot.saturation, level)
     dec = decline_evidence(data, fit, direction, level, n_perm, seed)
     plateau = bool(sat_v is not None and data.k >= 2 and sat_v <= data.doses[-2] and not dec.detected)
-    parts = [f"Dose-response detected{'' if mct_p is None else f' (MCT adjusted p = {mct_p:.2g})'};"
+    parts = [f"Dose-response detected{'' if mct_p is None else f' (MCT adjusted p {format_p(mct_p)})'};"
              f" model {fit.model}."]
     if delta is not None:
         parts.append(f"MED (effect >= {delta:g}) ~ {_g(med_v)} [95% CI {_g(med_ci[0])} to {_g(med_ci[1])}]."
@@ -145,5 +150,5 @@ def saturation_window(
         parts.append("No plateau within the tested range: the response still rises towards the top dose;"
                      " no evidence of decline.")
     if dec.umbrella is not None:
-        parts.append(f"Umbrella test (Mack-Wolfe, peak {dec.umbrella.peak_dose:g}): p = {dec.umbrella.p_value:.2g}.")
+        parts.append(f"Umbrella test (Mack-Wolfe, peak {dec.umbrella.peak_dose:g}): p {format_p(dec.umbrella.p_value)}.")
     return WindowResult(True, fit.model, delta, p, med_v, med_ci, sat_v, sat_ci, plateau, dec, " ".join(parts), n_boot)
