@@ -130,6 +130,6 @@ def test_plot_draws_means_curve_and_window() -> None:
     assert labels[0] == "fitted emax" and "saturation window" in labels
     assert any(lab.startswith("MED ") for lab in labels) and any(lab.startswith("saturation ") for lab in labels)
     assert ax.get_xscale() == "symlog"
-    curve = ax.get_lines()[0]
+    curve = next(line for line in ax.get_lines() if line.get_label() == "fitted emax")
     x, y = curve.get_data()
     np.testing.assert_allclose(y, r.fit("emax").predict(x))

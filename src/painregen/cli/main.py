@@ -12,6 +12,7 @@ from painregen.cli import (
     demo_cmd,
     design_cmd,
     dictionary_cmd,
+    dose_cmd,
     kb_cmd,
     meta_cmd,
     power_cmd,
@@ -59,6 +60,7 @@ app.add_typer(appraise_cmd.app, name="appraise", help="Critical appraisal: SYRCL
 app.command("effects")(analysis_cmd.effects_command)
 app.command("meta")(meta_cmd.meta_command)
 app.command("bias")(meta_cmd.bias_command)
+app.command("dose")(dose_cmd.dose_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(demo_cmd.report_command)
 app.command("serve")(serve_cmd.serve_command)

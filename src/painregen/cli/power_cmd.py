@@ -231,3 +231,12 @@ def _pooled(db: str, domain: str) -> tuple[float, float, float, dict[str, Any]]:
     return (float(res.b[0]), float(res.se[0]), float(res.tau), {
         "source": {"db": db, "domain": domain, "k": syn.k, "n_studies": syn.n_studies, "measure": analysis.measure,
                    "method": analysis.method}})
+
+
+def _mount_mct() -> None:
+    from painregen.cli.dose_cmd import power_mct_command
+
+    app.command("mct")(power_mct_command)
+
+
+_mount_mct()

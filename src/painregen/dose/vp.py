@@ -74,18 +74,19 @@ def log_grid(bounds: Array, size: int) -> Array:
 
 def fit_nonlinear(
     mdef: ModelDef, doses: Array, ytil: Array, u: Array, bounds: Array, fixed: Fixed,
-    start: Array | None = None, step_tol: float = STEP_TOL,
+    start: Array | None = None, step_tol: float = STEP_TOL, grid_size: int | None = None,
 ) -> tuple[Array, Array]:
     """Fit a nonlinear family to each of B whitened mean vectors; returns coefs (B, p) and criterion (B,)."""
     q = bounds.shape[0]
     lo, hi = np.log(bounds[:, 0]), np.log(bounds[:, 1])
     b = ytil.shape[0]
     if start is None:
-        grid = log_grid(bounds, GRID_1D if q == 1 else GRID_2D)
+        size = grid_size or (GRID_1D if q == 1 else GRID_2D)
+        grid = log_grid(bounds, size)
         crit, _, _ = _profile(mdef, doses, ytil, u, grid, fixed)
         best = np.argmin(crit, axis=1)
         x = np.log(grid[best])  # (B, q)
-        step = np.broadcast_to((hi - lo) / ((GRID_1D if q == 1 else GRID_2D) - 1), (b, q)).copy()
+        step = np.broadcast_to((hi - lo) / (size - 1), (b, q)).copy()
     else:
         x = np.broadcast_to(np.log(np.clip(start, bounds[:, 0], bounds[:, 1])), (b, q)).copy()
         step = np.broadcast_to((hi - lo) / 20.0, (b, q)).copy()
@@ -111,15 +112,16 @@ def fit_nonlinear(
 
 def fit_batch(
     mdef: ModelDef, doses: Array, means: Array, weights: Array, bounds: Array | None, fixed: Fixed,
-    start: Array | None = None, step_tol: float = STEP_TOL,
+    start: Array | None = None, step_tol: float = STEP_TOL, grid_size: int | None = None,
 ) -> tuple[Array, Array]:
     """Fit ``mdef`` to means (B, k) with weights (k, k): coefficients (B, p) and weighted RSS (B,).
 
-    ``step_tol`` is the final step of the pattern search on the log scale of the nonlinear parameters.
+    ``step_tol`` is the final step of the pattern search on the log scale of the nonlinear parameters;
+    ``grid_size`` the number of starting-grid points per nonlinear parameter.
     """
     u = whitener(weights)
     ytil = np.atleast_2d(means) @ u.T
     if mdef.is_linear:
         return fit_linear(mdef, doses, ytil, u, fixed)
     assert bounds is not None
-    return fit_nonlinear(mdef, doses, ytil, u, bounds, fixed, start, step_tol)
+    return fit_nonlinear(mdef, doses, ytil, u, bounds, fixed, start, step_tol, grid_size)

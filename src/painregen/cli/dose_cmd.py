@@ -1,0 +1,134 @@
+"""`painregen dose` (MCP-Mod and the saturation window) and `painregen power mct` (power of the MCT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from painregen.cli.common import data_command, fail, print_json
+from painregen.evidence.cells import CellError, as_float, is_missing
+from painregen.io.problems import InvalidDataError, Problem
+from painregen.io.tables import read_csv
+
+MODELS_HELP = ("Candidate shapes with DoseFinding's guesstimates, comma-separated: linear, linlog, emax:ED50, "
+               "sigEmax:ED50/h, exponential:delta, quadratic:delta, betaMod:delta1/delta2, logistic:ED50/delta.")
+
+
+def default_models(max_dose: float) -> str:
+    """A broad default candidate set scaled to the tested doses: saturating, steep, linear and umbrella shapes."""
+    return (f"linear,emax:{0.1 * max_dose:.6g},emax:{0.4 * max_dose:.6g},sigEmax:{0.5 * max_dose:.6g}/3,"
+            "betaMod:0.5/0.5")
+
+
+def _columns(file: Path, names: dict[str, str | None]) -> dict[str, np.ndarray]:
+    table = read_csv(file)
+    wanted = {opt: col for opt, col in names.items() if col}
+    problems = [Problem(table.file, 1, col, f"column '{col}' is missing", f"name the right column with --{opt}")
+                for opt, col in wanted.items() if col not in table.columns]
+    if problems:
+        raise InvalidDataError(problems)
+    out: dict[str, np.ndarray] = {}
+    for opt, col in wanted.items():
+        values = np.full(len(table.rows), np.nan)
+        for i, row in enumerate(table.rows):
+            v = row.get(col)
+            if is_missing(v):
+                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} is empty", "fill it"))
+                continue
+            try:
+                values[i] = as_float(v)
+            except CellError as exc:
+                problems.append(Problem(table.file, table.row_numbers[i], col, str(exc), exc.fix))
+                continue
+            if opt == "dose" and values[i] < 0:
+                problems.append(Problem(table.file, table.row_numbers[i], col, f"dose {values[i]:g} is negative",
+                                        "doses are >= 0 (vehicle = 0)"))
+        out[opt] = values
+    if problems:
+        raise InvalidDataError(problems)
+    return out
+
+
+@data_command
+def dose_command(
+    file: Path = typer.Argument(..., help="CSV: one row per animal, or (with --se or --sd/--n) one row per dose."),
+    dose: str = typer.Option(..., "--dose", help="Column of doses (vehicle = 0)."),
+    response: str = typer.Option(..., "--response", help="Column of responses (or group means)."),
+    se: str | None = typer.Option(None, "--se", help="Column of standard errors of the group means."),
+    sd: str | None = typer.Option(None, "--sd", help="Column of group SDs (with --n)."),
+    n: str | None = typer.Option(None, "--n", help="Column of group sizes (with --sd)."),
+    models: str | None = typer.Option(None, "--models", help=MODELS_HELP),
+    alpha: float = typer.Option(0.025, "--alpha", help="One-sided level of the multiple contrast test."),
+    scal: float | None = typer.Option(None, "--scal", help="betaMod scale (default 1.2 x max dose)."),
+    off: float | None = typer.Option(None, "--off", help="linlog offset (default 1% of max dose)."),
+    fit: str | None = typer.Option(None, "--fit", help="Fit this model only (default: the significant ones)."),
+    fit_all: bool = typer.Option(False, "--fit-all", help="Fit every candidate family."),
+    select: str = typer.Option("aic", "--select", help="aic, maxT, aveAIC or a model name."),
+    delta: float | None = typer.Option(None, "--delta", help="Clinically relevant effect: the MED is its target dose."),
+    p: float = typer.Option(0.9, "--p", help="Saturation dose = ED_p, the dose giving p of the maximum effect."),
+    direction: str = typer.Option("increasing", "--direction", help="increasing (larger = better) or decreasing."),
+    seed: int = typer.Option(2014, "--seed", help="Seed of the bootstrap and permutation steps."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write the dose-response figure (.svg, .png or .pdf)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """MCP-Mod (DoseFinding definitions), the minimum effective dose and the dose saturation window."""
+    from painregen.dose.data import from_raw, from_summary
+    from painregen.dose.errors import DoseInputError
+    from painregen.dose.mcp_mod import mcp_mod
+
+    if fit and fit_all:
+        fail("give --fit MODEL or --fit-all, not both", code=2)
+    if direction not in ("increasing", "decreasing"):
+        fail("--direction is increasing or decreasing", code=2)
+    if bool(sd) != bool(n):
+        fail("--sd and --n go together", code=2)
+    cols = _columns(file, {"dose": dose, "response": response, "se": se, "sd": sd, "n": n})
+    try:
+        if se or sd:
+            data = from_summary(cols["dose"], cols["response"], cols.get("se"), sd=cols.get("sd"), n=cols.get("n"))
+        else:
+            data = from_raw(cols["dose"], cols["response"])
+        spec = models or default_models(float(np.max(cols["dose"])))
+        res = mcp_mod(data, spec, alpha=alpha, scal=scal, off=off, fit="all" if fit_all else (fit or "significant"),
+                      select=select, delta=delta, p=p, direction=direction,  # type: ignore[arg-type]
+                      seed=seed)
+    except DoseInputError as exc:
+        fail(f"{file.name}: {exc}")
+    out = res.to_dict() | {"models": spec}
+    if plot is not None:
+        from painregen.dose.plots import plot_dose_response
+
+        plot_dose_response(res).savefig(plot, bbox_inches="tight")
+        out["plot"] = str(plot)
+    print_json(out)
+
+
+@data_command
+def power_mct_command(
+    doses: str = typer.Option(..., "--doses", help="Doses of the design, comma-separated, vehicle = 0."),
+    models: str = typer.Option(..., "--models", help=MODELS_HELP),
+    max_effect: float = typer.Option(..., "--max-effect", help="Maximum effect over vehicle under each shape."),
+    sd: float = typer.Option(..., "--sd", help="Residual SD of one animal's response."),
+    n: str = typer.Option(..., "--n", help="Animals per group: one number, or one per dose (comma-separated)."),
+    alpha: float = typer.Option(0.025, "--alpha", help="One-sided level."),
+    scal: float | None = typer.Option(None, "--scal", help="betaMod scale."),
+    off: float | None = typer.Option(None, "--off", help="linlog offset."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Power of the multiple contrast test under each candidate shape (DoseFinding powMCT)."""
+    from painregen.dose.errors import DoseInputError
+    from painregen.dose.pow_mct import power_mct
+
+    try:
+        dose_values = [float(x) for x in doses.split(",") if x.strip()]
+        n_values = [float(x) for x in n.split(",") if x.strip()]
+    except ValueError:
+        fail("--doses and --n take numbers separated by commas", code=2)
+    try:
+        res = power_mct(dose_values, models, max_effect=max_effect, sd=sd,
+                        n=n_values[0] if len(n_values) == 1 else n_values, alpha=alpha, scal=scal, off=off)
+    except DoseInputError as exc:
+        fail(str(exc))
+    print_json(res.to_dict())

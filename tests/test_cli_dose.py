@@ -1,0 +1,78 @@
+"""`painregen dose` and `painregen power mct`: the DESIGN.md keys, equal to the library, and clear input errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from painregen.cli.main import app
+from painregen.dose.data import from_raw, from_summary
+from painregen.dose.mcp_mod import mcp_mod
+from painregen.dose.pow_mct import power_mct
+
+runner = CliRunner()
+DOSES = [0, 0, 0, 0.05, 0.05, 0.05, 0.2, 0.2, 0.2, 0.6, 0.6, 0.6, 1, 1, 1]
+RESP = [0.1, 0.3, 0.2, 0.5, 0.4, 0.7, 0.8, 0.9, 0.6, 1.0, 1.1, 0.9, 1.0, 1.2, 1.1]
+SPEC = "linear,emax:0.2,sigEmax:0.5/3"
+
+
+def _raw(tmp_path: Path) -> Path:
+    f = tmp_path / "raw.csv"
+    f.write_text("dose,resp\n" + "".join(f"{d},{r}\n" for d, r in zip(DOSES, RESP, strict=True)), encoding="utf-8")
+    return f
+
+
+def test_dose_raw_matches_library(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["dose", str(_raw(tmp_path)), "--dose", "dose", "--response", "resp", "--models",
+                                 SPEC, "--delta", "0.5", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    for key in ("mct", "fits", "selected_model", "med", "window"):
+        assert key in out
+    assert {"critical_value", "df", "contrasts"} <= set(out["mct"])
+    assert {"model", "coefficients", "rss", "aic", "at_bound"} <= set(out["fits"][0])
+    direct = mcp_mod(from_raw(DOSES, RESP), SPEC, delta=0.5).to_dict()
+    assert out["mct"]["contrasts"] == direct["mct"]["contrasts"]
+    assert out["selected_model"] == direct["selected_model"]
+    assert out["med"] == direct["med"]
+
+
+def test_dose_summary_data(tmp_path: Path) -> None:
+    f = tmp_path / "summary.csv"
+    f.write_text("dose,mean,se\n0,0.2,0.1\n1,0.5,0.1\n3,0.8,0.1\n10,0.9,0.1\n", encoding="utf-8")
+    result = runner.invoke(app, ["dose", str(f), "--dose", "dose", "--response", "mean", "--se", "se",
+                                 "--models", "emax:2,linear", "--json"])
+    assert result.exit_code == 0, result.output
+    direct = mcp_mod(from_summary([0, 1, 3, 10], [0.2, 0.5, 0.8, 0.9], [0.1] * 4), "emax:2,linear").to_dict()
+    assert json.loads(result.stdout)["mct"] == direct["mct"]
+
+
+def test_dose_bad_input(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text("dose,resp\n-1,0.2\n0,0.3\n1,x\n", encoding="utf-8")
+    result = runner.invoke(app, ["dose", str(f), "--dose", "dose", "--response", "resp"])
+    assert result.exit_code == 1
+    assert "bad.csv:2:dose: dose -1 is negative" in result.stderr
+    assert "bad.csv:4:resp:" in result.stderr
+    one = tmp_path / "one.csv"
+    one.write_text("dose,resp\n1,0.2\n1,0.3\n", encoding="utf-8")
+    result = runner.invoke(app, ["dose", str(one), "--dose", "dose", "--response", "resp"])
+    assert result.exit_code == 1 and "one dose level" in result.stderr
+    small = tmp_path / "small.csv"
+    small.write_text("dose,resp\n0,0.2\n0,0.3\n1,0.5\n", encoding="utf-8")
+    result = runner.invoke(app, ["dose", str(small), "--dose", "dose", "--response", "resp"])
+    assert result.exit_code == 1 and "n >= 2" in result.stderr
+
+
+def test_power_mct_matches_library() -> None:
+    result = runner.invoke(app, ["power", "mct", "--doses", "0,0.05,0.2,0.6,1", "--models", "emax:0.2,linear",
+                                 "--max-effect", "0.6", "--sd", "1.4", "--n", "20", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    direct = power_mct([0, 0.05, 0.2, 0.6, 1], "emax:0.2,linear", max_effect=0.6, sd=1.4, n=20)
+    assert out["power"] == {k: float(v) for k, v in direct.as_dict().items()}
+    assert set(out["power"]) == {"emax", "linear"}
+    assert np.isclose(out["critical_value"], direct.critical_value)
