@@ -24,7 +24,7 @@ test: $(STAMP) lint
 	$(VENV)/bin/pytest -n 2
 
 bench: $(STAMP)
-	$(PIP) install --quiet '.[bench]'
+	$(PIP) install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
 
 clean:
