@@ -65,7 +65,7 @@ def test_general_fit_with_full_covariance_is_gls() -> None:
 
 def test_td_and_ed_closed_forms_and_delta_method() -> None:
     fit = fit_mod(DATA, "emax")
-    e0, emax, ed50 = fit.coefs
+    _e0, emax, ed50 = fit.coefs
     t = td(fit, 1.0)
     assert t.dose == pytest.approx(ed50 * 1.0 / (emax - 1.0), rel=1e-10)
     top = emax * 10 / (ed50 + 10)

@@ -50,7 +50,7 @@ def test_window_numbers_and_bootstrap() -> None:
     r = mcp_mod(data, "emax:20,linear", delta=1.0, n_boot=300, seed=5)
     w = r.window
     fit = r.fit("emax")
-    e0, emax, ed50 = fit.coefs
+    _e0, emax, ed50 = fit.coefs
     assert w.med == pytest.approx(ed50 / (emax - 1.0), rel=1e-9) == r.med.dose  # type: ignore[union-attr]
     top = emax * 100 / (ed50 + 100)
     assert emax * w.saturation / (ed50 + w.saturation) == pytest.approx(0.9 * top, rel=1e-9)  # type: ignore[operator]

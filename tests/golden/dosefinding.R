@@ -3,8 +3,11 @@
 # Multivariate t/normal probabilities use tight mvtnorm settings so R's own Monte-Carlo error is small.
 suppressPackageStartupMessages({library(DoseFinding); library(jsonlite); library(nlme)})
 ctrl <- mvtnorm.control(maxpts = 1e6, abseps = 1e-5)
+ctrl_ss <- mvtnorm.control(maxpts = 1e5, abseps = 1e-4)  # sample-size search: many power calls; integer answer
+step <- function(what) message(format(Sys.time(), "%H:%M:%S"), " ", what)
 out <- list(meta = list(R = R.version.string, DoseFinding = as.character(packageVersion("DoseFinding")),
-                        mvtnorm = as.character(packageVersion("mvtnorm")), mvtnorm_control = list(maxpts = 1e6, abseps = 1e-5)))
+                        mvtnorm = as.character(packageVersion("mvtnorm")), mvtnorm_control = list(maxpts = 1e6, abseps = 1e-5),
+                        mvtnorm_control_sampsize = list(maxpts = 1e5, abseps = 1e-4)))
 here <- function() { a <- commandArgs(FALSE); f <- sub("--file=", "", a[grep("--file=", a)]); if (length(f)) dirname(f) else "." }
 
 # painregen SPEC -> DoseFinding Mods call ------------------------------------------------------------
@@ -43,6 +46,7 @@ out$mods <- lapply(mods_cases, function(cs) {
              ed50 = as.list(ED(m, p = 0.5)), ed90 = as.list(ED(m, p = 0.9))))
 })
 
+step("guesst")
 # guesst ----------------------------------------------------------------------------------------------
 g <- function(id, model, d, p, ...) { v <- guesst(d = d, p = p, model = model, ...); list(id = id, model = model, d = d, p = p, args = list(...), value = unname(v)) }
 out$guesst <- list(
@@ -55,6 +59,7 @@ out$guesst <- list(
   g("quadratic_peak", "quadratic", 0.7, 1), g("quadratic_less", "quadratic", 0.3, 0.8), g("quadratic_more", "quadratic", 0.3, 0.8, less = FALSE),
   g("exponential", "exponential", 0.8, 0.5, Maxd = 1))
 
+step("optContr")
 # optContr --------------------------------------------------------------------------------------------
 std6 <- "linear,emax:25,logistic:50/10.88111,exponential:85,betaMod:0.33/2.31,betaMod:1.39/1.39"
 m6 <- make_mods(std6, c(0, 10, 25, 50, 100, 150), scal = 200)
@@ -65,6 +70,7 @@ out$optcontr <- list(
   list(id = "full_S", spec = std6, doses = c(0, 10, 25, 50, 100, 150), scal = 200, S = S_full,
        contMat = unname(optContr(m6, S = S_full)$contMat)))
 
+step("data sets")
 # data sets -------------------------------------------------------------------------------------------
 data(biom); data(IBScovars); data(glycobrom); data(neurodeg)
 fm <- lme(resp ~ as.factor(dose):time, neurodeg, ~time | id, method = "ML")
@@ -76,6 +82,7 @@ datasets <- list(
   neurodeg = list(type = "general", dose = c(0, 1, 3, 10, 30), resp = unname(fixef(fm)[-1]), S = unname(vcov(fm)[-1, -1])))
 out$datasets <- datasets
 
+step("MCTtest")
 # MCTtest ---------------------------------------------------------------------------------------------
 mct_cases <- list(
   list(id = "biom_8", data = "biom", spec = "emax:0.05,linear,logistic:0.5/0.1,quadratic:-0.7,betaMod:1/1,sigEmax:0.3/3,exponential:0.3,linlog"),
@@ -93,11 +100,13 @@ out$mct <- lapply(mct_cases, function(cs) {
   m <- make_mods(cs$spec, sort(unique(ds$dose)), direction = dirn)
   r <- if (ds$type == "normal") MCTtest(ds$dose, ds$resp, models = m, alpha = alpha, alternative = alt, critV = TRUE, mvtcontrol = ctrl)
        else MCTtest(ds$dose, ds$resp, models = m, S = ds$S, type = "general", alpha = alpha, alternative = alt, critV = TRUE, mvtcontrol = ctrl)
+  step(cs$id)
   c(cs, list(alpha = alpha, alternative = alt, direction = dirn, names = names(r$tStat), tStat = unname(as.numeric(r$tStat)),
              pVal = unname(as.numeric(attr(r$tStat, "pVal"))), critVal = as.numeric(r$critVal), corMat = unname(r$corMat),
              contMat = unname(r$contMat)))
 })
 
+step("fitMod, TD, ED")
 # fitMod, TD, ED --------------------------------------------------------------------------------------
 families <- c("linear", "linlog", "quadratic", "emax", "sigEmax", "exponential", "betaMod", "logistic")
 fit_cases <- list(list(data = "biom", delta = 0.3), list(data = "ibs", delta = 0.2), list(data = "glyco", delta = 0.1),
@@ -122,6 +131,7 @@ for (cs in fit_cases) {
   }
 }
 
+step("MCPMod")
 # MCPMod ----------------------------------------------------------------------------------------------
 out$mcpmod <- lapply(c("AIC", "maxT", "aveAIC"), function(sel) {
   spec <- "linear,emax:0.05,emax:0.2,quadratic:-0.7"
@@ -133,6 +143,7 @@ out$mcpmod <- lapply(c("AIC", "maxT", "aveAIC"), function(sel) {
        med = if (sel == "aveAIC") sum(r$doseEst * r$selMod) else as.numeric(r$doseEst[r$selMod]))
 })
 
+step("powMCT")
 # powMCT ----------------------------------------------------------------------------------------------
 doses6 <- c(0, 10, 25, 50, 100, 150)
 pm <- function(id, spec, maxEff, n = NULL, sigma = NULL, S = NULL, df = NULL, alpha = 0.025, alternative = "one.sided", w = 1) {
@@ -140,6 +151,7 @@ pm <- function(id, spec, maxEff, n = NULL, sigma = NULL, S = NULL, df = NULL, al
   cm <- optContr(m, w = w)
   p <- if (is.null(S)) powMCT(cm, altModels = m, n = n, sigma = sigma, alpha = alpha, alternative = alternative, control = ctrl)
        else powMCT(cm, altModels = m, S = S, df = if (is.null(df)) Inf else df, alpha = alpha, alternative = alternative, control = ctrl)
+  step(id)
   list(id = id, spec = spec, doses = doses6, scal = 200, maxEff = maxEff, n = n, sigma = sigma, S = S, df = df, alpha = alpha,
        alternative = alternative, w = w, names = names(p), power = unname(as.numeric(p)))
 }
@@ -151,10 +163,12 @@ out$powmct <- list(
   pm("three_twosided", "linear,emax:25,logistic:50/10.88111", 0.4, n = 10, sigma = 1, alpha = 0.05, alternative = "two.sided"),
   pm("rodent_n8", "linear,emax:25,sigEmax:40/4,quadratic:-0.005", 1.2, n = 8, sigma = 1))
 
+step("sampSizeMCT")
 # sampSizeMCT -----------------------------------------------------------------------------------------
 ss <- function(id, upperN, alRatio, Ntype = "arm") {
   m <- make_mods(std6, doses6, maxEff = 0.4, scal = 200); cm <- optContr(m, w = 1)
-  r <- sampSizeMCT(upperN = upperN, contMat = cm, sigma = 1, altModels = m, power = 0.8, alRatio = alRatio, alpha = 0.05, Ntype = Ntype, control = ctrl)
+  r <- sampSizeMCT(upperN = upperN, contMat = cm, sigma = 1, altModels = m, power = 0.8, alRatio = alRatio, alpha = 0.05, Ntype = Ntype, control = ctrl_ss)
+  step(id)
   list(id = id, spec = std6, doses = doses6, scal = 200, maxEff = 0.4, sigma = 1, power = 0.8, alpha = 0.05, upperN = upperN,
        alRatio = alRatio, Ntype = Ntype, samp_size = r$samp.size, target = r$target)
 }

@@ -150,5 +150,7 @@ def saturation_window(
         parts.append("No plateau within the tested range: the response still rises towards the top dose;"
                      " no evidence of decline.")
     if dec.umbrella is not None:
-        parts.append(f"Umbrella test (Mack-Wolfe, peak {dec.umbrella.peak_dose:g}): p {format_p(dec.umbrella.p_value)}.")
-    return WindowResult(True, fit.model, delta, p, med_v, med_ci, sat_v, sat_ci, plateau, dec, " ".join(parts), n_boot)
+        umb = dec.umbrella
+        parts.append(f"Umbrella test (Mack-Wolfe, peak {umb.peak_dose:g}): p {format_p(umb.p_value)}.")
+    verdict = " ".join(parts)
+    return WindowResult(True, fit.model, delta, p, med_v, med_ci, sat_v, sat_ci, plateau, dec, verdict, n_boot)

@@ -55,7 +55,11 @@ def wls(y: FloatArray, w: FloatArray, X: FloatArray) -> WlsFit:
     """
     sw = np.sqrt(w)
     Xs = sw[..., :, None] * X
-    Q, R = np.linalg.qr(Xs)
+    if X.shape[-1] == 1:  # one column (e.g. intercept-only): the QR factors in closed form, O(k)
+        R = np.sqrt(np.sum(Xs * Xs, axis=-2, keepdims=True))
+        Q = Xs / R
+    else:
+        Q, R = np.linalg.qr(Xs)
     ys = sw * y
     qty = np.swapaxes(Q, -1, -2) @ ys[..., :, None]
     b = np.linalg.solve(R, qty)[..., 0]
