@@ -133,3 +133,15 @@ def test_plot_draws_means_curve_and_window() -> None:
     curve = next(line for line in ax.get_lines() if line.get_label() == "fitted emax")
     x, y = curve.get_data()
     np.testing.assert_allclose(y, r.fit("emax").predict(x))
+
+
+def test_decreasing_direction_mirrors_increasing() -> None:
+    means = np.array([0.0, 1.3, 1.9, 2.0, 1.95])
+    up = mcp_mod(from_summary(LIN, means, [0.2] * 5), "emax:20,linear", delta=1.0, n_boot=100, seed=4)
+    down = mcp_mod(from_summary(LIN, 5.0 - means, [0.2] * 5), "emax:20,linear", delta=1.0, n_boot=100, seed=4,
+                   direction="decreasing")
+    np.testing.assert_allclose(down.mct.t_stats, up.mct.t_stats, rtol=1e-12)
+    assert down.selected_model == up.selected_model == "emax"
+    assert down.window.med == pytest.approx(up.window.med, rel=1e-6)  # same optimum, reached independently
+    assert down.window.saturation == pytest.approx(up.window.saturation, rel=1e-6)
+    assert down.window.plateau == up.window.plateau

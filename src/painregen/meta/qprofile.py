@@ -66,7 +66,8 @@ def qprofile_bounds(
     q_lo = float(stats.chi2.ppf(alpha / 2.0, df))
     roots = solve_generalised_q(yi[None, :], vi[None, :], X, np.array([q_hi]), control)
     lower = float(roots[0])
-    roots = solve_generalised_q(yi[None, :], vi[None, :], X, np.array([q_lo]), control)
+    # Q(lower) = q_hi > q_lo: starting there, Newton still approaches the upper root from below.
+    roots = solve_generalised_q(yi[None, :], vi[None, :], X, np.array([q_lo]), control, start=lower)
     upper = float(roots[0])
     return lower, upper
 

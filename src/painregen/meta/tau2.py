@@ -105,21 +105,33 @@ def tau2_reml(y: FloatArray, v: FloatArray, X: FloatArray, control: Control) -> 
     return _fisher(y, v, X, control, reml=True, name="REML")
 
 
+def _q_and_slope(y: FloatArray, w: FloatArray, X: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """y'Py and y'PPy for weights w; one-column models in closed form (weighted mean), O(k)."""
+    if X.shape[-1] == 1:
+        x = X[..., 0]
+        b = np.sum(w * x * y, axis=-1) / np.sum(w * x * x, axis=-1)
+        wr = w * (y - b[..., None] * x)
+        return np.sum(wr * (y - b[..., None] * x), axis=-1), np.sum(wr * wr, axis=-1)
+    fit = wls(y, w, X)
+    return fit.ypy, fit.yppy
+
+
 def solve_generalised_q(
-    y: FloatArray, v: FloatArray, X: FloatArray, target: FloatArray | float, control: Control
+    y: FloatArray, v: FloatArray, X: FloatArray, target: FloatArray | float, control: Control,
+    start: FloatArray | float = 0.0,
 ) -> FloatArray:
     """Solve Q(tau2) = y'P(tau2)y = target for tau2 >= 0 (0 when Q(0) <= target).
 
     Q is decreasing and convex in tau2 (dQ/dtau2 = -y'PPy, d2Q/dtau2^2 = 2 y'PPPy >= 0), so
-    Newton's method started at 0 increases monotonically to the root (never overshoots).
-    Used by the Paule-Mandel estimator and the Q-profile confidence interval.
+    Newton's method started at 0 (or at any ``start`` below the root) increases monotonically to the root
+    (never overshoots). Used by the Paule-Mandel estimator and the Q-profile confidence interval.
     """
     target = np.broadcast_to(np.asarray(target, dtype=float), y.shape[:-1])
-    tau2 = np.zeros(y.shape[:-1])
+    tau2 = np.broadcast_to(np.asarray(start, dtype=float), y.shape[:-1]).copy()
     for _ in range(control.maxiter):
-        fit = wls(y, 1.0 / (v + tau2[..., None]), X)
-        f = fit.ypy - target
-        slope = np.where(fit.yppy > 0, fit.yppy, np.inf)
+        ypy, yppy = _q_and_slope(y, 1.0 / (v + tau2[..., None]), X)
+        f = ypy - target
+        slope = np.where(yppy > 0, yppy, np.inf)
         step = np.where(f > 0, f / slope, 0.0)
         tau2 = tau2 + step
         if np.all(step <= control.threshold * np.maximum(1.0, tau2)):
