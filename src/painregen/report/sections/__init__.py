@@ -12,6 +12,7 @@ from painregen.report.sections import (
     arrive,
     battery,
     bias,
+    design,
     domains,
     dose,
     evidence_map,
@@ -32,10 +33,10 @@ BUILDERS: tuple[tuple[str, Builder], ...] = (  # build order: truth uses the res
     ("summary", summary.build), ("evidence_map", evidence_map.build), ("domains", domains.build),
     ("heterogeneity", heterogeneity.build), ("bias", bias.build), ("dose", dose.build), ("rob", rob.build),
     ("truth", truth.build), ("arrive", arrive.build), ("battery", battery.build), ("mechanism", mechanism.build),
-    ("flags", flags.build), ("warnings", warnings.build),
+    ("flags", flags.build), ("design", design.build), ("warnings", warnings.build),
 )
 DISPLAY = ("summary", "evidence_map", "domains", "truth", "heterogeneity", "bias", "dose", "rob", "arrive", "battery",
-           "mechanism", "flags", "warnings")
+           "mechanism", "flags", "design", "warnings")
 
 
 def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[[str], None] | None = None
