@@ -1,0 +1,379 @@
+"""Across-study dose-response meta-analysis: one-stage restricted-cubic-spline model and a profiled Emax model.
+
+Input is one row per treated-versus-vehicle contrast (``yi``, ``vi``, its dose, its study) and the known sampling
+covariances of contrasts sharing a vehicle group (``V`` blocks). For mean differences the covariance of two
+contrasts against the same control is the variance of the control mean (Gleser & Olkin 2009, ch. 19; the
+continuous-outcome analogue of Greenland & Longnecker 1992, *Am J Epidemiol* 135:1301), which is what
+:func:`painregen.effects.covariance.shared_control_vcov` gives.
+
+The one-stage model (Crippa, Discacciati, Bottai, Spiegelman & Orsini 2019, *Stat Methods Med Res* 28:1579) is a
+linear mixed model on the contrasts: ``yi = s(d_i)'b + u_study + u_contrast + e_i`` with ``s`` the restricted cubic
+spline basis minus its value at dose 0 (:mod:`.splines`) and no intercept (the contrast at dose 0 is 0),
+``e ~ N(0, V)``, random intercepts per study and per contrast, fitted by REML with
+:func:`painregen.meta.rma_mv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize, stats
+
+from painregen.dose.splines import ORSINI_PERCENTILES, rcs_basis, rcs_knots
+from painregen.meta import rma_mv
+from painregen.meta.control import ConvergenceError
+
+FloatArray = npt.NDArray[np.float64]
+Scale = Literal["linear", "log10"]
+Block = tuple[npt.ArrayLike, npt.ArrayLike]
+
+
+def _f(x: Any) -> Any:
+    """JSON-ready float (None for NaN/inf)."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class DoseCurve:
+    """Pooled contrast against vehicle on a dose grid with pointwise (1 - alpha) Wald limits."""
+
+    dose: FloatArray
+    fit: FloatArray
+    se: FloatArray
+    ci_low: FloatArray
+    ci_high: FloatArray
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: [_f(v) for v in getattr(self, k)] for k in ("dose", "fit", "se", "ci_low", "ci_high")}
+
+
+@dataclass(frozen=True)
+class EmaxMeta:
+    """Emax meta-regression ``yi = eMax d / (ed50 + d)`` (no e0: contrasts against vehicle), ed50 profiled.
+
+    ``se_eMax`` is conditional on the profiled ``ed50``; ``ed50_ci`` is the profile-likelihood interval read off
+    the grid (log-likelihood within ``chi2_1(0.95) / 2`` of its maximum; an end is NaN when it reaches the grid
+    edge). ``at_bound`` says the maximum lies at the edge of the grid (ed50 not identified by the data)."""
+
+    ed50: float
+    eMax: float
+    se_eMax: float
+    ed50_ci: tuple[float, float]
+    logLik: float
+    sigma2: FloatArray
+    method: str
+    at_bound: bool
+    profile_ed50: FloatArray
+    profile_logLik: FloatArray
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": "emax", "approach": "profile likelihood over ed50", "ed50": _f(self.ed50),
+                "eMax": _f(self.eMax), "se_eMax": _f(self.se_eMax), "ed50_ci": [_f(c) for c in self.ed50_ci],
+                "logLik": _f(self.logLik), "sigma2": [_f(s) for s in self.sigma2], "method": self.method,
+                "at_bound": self.at_bound}
+
+
+@dataclass(frozen=True)
+class DoseResponseMeta:
+    """One-stage spline dose-response meta-analysis (see the module docstring)."""
+
+    scale: str
+    offset: float
+    knots: FloatArray
+    terms: tuple[str, ...]
+    b: FloatArray
+    vb: FloatArray
+    se: FloatArray
+    sigma2: FloatArray
+    logLik: float
+    k: int
+    n_studies: int
+    nonlinear_stat: float
+    nonlinear_df: int
+    nonlinear_p: float
+    curve: DoseCurve
+    plateau_dose: float
+    plateau_fraction: float
+    emax: EmaxMeta | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "one-stage restricted cubic spline (Crippa et al. 2019)", "scale": self.scale,
+            "offset": _f(self.offset), "knots": [_f(t) for t in self.knots], "k": self.k,
+            "n_studies": self.n_studies,
+            "coefficients": [{"term": t, "estimate": _f(b), "se": _f(s)}
+                             for t, b, s in zip(self.terms, self.b, self.se, strict=True)],
+            "vb": [[_f(v) for v in row] for row in self.vb], "sigma2": [_f(s) for s in self.sigma2],
+            "logLik": _f(self.logLik),
+            "nonlinearity": {"stat": _f(self.nonlinear_stat), "df": self.nonlinear_df, "p": _f(self.nonlinear_p)},
+            "curve": self.curve.to_dict(), "plateau_dose": _f(self.plateau_dose),
+            "plateau_fraction": self.plateau_fraction,
+            "emax": None if self.emax is None else self.emax.to_dict(), "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class StratifiedDoseResponse:
+    """:func:`dose_response_meta` per level of a column; ``skipped`` gives the levels not fitted and why."""
+
+    by: str
+    results: dict[str, DoseResponseMeta]
+    skipped: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "results": {k: r.to_dict() for k, r in self.results.items()},
+                "skipped": dict(self.skipped)}
+
+
+def _transform(dose: FloatArray, scale: str, offset: float) -> tuple[FloatArray, float]:
+    """Dose on the spline scale and the value of vehicle (dose 0) on it."""
+    if scale == "linear":
+        return dose, 0.0
+    if scale == "log10":
+        return np.log10(dose + offset), float(np.log10(offset))
+    raise ValueError(f"scale must be 'linear' or 'log10' (got {scale!r})")
+
+
+def _check_inputs(dose: Any, yi: Any, vi: Any, study: Any) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
+    d = np.asarray(dose, dtype=float).ravel()
+    y = np.asarray(yi, dtype=float).ravel()
+    v = np.asarray(vi, dtype=float).ravel()
+    s = np.asarray(study, dtype=object).ravel().astype(str)
+    if not d.size == y.size == v.size == s.size:
+        raise ValueError("dose, yi, vi and study must have the same length")
+    if np.any(~np.isfinite(d)) or np.any(d < 0) or np.any(~np.isfinite(y)) or np.any(~np.isfinite(v) | (v <= 0)):
+        raise ValueError("dose must be finite and >= 0, yi finite and vi finite and > 0 (drop incomplete rows)")
+    return d, y, v, s
+
+
+def wald_nonlinearity(b: npt.ArrayLike, vb: npt.ArrayLike) -> tuple[float, int, float]:
+    """Wald test that the non-linear spline coefficients (all but the first) are zero: ``b2' vb22^-1 b2`` on
+    ``len(b) - 1`` df, chi-square p-value (Orsini et al. 2012; Crippa et al. 2019)."""
+    bb = np.asarray(b, dtype=float)[1:]
+    vv = np.asarray(vb, dtype=float)[1:, 1:]
+    stat = float(bb @ np.linalg.solve(vv, bb))
+    df = int(bb.size)
+    return stat, df, float(stats.chi2.sf(stat, df))
+
+
+def plateau(grid: npt.ArrayLike, fit: npt.ArrayLike, fraction: float = 0.05) -> float:
+    """Smallest grid dose after which the pooled curve never rises by more than ``fraction`` of its maximum.
+
+    With grid ``g_0 < ... < g_m``, curve ``f`` and ``M = max_j f(g_j)``: the plateau dose is
+    ``min{g_i : max_{j >= i} f(g_j) - f(g_i) <= fraction * M}``. NaN if ``M <= 0`` (no benefit to saturate).
+    A painregen definition (no published source): a grid-based reading of "where the curve saturates"."""
+    g = np.asarray(grid, dtype=float)
+    f = np.asarray(fit, dtype=float)
+    top = float(np.max(f))
+    if not top > 0:
+        return float("nan")
+    later_max = np.maximum.accumulate(f[::-1])[::-1]
+    ok = later_max - f <= fraction * top
+    return float(g[int(np.argmax(ok))])
+
+
+def _clusters(s: np.ndarray) -> list[np.ndarray]:
+    return [s, np.array([f"c{i}" for i in range(s.size)], dtype=object)]
+
+
+def _gls(X: FloatArray, y: FloatArray, v: FloatArray, V: Sequence[Block] | None) -> tuple[FloatArray, FloatArray]:
+    """Fixed-effect generalised least squares with the known V (Greenland & Longnecker 1992's GLS step)."""
+    M = np.diag(v)
+    for rows, mat in V or ():
+        r = np.asarray(rows, dtype=np.int64)
+        M[np.ix_(r, r)] = np.asarray(mat, dtype=float)
+    MX = np.linalg.solve(M, X)
+    vb = np.linalg.inv(X.T @ MX)
+    return vb @ (MX.T @ y), vb
+
+
+def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
+                 V: Sequence[Block] | None = None, *, method: str = "REML", n_grid: int = 41,
+                 ed50_range: tuple[float, float] | None = None) -> EmaxMeta:
+    """Emax meta-regression ``yi = eMax d / (ed50 + d)`` by profiling ``ed50``.
+
+    A profile approach: for each ``ed50`` on a log-spaced grid (default from 1/100 of the smallest positive dose
+    to 10 x the largest), eMax and the variance components are fitted by :func:`painregen.meta.rma_mv`
+    (``mods = d / (ed50 + d)``, no intercept, random = study/contrast, ``V`` blocks); the grid maximum of the
+    (restricted) log-likelihood is then refined by Brent's method on log ed50 between its neighbours. The Emax
+    model is DoseFinding's (Bornkamp, Pinheiro & Bretz; ``emax`` with ``e0 = 0`` since contrasts are against
+    vehicle). Under REML the likelihoods of different designs are compared, as in profiling a non-linear
+    parameter of a mixed model; ``method="ML"`` avoids that caveat.
+    """
+    d, y, v, s = _check_inputs(dose, yi, vi, study)
+    pos = d[d > 0]
+    if pos.size == 0:
+        raise ValueError("no positive doses")
+    lo, hi = ed50_range if ed50_range is not None else (float(pos.min()) / 100, float(pos.max()) * 10)
+    cl = _clusters(s)
+
+    def fit(log_ed50: float) -> Any:
+        x = d / (10.0 ** log_ed50 + d)
+        return rma_mv(y, v, clusters=cl, mods=x[:, None], intercept=False, method=method, V=V)
+
+    grid = np.linspace(np.log10(lo), np.log10(hi), n_grid)
+    lls = np.array([fit(g).logLik for g in grid])
+    i = int(np.argmax(lls))
+    at_bound = i in (0, n_grid - 1)
+    best = float(grid[i])
+    if not at_bound:
+        opt = optimize.minimize_scalar(lambda t: -fit(t).logLik, bounds=(grid[i - 1], grid[i + 1]),
+                                       method="bounded", options={"xatol": 1e-8})
+        if -float(opt.fun) > lls[i]:
+            best = float(opt.x)
+    res = fit(best)
+    cut = res.logLik - stats.chi2.ppf(0.95, 1) / 2
+    inside = np.flatnonzero(lls >= cut)
+    ci_lo = float("nan") if inside.size == 0 or inside[0] == 0 else float(10.0 ** grid[inside[0]])
+    ci_hi = float("nan") if inside.size == 0 or inside[-1] == n_grid - 1 else float(10.0 ** grid[inside[-1]])
+    return EmaxMeta(ed50=float(10.0 ** best), eMax=float(res.b[0]), se_eMax=float(res.se[0]),
+                    ed50_ci=(ci_lo, ci_hi), logLik=float(res.logLik), sigma2=np.asarray(res.sigma2, dtype=float),
+                    method=method, at_bound=at_bound, profile_ed50=10.0 ** grid, profile_logLik=lls)
+
+
+def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
+                       V: Sequence[Block] | None = None, *, knots: npt.ArrayLike | None = None,
+                       scale: Scale = "linear", offset: float | None = None, random: bool = True,
+                       method: str = "REML", grid: npt.ArrayLike | None = None, level: float = 95,
+                       plateau_fraction: float = 0.05, emax: bool = True) -> DoseResponseMeta:
+    """One-stage dose-response meta-analysis with a restricted cubic spline (Crippa et al. 2019).
+
+    ``dose``: the treated arm's dose of each contrast (vehicle = 0); ``V``: blocks ``(rows, matrix)`` of the known
+    sampling covariance (diagonal = ``vi``), each inside one study. ``scale="log10"`` puts the spline on
+    ``log10(dose + offset)`` (``offset`` default 0.01 x the largest dose, as DoseFinding's linlog ``off``);
+    ``knots`` (on that scale) default to the 5/35/65/95th percentiles of the contrasts' doses (Orsini et al.
+    2012). ``random=False`` drops the random effects (fixed-effect GLS on V). The curve is on ``grid`` (default
+    101 doses from 0 to the largest) with pointwise Wald limits by the delta method (``var = g' vb g``);
+    :func:`plateau` gives ``plateau_dose``; ``emax=True`` adds :func:`emax_profile`.
+    """
+    d, y, v, s = _check_inputs(dose, yi, vi, study)
+    dmax = float(d.max())
+    off = float(offset) if offset is not None else 0.01 * dmax
+    if scale == "log10" and not off > 0:
+        raise ValueError("log10 scale needs a positive offset")
+    x, x0 = _transform(d, scale, off)
+    kn = rcs_knots(x, ORSINI_PERCENTILES) if knots is None else np.asarray(knots, dtype=float)
+    X = rcs_basis(x, kn, zero=x0)
+    terms = ("dose", *(f"rcs{j}" for j in range(1, X.shape[1])))
+    notes: list[str] = []
+    if random:
+        res = rma_mv(y, v, clusters=_clusters(s), mods=X, intercept=False, method=method, V=V, level=level)
+        b, vb, sigma2, ll = res.b, res.vb, np.asarray(res.sigma2, dtype=float), float(res.logLik)
+    else:
+        b, vb = _gls(X, y, v, V)
+        sigma2, ll = np.zeros(0), float("nan")
+    se = np.sqrt(np.diag(vb))
+    stat, df, p = wald_nonlinearity(b, vb)
+    g = np.linspace(0.0, dmax, 101) if grid is None else np.asarray(grid, dtype=float).ravel()
+    G = rcs_basis(_transform(g, scale, off)[0], kn, zero=x0)
+    fit = G @ b
+    gse = np.sqrt(np.einsum("ij,jk,ik->i", G, vb, G))
+    z = stats.norm.ppf(1 - (1 - level / 100) / 2)
+    curve = DoseCurve(dose=g, fit=fit, se=gse, ci_low=fit - z * gse, ci_high=fit + z * gse)
+    em = None
+    if emax:
+        try:
+            em = emax_profile(d, y, v, s, V, method=method)
+        except (ValueError, np.linalg.LinAlgError, ConvergenceError) as exc:  # the alternative must not sink the fit
+            notes.append(f"emax profile failed: {exc}")
+    return DoseResponseMeta(
+        scale=scale, offset=off if scale == "log10" else 0.0, knots=kn, terms=terms, b=b, vb=vb, se=se,
+        sigma2=sigma2, logLik=ll, k=int(y.size), n_studies=int(np.unique(s).size), nonlinear_stat=stat,
+        nonlinear_df=df, nonlinear_p=p, curve=curve, plateau_dose=plateau(g, fit, plateau_fraction),
+        plateau_fraction=plateau_fraction, emax=em, notes=tuple(notes))
+
+
+def subset_blocks(blocks: Sequence[Block] | None, keep: npt.ArrayLike) -> list[tuple[FloatArray, FloatArray]]:
+    """V blocks restricted to the rows ``keep`` (indices into the original rows), renumbered 0.. in that order;
+    blocks left with fewer than two rows are dropped (their variance is ``vi``)."""
+    kp = np.asarray(keep, dtype=np.int64)
+    pos = {int(r): i for i, r in enumerate(kp)}
+    out: list[tuple[FloatArray, FloatArray]] = []
+    for rows, mat in blocks or ():
+        r = np.asarray(rows, dtype=np.int64)
+        here = np.array([i for i, x in enumerate(r) if int(x) in pos], dtype=np.int64)
+        if here.size < 2:
+            continue
+        m = np.asarray(mat, dtype=float)[np.ix_(here, here)]
+        out.append((np.array([pos[int(x)] for x in r[here]], dtype=np.int64), m))
+    return out
+
+
+def stratified(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
+               V: Sequence[Block] | None, by: npt.ArrayLike, *, name: str = "by", min_studies: int = 2,
+               **kwargs: Any) -> StratifiedDoseResponse:
+    """:func:`dose_response_meta` separately per level of ``by`` (e.g. product or route). A level with fewer than
+    ``min_studies`` studies, or whose fit fails (too few distinct doses for the knots, too few contrasts), is
+    listed in ``skipped`` with the reason."""
+    d, y, v, s = _check_inputs(dose, yi, vi, study)
+    labels = np.asarray(by, dtype=object).ravel().astype(str)
+    if labels.size != d.size:
+        raise ValueError("by must have one label per contrast")
+    results: dict[str, DoseResponseMeta] = {}
+    skipped: dict[str, str] = {}
+    for level in sorted(set(labels.tolist())):
+        idx = np.flatnonzero(labels == level)
+        n_st = np.unique(s[idx]).size
+        if n_st < min_studies:
+            skipped[level] = f"{n_st} study (< {min_studies})"
+            continue
+        try:
+            results[level] = dose_response_meta(d[idx], y[idx], v[idx], s[idx], subset_blocks(V, idx), **kwargs)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            skipped[level] = str(exc)
+    return StratifiedDoseResponse(by=name, results=results, skipped=skipped)
+
+
+@dataclass(frozen=True)
+class DoseResponseInputs:
+    """Contrasts of one domain and dose unit taken from a Dataset (see :func:`dose_response_inputs`)."""
+
+    dose: FloatArray
+    yi: FloatArray
+    vi: FloatArray
+    study: np.ndarray
+    V: list[tuple[FloatArray, FloatArray]]
+    rows: list[dict[str, Any]]
+
+
+def dose_response_inputs(ds: Any, *, measure: str = "MD", domain: str = "evoked",
+                         unit: str = "cells") -> DoseResponseInputs:
+    """Contrasts treated vs vehicle from ``dataset_effects(ds, measure, shared="covariance", collapse="last")``
+    restricted to one outcome ``domain`` and one per-animal dose ``unit``, with complete ``yi``/``vi`` and a
+    positive dose; the table's ``vcov_blocks`` are mapped to the kept rows (:func:`subset_blocks`)."""
+    from painregen.effects.table import dataset_effects
+
+    table = dataset_effects(ds, measure, shared="covariance", collapse="last")
+
+    def usable(r: dict[str, Any]) -> bool:
+        dose = r.get("dose")
+        return (r.get("domain") == domain and r.get("dose_unit") == unit
+                and r.get("dose_basis", "per_animal") in ("per_animal", None)
+                and isinstance(dose, int | float) and dose > 0
+                and r.get("yi") is not None and r.get("vi") is not None and float(r["vi"]) > 0)
+
+    keep = [i for i, r in enumerate(table.rows) if usable(r)]
+    rows: list[dict[str, Any]] = [dict(table.rows[i]) for i in keep]
+    return DoseResponseInputs(
+        dose=np.array([float(r["dose"]) for r in rows]), yi=np.array([float(r["yi"]) for r in rows]),
+        vi=np.array([float(r["vi"]) for r in rows]), study=np.array([str(r["study"]) for r in rows], dtype=object),
+        V=subset_blocks(table.vcov_blocks, keep), rows=rows)
+
+
+def dataset_dose_response(ds: Any, *, measure: str = "MD", domain: str = "evoked", unit: str = "cells",
+                          by: str | None = None, **kwargs: Any) -> DoseResponseMeta | StratifiedDoseResponse:
+    """:func:`dose_response_meta` (or :func:`stratified` by the row column ``by``, e.g. ``"product"`` or
+    ``"route"``) on :func:`dose_response_inputs`. ValueError if no contrast qualifies."""
+    inp = dose_response_inputs(ds, measure=measure, domain=domain, unit=unit)
+    if inp.yi.size == 0:
+        raise ValueError(f"no {measure} contrasts in domain {domain!r} with a per-animal dose in {unit!r}")
+    if by is None:
+        return dose_response_meta(inp.dose, inp.yi, inp.vi, inp.study, inp.V, **kwargs)
+    labels = np.array([str(r.get(by)) for r in inp.rows], dtype=object)
+    return stratified(inp.dose, inp.yi, inp.vi, inp.study, inp.V, labels, name=by, **kwargs)
