@@ -11,9 +11,9 @@ from .data import DoseData, from_raw, from_summary
 from .errors import DoseInputError
 from .fit_mod import fit_mod
 from .guesstimates import guesst
-from .meta_dr import DoseResponseMeta, dataset_dose_response, dose_response_meta
 from .mcp_mod import mcp_mod
 from .mct_test import mct_test
+from .meta_dr import DoseResponseMeta, dataset_dose_response, dose_response_meta
 from .model_defs import MODELS, default_bounds, get_model
 from .mods import Candidate, CandidateSet, Mods, candidate_set, mods, parse_models_spec
 from .mvprob import MVControl
@@ -27,10 +27,47 @@ from .umbrella import UmbrellaResult, umbrella_test
 from .window import WindowResult, saturation_window
 
 __all__ = [
-    "MODELS", "Candidate", "CandidateSet", "DoseData", "DoseResponseMeta", "DoseInputError", "FitResult", "MCPModResult",
-    "MCTResult", "MVControl", "Mods", "OptContr", "PowerResult", "SampleSizeResult", "SimulationResult",
-    "TargetDose", "UmbrellaResult", "WindowResult", "candidate_set", "dataset_dose_response", "default_bounds", "dose_response_meta", "ed", "fit_mod",
-    "from_raw", "from_summary", "get_model", "guesst", "mcp_mod", "mct_test", "mods", "mods_ed", "mods_td",
-    "opt_contr", "parse_models_spec", "pow_mct", "power_mct", "samp_size", "samp_size_mct",
-    "saturation_window", "simulate_mcp_mod", "td", "umbrella_test",
+    "MODELS",
+    "Candidate",
+    "CandidateSet",
+    "DoseData",
+    "DoseInputError",
+    "DoseResponseMeta",
+    "FitResult",
+    "MCPModResult",
+    "MCTResult",
+    "MVControl",
+    "Mods",
+    "OptContr",
+    "PowerResult",
+    "SampleSizeResult",
+    "SimulationResult",
+    "TargetDose",
+    "UmbrellaResult",
+    "WindowResult",
+    "candidate_set",
+    "dataset_dose_response",
+    "default_bounds",
+    "dose_response_meta",
+    "ed",
+    "fit_mod",
+    "from_raw",
+    "from_summary",
+    "get_model",
+    "guesst",
+    "mcp_mod",
+    "mct_test",
+    "mods",
+    "mods_ed",
+    "mods_td",
+    "opt_contr",
+    "parse_models_spec",
+    "pow_mct",
+    "power_mct",
+    "samp_size",
+    "samp_size_mct",
+    "saturation_window",
+    "simulate_mcp_mod",
+    "td",
+    "umbrella_test",
 ]
