@@ -17,14 +17,14 @@ two-sided power does. With ``se = tau = 0`` assurance is ordinary power at ``mu`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
 
-from painregen.design.ttest import ALTERNATIVES, nct_cdf, pwr_t_test, solve
+from painregen.design.ttest import ALTERNATIVES, PerGroupN, nct_cdf, pwr_t_test, solve
 
 if TYPE_CHECKING:
     from painregen.meta.results import RmaResult
@@ -73,7 +73,7 @@ def power_curve(n: float, sig_level: float, type: str, alternative: str, directi
 
 
 @dataclass(frozen=True)
-class AssuranceResult:
+class AssuranceResult(PerGroupN):
     """Assurance of a design with ``n`` per group, next to the conventional power at the pooled ``mu``."""
 
     mu: float
@@ -88,15 +88,6 @@ class AssuranceResult:
     type: str
     alternative: str
     directional: bool
-
-    @property
-    def n_per_group(self) -> int:
-        return int(np.ceil(self.n - 1e-9))
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["n_per_group"] = self.n_per_group
-        return out
 
 
 def assurance(

@@ -21,14 +21,13 @@ each animal's mean (or slope), exact under compound symmetry and normality: pwr.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from painregen.design.ttest import pwr_t_test
+from painregen.design.ttest import PerGroupN, pwr_t_test
 
 __all__ = ["RepeatedPower", "repeated_power", "variance_factor"]
 
@@ -56,7 +55,7 @@ def variance_factor(kind: str, m: int, rho: float, times: ArrayLike | None = Non
 
 
 @dataclass(frozen=True)
-class RepeatedPower:
+class RepeatedPower(PerGroupN):
     """A solved repeated-measures problem: ``n`` animals per group (real), ``d_eff = d / sqrt(V)``."""
 
     kind: str
@@ -70,15 +69,6 @@ class RepeatedPower:
     variance_factor: float
     d_eff: float
     alternative: str
-
-    @property
-    def n_per_group(self) -> int:
-        return int(np.ceil(self.n - 1e-9))
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["n_per_group"] = self.n_per_group
-        return out
 
 
 def repeated_power(

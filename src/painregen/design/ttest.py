@@ -34,8 +34,24 @@ _XTOL = 1e-12
 _N_MAX = 1e7
 
 
+class PerGroupN:
+    """Mixin of design results with a fractional ``n`` per group: the whole number of animals and ``to_dict``."""
+
+    n: float
+
+    @property
+    def n_per_group(self) -> int:
+        """``n`` rounded up: the number of animals to put in each group."""
+        return int(np.ceil(self.n - 1e-9))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)  # type: ignore[call-overload]
+        out["n_per_group"] = self.n_per_group
+        return {k: v for k, v in out.items() if not (k == "n2" and v is None)}
+
+
 @dataclass(frozen=True)
-class TTestPower:
+class TTestPower(PerGroupN):
     """A solved t-test power problem. ``n`` is per group (``n1``/``n2`` for unequal groups), fractional."""
 
     n: float
@@ -47,18 +63,6 @@ class TTestPower:
     df: float
     ncp: float
     n2: float | None = None
-
-    @property
-    def n_per_group(self) -> int:
-        """``n`` rounded up: the number of animals to put in each group."""
-        return int(np.ceil(self.n - 1e-9))
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["n_per_group"] = self.n_per_group
-        if self.n2 is None:
-            out.pop("n2")
-        return out
 
 
 def _check_alt(alternative: str) -> None:
