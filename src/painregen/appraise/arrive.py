@@ -140,16 +140,9 @@ def compliance(answers: Mapping[str, str], *, strict: bool = False) -> ArriveCom
     subitem_ids = {s.id for it in inst.items for s in it.subitems}
     item_answers: dict[str, str] = {}
     sub_answers: dict[str, str] = {}
-    ignored: list[str] = []
-    for key, value in answers.items():
-        try:
-            canon = inst.resolve_key(key)
-        except KeyError:
-            if strict:
-                raise
-            ignored.append(key)
-            continue
-        (sub_answers if canon in subitem_ids else item_answers)[canon] = inst.answer(value)
+    pairs, ignored = inst.canonical_answers(answers, strict=strict)
+    for canon, answer in pairs:
+        (sub_answers if canon in subitem_ids else item_answers)[canon] = answer
     items = [_item_compliance(it, item_answers.get(it.id), sub_answers) for it in inst.items]
     by_set = {s: _set(s, [i for i in items if i.set == s]) for s in SETS}
     return ArriveCompliance(tuple(items), by_set["essential"], by_set["recommended"], _set("all", items),

@@ -117,6 +117,22 @@ class Instrument:
             raise ValueError(f"{value!r} is not a {self.id} answer; use one of {', '.join(self.answers)}")
         return k
 
+    def canonical_answers(self, answers: Mapping[str, str], *, strict: bool = False
+                          ) -> tuple[list[tuple[str, str]], list[str]]:
+        """(canonical key, checked answer) pairs and the keys that name no item (``strict``: KeyError instead)."""
+        pairs: list[tuple[str, str]] = []
+        ignored: list[str] = []
+        for key, value in answers.items():
+            try:
+                canon = self.resolve_key(key)
+            except KeyError:
+                if strict:
+                    raise
+                ignored.append(key)
+                continue
+            pairs.append((canon, self.answer(value)))
+        return pairs, ignored
+
     def resolve_key(self, key: str) -> str:
         """Canonical answer key: an item id, ``item.q1`` (signalling question) or a sub-item id ("2b")."""
         k = normalise_key(key)

@@ -110,20 +110,13 @@ def judge(answers: Mapping[str, str], *, strict: bool = False, instrument: str =
     inst = get_instrument(instrument)
     direct: dict[str, str] = {}
     signalling: dict[str, dict[str, str]] = {}
-    ignored: list[str] = []
-    for key, value in answers.items():
-        try:
-            canon = inst.resolve_key(key)
-        except KeyError:
-            if strict:
-                raise
-            ignored.append(key)
-            continue
+    pairs, ignored = inst.canonical_answers(answers, strict=strict)
+    for canon, answer in pairs:
         if "." in canon:
             item_id, qid = canon.split(".", 1)
-            signalling.setdefault(item_id, {})[qid] = inst.answer(value)
+            signalling.setdefault(item_id, {})[qid] = answer
         else:
-            direct[canon] = inst.answer(value)
+            direct[canon] = answer
     out = []
     for it in inst.items:
         ans: str | None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -105,6 +106,12 @@ def forest(
     if show_pi and fit.random:
         pred = fit.predict()
         ax.hlines(y - 0.55, pred.pi_low[0], pred.pi_high[0], color="black", linestyle="--", linewidth=0.9)
+    return finish_forest(fig, ax, ticks, ticklabels, y, n_rows, xlabel)
+
+
+def finish_forest(fig: Figure, ax: Any, ticks: Sequence[float], ticklabels: Sequence[str], y: float, n_rows: int,
+                  xlabel: str) -> Figure:
+    """Line of no effect, row labels, limits and a clean frame: the common end of every forest plot."""
     ax.axvline(0.0, color="grey", linewidth=0.6)
     ax.set_yticks(ticks, ticklabels)
     ax.set_ylim(y - 1.2, n_rows + 0.5)

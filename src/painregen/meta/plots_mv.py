@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from painregen.meta.inference import critical_value
-from painregen.meta.plots import _diamond
+from painregen.meta.plots import _diamond, finish_forest
 from painregen.meta.results_mv import RmaMvResult
 
 __all__ = ["StudyRows", "forest_mv", "study_estimates"]
@@ -128,11 +128,4 @@ def forest_mv(
     if show_pi:
         pred = res.predict()
         ax.hlines(y - 0.55, pred["pi_low"][0], pred["pi_high"][0], color="black", linestyle="--", linewidth=0.9)
-    ax.axvline(0.0, color="grey", linewidth=0.6)
-    ax.set_yticks(ticks, ticklabels)
-    ax.set_ylim(y - 1.2, n_rows + 0.5)
-    ax.set_xlabel(xlabel)
-    ax.spines[["top", "right", "left"]].set_visible(False)
-    ax.tick_params(axis="y", length=0)
-    fig.tight_layout()
-    return fig
+    return finish_forest(fig, ax, ticks, ticklabels, y, n_rows, xlabel)
