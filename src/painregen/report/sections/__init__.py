@@ -15,6 +15,7 @@ from painregen.report.sections import (
     design,
     domains,
     dose,
+    dose_meta,
     evidence_map,
     flags,
     heterogeneity,
@@ -31,12 +32,13 @@ Builder = Callable[[Analysis, ReportOutput], Section | None]
 
 BUILDERS: tuple[tuple[str, Builder], ...] = (  # build order: truth uses the results of dose and rob
     ("summary", summary.build), ("evidence_map", evidence_map.build), ("domains", domains.build),
-    ("heterogeneity", heterogeneity.build), ("bias", bias.build), ("dose", dose.build), ("rob", rob.build),
+    ("heterogeneity", heterogeneity.build), ("bias", bias.build), ("dose", dose.build),
+    ("dose_meta", dose_meta.build), ("rob", rob.build),
     ("truth", truth.build), ("arrive", arrive.build), ("battery", battery.build), ("mechanism", mechanism.build),
     ("flags", flags.build), ("design", design.build), ("warnings", warnings.build),
 )
-DISPLAY = ("summary", "evidence_map", "domains", "truth", "heterogeneity", "bias", "dose", "rob", "arrive", "battery",
-           "mechanism", "flags", "design", "warnings")
+DISPLAY = ("summary", "evidence_map", "domains", "truth", "heterogeneity", "bias", "dose", "dose_meta", "rob",
+           "arrive", "battery", "mechanism", "flags", "design", "warnings")
 
 
 def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[[str], None] | None = None
