@@ -76,3 +76,20 @@ def test_power_mct_matches_library() -> None:
     assert out["power"] == {k: float(v) for k, v in direct.as_dict().items()}
     assert set(out["power"]) == {"emax", "linear"}
     assert np.isclose(out["critical_value"], direct.critical_value)
+
+
+def test_dose_meta_cli_matches_library(tmp_path: Path) -> None:
+    from painregen.dose.meta_dr import dataset_dose_response
+    from painregen.evidence.files import write_dataset
+    from painregen.simulate import simulate
+
+    ds = simulate(30, 20261126)
+    data = tmp_path / "sim.json"
+    write_dataset(ds, data)
+    result = runner.invoke(app, ["dose-meta", str(data), "--by", "product", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    direct = json.loads(json.dumps(dataset_dose_response(ds, measure="SMD", by="product").to_dict()))
+    assert out == direct
+    assert runner.invoke(app, ["dose-meta", str(data), "--unit", "furlongs"]).exit_code == 1
+    assert runner.invoke(app, ["dose-meta"]).exit_code == 2

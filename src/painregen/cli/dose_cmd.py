@@ -132,3 +132,39 @@ def power_mct_command(
     except DoseInputError as exc:
         fail(str(exc))
     print_json(res.to_dict())
+
+
+@data_command
+def dose_meta_command(
+    file: Path | None = typer.Argument(None, help="A dataset file (template, SyRF, JSON); or use --db."),
+    db: str | None = typer.Option(None, "--db", help="Registry: a SQLite path or a database URL."),
+    measure: str = typer.Option("SMD", "--measure", help="MD, SMD or ROM contrasts against vehicle."),
+    domain: str = typer.Option("evoked", "--domain", help="Outcome domain."),
+    unit: str = typer.Option("cells", "--unit", help="Dose unit (per animal): cells, ug or particles."),
+    by: str | None = typer.Option(None, "--by", help="Stratify by a comparison column, e.g. product or route."),
+    scale: str = typer.Option("linear", "--scale", help="Spline on the linear or log10 dose scale."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Pooled dose-response across studies: restricted cubic splines, one-stage random-effects model."""
+    from painregen.dose.meta_dr import dataset_dose_response
+    from painregen.evidence.files import read_dataset
+
+    if (file is None) == (db is None):
+        fail("give a dataset file or --db, not both", code=2)
+    if scale not in ("linear", "log10"):
+        fail("--scale is linear or log10", code=2)
+    if db is not None:
+        from painregen.registry import open_registry
+
+        if "://" not in db and not Path(db).exists():
+            fail(f"no registry at {db}")
+        with open_registry(db, create=False) as reg:
+            ds = reg.export_dataset()
+    else:
+        assert file is not None
+        ds, _ = read_dataset(file)
+    try:
+        res = dataset_dose_response(ds, measure=measure.upper(), domain=domain, unit=unit, by=by, scale=scale)
+    except ValueError as exc:
+        fail(str(exc))
+    print_json(res.to_dict())
