@@ -43,6 +43,7 @@ class Context:
     budget: float = 20.0
     r_budget: float = 60.0
     r_perm_iterations: int = 5
+    r_sim_studies: int = 200
     step: Callable[[str], None] = field(default=lambda label: None)
     have_pymare: bool = True
     have_statsmodels: bool = True

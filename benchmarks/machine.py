@@ -56,6 +56,7 @@ def describe(r: RStatus) -> dict[str, str]:
         "statsmodels": peers_py.version("statsmodels") or "not installed",
         "R": r.r_version or "not found",
         "metafor": r.metafor_version or "not available",
+        "DoseFinding": r.dosefinding_version or "not available",
         "R BLAS": r.blas or "n/a",
     }
     if os.environ.get("OPENBLAS_CORETYPE"):

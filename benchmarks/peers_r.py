@@ -1,4 +1,4 @@
-"""R metafor as a peer: write a small R script, run it with ``Rscript`` and read back the timings.
+"""R metafor and DoseFinding as peers: write a small R script, run it with ``Rscript`` and read back the timings.
 
 Only the model call is timed, inside R with ``system.time`` (R start-up, package loading and reading
 the CSV are not). The script prints ``name value value ...`` lines with 17 significant digits.
@@ -20,6 +20,8 @@ ok <- requireNamespace("metafor", quietly = TRUE)
 cat("R", R.version$major, R.version$minor, "\n")
 cat("metafor", if (ok) as.character(packageVersion("metafor")) else "missing", "\n")
 cat("blas", basename(extSoftVersion()[["BLAS"]]), "\n")
+df_ok <- requireNamespace("DoseFinding", quietly = TRUE)
+cat("DoseFinding", if (df_ok) as.character(packageVersion("DoseFinding")) else "missing", "\n")
 """
 
 _TEMPLATE = r"""
@@ -44,13 +46,15 @@ out("cpu", cpu)
 
 @dataclass(frozen=True)
 class RStatus:
-    """Whether Rscript and metafor are usable, with the versions for the results file."""
+    """Whether Rscript and metafor are usable (and DoseFinding's version, None when it is missing), with the
+    versions for the results file."""
 
     available: bool
     note: str
     r_version: str | None = None
     metafor_version: str | None = None
     blas: str | None = None
+    dosefinding_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,11 @@ def r_status() -> RStatus:
     metafor = (info.get("metafor") or ["missing"])[0]
     blas_parts = info.get("blas")
     blas = blas_parts[0] if blas_parts else None
+    dosefinding = (info.get("DoseFinding") or ["missing"])[0]
+    df_version = None if dosefinding == "missing" else dosefinding
     if metafor == "missing" or proc.returncode != 0:
-        return RStatus(False, "R package metafor not installed: metafor skipped", r_version, None, blas)
-    return RStatus(True, "", r_version, metafor, blas)
+        return RStatus(False, "R package metafor not installed: metafor skipped", r_version, None, blas, df_version)
+    return RStatus(True, "", r_version, metafor, blas, df_version)
 
 
 def rma_call(n_mods: int) -> str:

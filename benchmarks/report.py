@@ -76,15 +76,18 @@ def markdown(
 ) -> str:
     """The text of benchmarks/RESULTS.md."""
     out = [
-        "# painregen meta-analysis benchmarks",
+        "# painregen benchmarks: meta-analysis and dose-response",
         "",
         "Written by `make bench` (`benchmarks/run.py`); do not edit by hand. Every peer ran in the same",
         "run on the same data (generated once per case with a fixed seed; R read it from a CSV written",
         "with 17 significant digits). Times are wall-clock medians over `n` runs; R was timed inside R",
         "with `system.time` around the model call only (not R start-up). **Ratio** = peer time /",
         "painregen time, so above 1 painregen is faster. A peer's time is compared only after its",
-        "estimates (tau2, coefficients) agreed with painregen's within the stated tolerance",
-        "(see `benchmarks/cases.py`).",
+        "estimates (tau2 or variance components, coefficients; for MCP-Mod the contrast t statistics and",
+        "the selected model's coefficients; for simulations the power, within Monte Carlo error) agreed",
+        "with painregen's within the stated tolerance (see `benchmarks/cases.py` and",
+        "`benchmarks/cases_dose.py`). A time marked ≈ was measured on part of the work and scaled up (the",
+        "row's note says how).",
         "",
         "Absolute times vary with the machine and with its load at the time of the run (the load average",
         "is recorded below); the ratios measured within one run are the numbers to compare.",
@@ -95,7 +98,8 @@ def markdown(
         "| --- | --- |",
     ]
     out += [f"| {k} | {_cell(v)} |" for k, v in {**meta, **machine}.items()]
-    out += ["", "## Targets (issue 3)", "", "| case | target | measured | result |", "| --- | --- | --- | --- |"]
+    out += ["", "## Targets (issue 3: meta-analysis; issue 4: dose-response)", "",
+            "| case | target | measured | result |", "| --- | --- | --- | --- |"]
     for r in rows:
         if r.passed is not None:
             out.append(f"| {_cell(r.case)} | {_cell(r.target)} | {measured(r)} | {fmt_verdict(r.passed, r.close)} |")

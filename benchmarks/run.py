@@ -1,7 +1,9 @@
 """Benchmark painregen's meta-analysis engine against metafor (when R is present), PyMARE and
-statsmodels in one run, print a table and write benchmarks/RESULTS.md (issue 3, "Speed").
+statsmodels (issue 3, "Speed"), and its dose-response core against R's DoseFinding and metafor
+(issue 4) in one run, print a table and write benchmarks/RESULTS.md.
 
-Run with ``make bench`` or ``.venv/bin/python benchmarks/run.py [--no-r] [--repeats N] [--out PATH]``.
+Run with ``make bench`` or ``.venv/bin/python benchmarks/run.py [--no-r] [--repeats N] [--out PATH]
+[--cases NAME ...]``.
 Timing lives here, never in a test's pass/fail; the tests check the space contract instead
 (tests/test_meta_scaling.py).
 """
@@ -23,10 +25,17 @@ if str(ROOT) not in sys.path:  # run as a script: make the benchmarks package im
 
 from rich.console import Console  # noqa: E402
 
-from benchmarks import cases, machine, peers_py, peers_r, report  # noqa: E402
+from benchmarks import cases, cases_dose, machine, peers_py, peers_r, report  # noqa: E402
 from benchmarks.results import MemRow, Row  # noqa: E402
 
-CASES = ("meta_regression", "intercept", "permutation", "three_level", "memory")
+CASES = ("meta_regression", "intercept", "permutation", "three_level", "memory",
+         "dose_mcp_mod", "dose_simulation", "dose_meta_one_stage", "dose_meta_two_stage")
+DOSE_CASES = {
+    "dose_mcp_mod": cases_dose.case_mcp_mod,
+    "dose_simulation": cases_dose.case_simulation,
+    "dose_meta_one_stage": cases_dose.case_meta_one_stage,
+    "dose_meta_two_stage": cases_dose.case_meta_two_stage,
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -39,6 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--full", action="store_true", help="also measure rma_mv's peak memory at k = 10^6 (slow)")
     p.add_argument("--r-perm-iterations", type=int, default=5,
                    help="iterations of metafor's permutest to time (extrapolated to 1,000)")
+    p.add_argument("--r-sim-studies", type=int, default=200,
+                   help="simulated studies DoseFinding's MCTtest loop is timed on (extrapolated to 10,000)")
     return p.parse_args(argv)
 
 
@@ -53,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     load_start = machine.load_average()
     t0 = time.perf_counter()
-    console.rule("painregen meta benchmarks")
+    console.rule("painregen benchmarks (meta-analysis, dose-response)")
     console.print(", ".join(f"{k}: {v}" for k, v in info.items()))
     if not r.available:
         console.print(f"[yellow]{r.note}[/]")
@@ -67,11 +78,14 @@ def main(argv: list[str] | None = None) -> int:
 
         ctx = cases.Context(
             workdir=Path(tmp), r=r, repeats=args.repeats, step=step, r_perm_iterations=args.r_perm_iterations,
+            r_sim_studies=args.r_sim_studies,
             have_pymare=peers_py.version("PyMARE") is not None,
             have_statsmodels=peers_py.version("statsmodels") is not None,
         )
         step("warm-up (imports and first calls, not timed)")
         cases.warm_up(ctx)
+        if any(c in DOSE_CASES for c in args.cases):
+            cases_dose.warm_up(ctx)
         if "meta_regression" in args.cases:
             rows += cases.case_meta_regression(ctx)
         if "intercept" in args.cases:
@@ -82,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             rows += cases.case_three_level(ctx)
         if "memory" in args.cases:
             mem += cases.case_memory(ctx, mv_max=10**6 if args.full else 10**5)
+        for name, case in DOSE_CASES.items():
+            if name in args.cases:
+                rows += case(ctx)
     total = time.perf_counter() - t0
     for table in report.rich_tables(rows, mem):
         console.print(table)
@@ -102,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
             " and H2.",
             "rma_mv's peak memory is measured up to k = 10^5 by default (k = 10^6 takes about a minute;"
             " `benchmarks/run.py --full` adds it).",
-            f"{r.note}" if not r.available else "metafor ran with its default settings (as users run it).",
+            f"{r.note}" if not r.available else "metafor ran with its default settings (as users run it), except"
+            " `sparse = TRUE` where a row says so; DoseFinding ran with its defaults (mvtnorm.control())"
+            " except powMCT, which used maxpts = 1e6, abseps = 1e-5 as the analytic reference.",
+            "Dose-response rows time painregen's public functions as users call them, so they include work the"
+            " R call does not do (painregen's mcp_mod adds the saturation window with bootstrap intervals);"
+            " the notes on the rows say what, and a second row times the like-for-like steps where they differ.",
         ]
         args.out.write_text(report.markdown(rows, mem, info, meta, notes))
         console.print(f"wrote {args.out}")

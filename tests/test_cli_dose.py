@@ -79,7 +79,7 @@ def test_power_mct_matches_library() -> None:
 
 
 def test_dose_meta_cli_matches_library(tmp_path: Path) -> None:
-    from painregen.dose.meta_dr import dataset_dose_response
+    from painregen.dose.dataset_dr import dataset_dose_response
     from painregen.evidence.files import write_dataset
     from painregen.simulate import simulate
 
@@ -91,5 +91,51 @@ def test_dose_meta_cli_matches_library(tmp_path: Path) -> None:
     out = json.loads(result.stdout)
     direct = json.loads(json.dumps(dataset_dose_response(ds, measure="SMD", by="product").to_dict()))
     assert out == direct
+    result = runner.invoke(app, ["dose-meta", str(data), "--by", "product,route", "--basis", "per-animal", "--json"])
+    assert result.exit_code == 0, result.output
+    direct = dataset_dose_response(ds, measure="SMD", by=("product", "route"), basis="per_animal")
+    assert json.loads(result.stdout) == json.loads(json.dumps(direct.to_dict()))
     assert runner.invoke(app, ["dose-meta", str(data), "--unit", "furlongs"]).exit_code == 1
+    assert runner.invoke(app, ["dose-meta", str(data), "--basis", "per-stone"]).exit_code == 2
+    result = runner.invoke(app, ["dose-meta", str(data), "--model", "two-stage", "--unit", "ug", "--json"])
+    assert result.exit_code == 0, result.output
+    direct = dataset_dose_response(ds, measure="SMD", unit="ug", model="two-stage")
+    assert json.loads(result.stdout) == json.loads(json.dumps(direct.to_dict()))
+    assert json.loads(result.stdout)["model"].startswith("two-stage")
+    assert runner.invoke(app, ["dose-meta", str(data), "--model", "three-stage"]).exit_code == 2
     assert runner.invoke(app, ["dose-meta"]).exit_code == 2
+
+
+def test_dose_log10_scale_maps_the_window_back(tmp_path: Path) -> None:
+    """--scale log10: MCP-Mod on x = log10(1 + dose/offset) (vehicle stays 0), the window mapped back to doses by
+    dose = offset (10^x - 1), end to end."""
+    from painregen.dose.log_scale import LogDoseScale
+    from painregen.dose.window import map_window
+
+    doses = [0, 0, 0, 1e5, 1e5, 1e5, 1e6, 1e6, 1e6, 3e6, 3e6, 3e6, 1e7, 1e7, 1e7]
+    f = tmp_path / "cells.csv"
+    f.write_text("dose,resp\n" + "".join(f"{d},{r}\n" for d, r in zip(doses, RESP, strict=True)), encoding="utf-8")
+    spec = "linear,emax:1"
+    result = runner.invoke(app, ["dose", str(f), "--dose", "dose", "--response", "resp", "--models", spec,
+                                 "--delta", "0.5", "--scale", "log10", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    off = 1e4  # a tenth of the lowest positive dose
+    assert out["dose_scale"] == {"scale": "log10", "offset": off, "x": "log10(1 + dose / offset)"}
+    x = np.log10(1 + np.array(doses) / off)
+    assert out["doses"] == [float(v) for v in np.unique(x)]
+    direct = mcp_mod(from_raw(x, RESP), spec, delta=0.5)
+    assert out["med"] == direct.to_dict()["med"]
+    back = out["on_dose_scale"]
+    assert back["med"] == off * (10 ** direct.window.med - 1)
+    assert back["saturation_dose"] == off * (10 ** direct.window.saturation - 1)
+    assert back["med_ci"] == [off * (10 ** v - 1) for v in direct.window.med_ci]
+    assert f"MED (effect >= 0.5) ~ {back['med']:.3g}" in back["verdict"]
+    np.testing.assert_allclose(LogDoseScale(off).inverse(float(LogDoseScale(off).forward([2.5e6])[0])), 2.5e6,
+                               rtol=1e-12)
+    same = map_window(direct.window, lambda v: v, float(np.min(direct.mct.p_adj)))  # identity: nothing changes
+    assert same == direct.window
+    assert runner.invoke(app, ["dose", str(f), "--dose", "dose", "--response", "resp", "--scale", "ln"]).exit_code == 2
+    bad = runner.invoke(app, ["dose", str(f), "--dose", "dose", "--response", "resp", "--scale", "log10",
+                              "--log-offset", "-1"])
+    assert bad.exit_code == 1 and "offset must be a positive number" in bad.stderr

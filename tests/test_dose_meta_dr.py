@@ -1,7 +1,8 @@
 """Across-study dose-response meta-analysis (painregen.dose.meta_dr, painregen.dose.splines).
 
 Checks are from first principles: spline algebra, GLS/WLS normal equations computed by hand, the Wald quadratic
-form, and the direction of the simulator's true Emax curve. No metafor/dosresmeta golden file (see docs/dose.md).
+form, and the direction of the simulator's true Emax curve; and against metafor rma.mv on an Hmisc rcspline.eval
+basis (tests/golden/dose_meta_dr.R).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from painregen.dose.dataset_dr import dataset_dose_response, dose_response_inputs
 from painregen.dose.meta_dr import (
-    dataset_dose_response,
-    dose_response_inputs,
     dose_response_meta,
     emax_profile,
     plateau,
@@ -202,8 +202,13 @@ def test_stratified_skips_thin_levels() -> None:
     by = np.where(np.isin(study, ["s0"]), "rare", "common")
     out = stratified(dose, yi, vi, study, None, by, name="product", emax=False)
     assert set(out.results) == {"common"}
-    assert "rare" in out.skipped
+    assert out.skipped == {"rare": "1 study (< 2)"}
     json.dumps(out.to_dict())
+    few = np.where(np.isin(study, ["s0", "s1"]), "two", "rest")
+    keep = np.isin(study, ["s0", "s1", "s2", "s3", "s4"])
+    out = stratified(dose[keep], yi[keep], vi[keep], study[keep], None, few[keep], emax=False,
+                     min_contrasts=int(np.sum(keep & (few == "two"))) + 1)
+    assert out.skipped["two"] == f"{np.sum(keep & (few == 'two'))} contrasts (< {np.sum(keep & (few == 'two')) + 1})"
 
 
 def test_metafor_hmisc_golden() -> None:
@@ -241,3 +246,13 @@ def test_metafor_hmisc_golden() -> None:
     assert rl.emax.eMax == pytest.approx(em["eMax"], rel=1e-6)
     assert rl.emax.se_eMax == pytest.approx(em["se_eMax"], rel=1e-6)
     assert rl.emax.logLik == pytest.approx(em["logLik"], rel=1e-8)
+
+
+def test_unidentified_spline_is_refused() -> None:
+    """Two distinct doses cannot carry three spline coefficients: a clear error instead of silently dropped terms."""
+    dose = np.array([1.0, 2.0, 1.0, 2.0, 1.0, 2.0])
+    yi = np.array([0.5, 0.9, 0.4, 1.0, 0.6, 0.8])
+    vi = np.full(6, 0.05)
+    study = np.array(["a", "a", "b", "b", "c", "c"])
+    with pytest.raises(ValueError, match="not identified: 2 distinct doses cannot fit 3 coefficients"):
+        dose_response_meta(dose, yi, vi, study, knots=[0.5, 1.2, 1.8, 2.5], emax=False)

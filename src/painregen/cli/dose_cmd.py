@@ -71,6 +71,10 @@ def dose_command(
     direction: str = typer.Option("increasing", "--direction", help="increasing (larger = better) or decreasing."),
     seed: int = typer.Option(2014, "--seed", help="Seed of the bootstrap and permutation steps."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the dose-response figure (.svg, .png or .pdf)."),
+    scale: str = typer.Option("linear", "--scale", help="Dose axis of the analysis: linear, or log10 "
+                              "(x = log10(1 + dose/offset), vehicle stays 0; the window is reported on both)."),
+    log_offset: float | None = typer.Option(None, "--log-offset", help="Offset of the log10 axis (default: a tenth "
+                                            "of the lowest positive dose)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """MCP-Mod (DoseFinding definitions), the minimum effective dose and the dose saturation window."""
@@ -84,8 +88,16 @@ def dose_command(
         fail("--direction is increasing or decreasing", code=2)
     if bool(sd) != bool(n):
         fail("--sd and --n go together", code=2)
+    if scale not in ("linear", "log10"):
+        fail("--scale is linear or log10", code=2)
     cols = _columns(file, {"dose": dose, "response": response, "se": se, "sd": sd, "n": n})
+    log_scale = None
     try:
+        if scale == "log10":
+            from painregen.dose.log_scale import LogDoseScale
+
+            log_scale = LogDoseScale.for_doses(cols["dose"], log_offset)
+            cols["dose"] = log_scale.forward(cols["dose"])
         if se or sd:
             data = from_summary(cols["dose"], cols["response"], cols.get("se"), sd=cols.get("sd"), n=cols.get("n"))
         else:
@@ -97,10 +109,18 @@ def dose_command(
     except DoseInputError as exc:
         fail(f"{file.name}: {exc}")
     out = res.to_dict() | {"models": spec}
+    if log_scale is not None:
+        from painregen.dose.window import map_window
+
+        mct_p = float(np.min(res.mct.p_adj))
+        out |= {"dose_scale": log_scale.to_dict(),
+                "on_dose_scale": map_window(res.window, log_scale.inverse, mct_p).to_dict()}
     if plot is not None:
         from painregen.dose.plots import plot_dose_response
 
-        plot_dose_response(res).savefig(plot, bbox_inches="tight")
+        xlabel = "dose" if log_scale is None else f"log10(1 + dose / {log_scale.offset:g})"
+        plot_dose_response(res, xscale="linear" if log_scale else "auto", xlabel=xlabel).savefig(
+            plot, bbox_inches="tight")
         out["plot"] = str(plot)
     print_json(out)
 
@@ -140,19 +160,29 @@ def dose_meta_command(
     db: str | None = typer.Option(None, "--db", help="Registry: a SQLite path or a database URL."),
     measure: str = typer.Option("SMD", "--measure", help="MD, SMD or ROM contrasts against vehicle."),
     domain: str = typer.Option("evoked", "--domain", help="Outcome domain."),
-    unit: str = typer.Option("cells", "--unit", help="Dose unit (per animal): cells, ug or particles."),
-    by: str | None = typer.Option(None, "--by", help="Stratify by a comparison column, e.g. product or route."),
+    unit: str = typer.Option("cells", "--unit", help="Dose unit: cells, ug (mg and ng are converted) or particles."),
+    basis: str = typer.Option("per-kg", "--basis", help="Doses per-kg body weight (reported weight, else the "
+                              "species' typical weight) or per-animal."),
+    by: str | None = typer.Option(None, "--by", help="Stratify by comparison column(s), e.g. product, route or "
+                                  "product,route."),
     scale: str = typer.Option("linear", "--scale", help="Spline on the linear or log10 dose scale."),
+    model: str = typer.Option("one-stage", "--model", help="one-stage (every study; Crippa et al. 2019) or "
+                              "two-stage (per-study splines pooled by multivariate meta-analysis)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Pooled dose-response across studies: restricted cubic splines, one-stage random-effects model."""
-    from painregen.dose.meta_dr import dataset_dose_response
+    """Pooled dose-response across studies: restricted cubic splines, one-stage or two-stage random-effects model."""
+    from painregen.dose.dataset_dr import dataset_dose_response
     from painregen.evidence.files import read_dataset
 
     if (file is None) == (db is None):
         fail("give a dataset file or --db, not both", code=2)
     if scale not in ("linear", "log10"):
         fail("--scale is linear or log10", code=2)
+    if basis not in ("per-kg", "per-animal"):
+        fail("--basis is per-kg or per-animal", code=2)
+    if model not in ("one-stage", "two-stage"):
+        fail("--model is one-stage or two-stage", code=2)
+    columns = [c.strip() for c in by.split(",") if c.strip()] if by else []
     if db is not None:
         from painregen.registry import open_registry
 
@@ -164,7 +194,10 @@ def dose_meta_command(
         assert file is not None
         ds, _ = read_dataset(file)
     try:
-        res = dataset_dose_response(ds, measure=measure.upper(), domain=domain, unit=unit, by=by, scale=scale)
+        res = dataset_dose_response(ds, measure=measure.upper(), domain=domain, unit=unit,
+                                    basis="per_kg" if basis == "per-kg" else "per_animal",
+                                    by=None if not columns else columns[0] if len(columns) == 1 else columns,
+                                    scale=scale, model=model)  # type: ignore[arg-type]
     except ValueError as exc:
         fail(str(exc))
     print_json(res.to_dict())

@@ -8,12 +8,13 @@ shapes), :mod:`.opt_contr`, :mod:`.mct_test`, :mod:`.fit_mod`, :mod:`.target_dos
 """
 
 from .data import DoseData, from_raw, from_summary
+from .dataset_dr import dataset_dose_response, dose_response_inputs
 from .errors import DoseInputError
 from .fit_mod import fit_mod
 from .guesstimates import guesst
 from .mcp_mod import mcp_mod
 from .mct_test import mct_test
-from .meta_dr import DoseResponseMeta, dataset_dose_response, dose_response_meta
+from .meta_dr import DoseResponseMeta, dose_response_meta
 from .model_defs import MODELS, default_bounds, get_model
 from .mods import Candidate, CandidateSet, Mods, candidate_set, mods, parse_models_spec
 from .mvprob import MVControl
@@ -23,6 +24,7 @@ from .results import FitResult, MCPModResult, MCTResult
 from .samp_size import SampleSizeResult, samp_size, samp_size_mct
 from .simulate import SimulationResult, simulate_mcp_mod
 from .target_dose import TargetDose, ed, mods_ed, mods_td, td
+from .two_stage import TwoStageDoseResponse, dose_response_two_stage
 from .umbrella import UmbrellaResult, umbrella_test
 from .window import WindowResult, saturation_window
 
@@ -43,12 +45,15 @@ __all__ = [
     "SampleSizeResult",
     "SimulationResult",
     "TargetDose",
+    "TwoStageDoseResponse",
     "UmbrellaResult",
     "WindowResult",
     "candidate_set",
     "dataset_dose_response",
     "default_bounds",
+    "dose_response_inputs",
     "dose_response_meta",
+    "dose_response_two_stage",
     "ed",
     "fit_mod",
     "from_raw",

@@ -15,7 +15,7 @@ spline basis minus its value at dose 0 (:mod:`.splines`) and no intercept (the c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -120,10 +120,11 @@ class DoseResponseMeta:
 
 @dataclass(frozen=True)
 class StratifiedDoseResponse:
-    """:func:`dose_response_meta` per level of a column; ``skipped`` gives the levels not fitted and why."""
+    """A model per level of a column (:func:`stratified`): ``results`` holds :class:`DoseResponseMeta` (or the
+    results of the ``fit`` given, e.g. the two-stage model); ``skipped`` gives the levels not fitted and why."""
 
     by: str
-    results: dict[str, DoseResponseMeta]
+    results: dict[str, Any]
     skipped: dict[str, str]
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,6 +161,20 @@ def wald_nonlinearity(b: npt.ArrayLike, vb: npt.ArrayLike) -> tuple[float, int, 
     stat = float(bb @ np.linalg.solve(vv, bb))
     df = int(bb.size)
     return stat, df, float(stats.chi2.sf(stat, df))
+
+
+def pooled_curve(b: npt.ArrayLike, vb: npt.ArrayLike, knots: npt.ArrayLike, grid: npt.ArrayLike, *,
+                 scale: str = "linear", offset: float = 0.0, level: float = 95) -> DoseCurve:
+    """Spline curve ``s(d)'b`` relative to dose 0 on ``grid`` with pointwise Wald limits by the delta method
+    (``var = s(d)' vb s(d)``; Orsini et al. 2012)."""
+    g = np.asarray(grid, dtype=float).ravel()
+    x, x0 = _transform(g, scale, offset)
+    G = rcs_basis(x, np.asarray(knots, dtype=float), zero=x0)
+    bb, vv = np.asarray(b, dtype=float), np.asarray(vb, dtype=float)
+    fit = G @ bb
+    gse = np.sqrt(np.einsum("ij,jk,ik->i", G, vv, G))
+    z = stats.norm.ppf(1 - (1 - level / 100) / 2)
+    return DoseCurve(dose=g, fit=fit, se=gse, ci_low=fit - z * gse, ci_high=fit + z * gse)
 
 
 def plateau(grid: npt.ArrayLike, fit: npt.ArrayLike, fraction: float = 0.05) -> float:
@@ -261,6 +276,9 @@ def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike
     kn = rcs_knots(x, ORSINI_PERCENTILES) if knots is None else np.asarray(knots, dtype=float)
     X = rcs_basis(x, kn, zero=x0)
     terms = ("dose", *(f"rcs{j}" for j in range(1, X.shape[1])))
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise ValueError(f"the spline is not identified: {np.unique(d).size} distinct doses cannot fit "
+                         f"{X.shape[1]} coefficients with knots {np.round(kn, 6).tolist()}")
     notes: list[str] = []
     if random:
         res = rma_mv(y, v, clusters=_clusters(s), mods=X, intercept=False, method=method, V=V, level=level)
@@ -271,11 +289,8 @@ def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike
     se = np.sqrt(np.diag(vb))
     stat, df, p = wald_nonlinearity(b, vb)
     g = np.linspace(0.0, dmax, 101) if grid is None else np.asarray(grid, dtype=float).ravel()
-    G = rcs_basis(_transform(g, scale, off)[0], kn, zero=x0)
-    fit = G @ b
-    gse = np.sqrt(np.einsum("ij,jk,ik->i", G, vb, G))
-    z = stats.norm.ppf(1 - (1 - level / 100) / 2)
-    curve = DoseCurve(dose=g, fit=fit, se=gse, ci_low=fit - z * gse, ci_high=fit + z * gse)
+    curve = pooled_curve(b, vb, kn, g, scale=scale, offset=off, level=level)
+    fit = curve.fit
     em = None
     if emax:
         try:
@@ -307,15 +322,19 @@ def subset_blocks(blocks: Sequence[Block] | None, keep: npt.ArrayLike) -> list[t
 
 def stratified(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
                V: Sequence[Block] | None, by: npt.ArrayLike, *, name: str = "by", min_studies: int = 2,
+               min_contrasts: int = 6, fit: Callable[..., Any] | None = None,
                **kwargs: Any) -> StratifiedDoseResponse:
     """:func:`dose_response_meta` separately per level of ``by`` (e.g. product or route). A level with fewer than
-    ``min_studies`` studies, or whose fit fails (too few distinct doses for the knots, too few contrasts), is
-    listed in ``skipped`` with the reason."""
+    ``min_studies`` studies or ``min_contrasts`` contrasts (default 6: twice the three coefficients of a
+    four-knot spline, so that the variance components keep some residual information), or whose fit fails (too
+    few distinct doses for the knots), is listed in ``skipped`` with the reason. ``fit`` replaces the model
+    (default :func:`dose_response_meta`; e.g. :func:`painregen.dose.two_stage.dose_response_two_stage`)."""
+    model = dose_response_meta if fit is None else fit
     d, y, v, s = _check_inputs(dose, yi, vi, study)
     labels = np.asarray(by, dtype=object).ravel().astype(str)
     if labels.size != d.size:
         raise ValueError("by must have one label per contrast")
-    results: dict[str, DoseResponseMeta] = {}
+    results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     for level in sorted(set(labels.tolist())):
         idx = np.flatnonzero(labels == level)
@@ -323,57 +342,11 @@ def stratified(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study:
         if n_st < min_studies:
             skipped[level] = f"{n_st} study (< {min_studies})"
             continue
+        if idx.size < min_contrasts:
+            skipped[level] = f"{idx.size} contrasts (< {min_contrasts})"
+            continue
         try:
-            results[level] = dose_response_meta(d[idx], y[idx], v[idx], s[idx], subset_blocks(V, idx), **kwargs)
+            results[level] = model(d[idx], y[idx], v[idx], s[idx], subset_blocks(V, idx), **kwargs)
         except (ValueError, np.linalg.LinAlgError) as exc:
             skipped[level] = str(exc)
     return StratifiedDoseResponse(by=name, results=results, skipped=skipped)
-
-
-@dataclass(frozen=True)
-class DoseResponseInputs:
-    """Contrasts of one domain and dose unit taken from a Dataset (see :func:`dose_response_inputs`)."""
-
-    dose: FloatArray
-    yi: FloatArray
-    vi: FloatArray
-    study: np.ndarray
-    V: list[tuple[FloatArray, FloatArray]]
-    rows: list[dict[str, Any]]
-
-
-def dose_response_inputs(ds: Any, *, measure: str = "MD", domain: str = "evoked",
-                         unit: str = "cells") -> DoseResponseInputs:
-    """Contrasts treated vs vehicle from ``dataset_effects(ds, measure, shared="covariance", collapse="last")``
-    restricted to one outcome ``domain`` and one per-animal dose ``unit``, with complete ``yi``/``vi`` and a
-    positive dose; the table's ``vcov_blocks`` are mapped to the kept rows (:func:`subset_blocks`)."""
-    from painregen.effects.table import dataset_effects
-
-    table = dataset_effects(ds, measure, shared="covariance", collapse="last")
-
-    def usable(r: dict[str, Any]) -> bool:
-        dose = r.get("dose")
-        return (r.get("domain") == domain and r.get("dose_unit") == unit
-                and r.get("dose_basis", "per_animal") in ("per_animal", None)
-                and isinstance(dose, int | float) and dose > 0
-                and r.get("yi") is not None and r.get("vi") is not None and float(r["vi"]) > 0)
-
-    keep = [i for i, r in enumerate(table.rows) if usable(r)]
-    rows: list[dict[str, Any]] = [dict(table.rows[i]) for i in keep]
-    return DoseResponseInputs(
-        dose=np.array([float(r["dose"]) for r in rows]), yi=np.array([float(r["yi"]) for r in rows]),
-        vi=np.array([float(r["vi"]) for r in rows]), study=np.array([str(r["study"]) for r in rows], dtype=object),
-        V=subset_blocks(table.vcov_blocks, keep), rows=rows)
-
-
-def dataset_dose_response(ds: Any, *, measure: str = "MD", domain: str = "evoked", unit: str = "cells",
-                          by: str | None = None, **kwargs: Any) -> DoseResponseMeta | StratifiedDoseResponse:
-    """:func:`dose_response_meta` (or :func:`stratified` by the row column ``by``, e.g. ``"product"`` or
-    ``"route"``) on :func:`dose_response_inputs`. ValueError if no contrast qualifies."""
-    inp = dose_response_inputs(ds, measure=measure, domain=domain, unit=unit)
-    if inp.yi.size == 0:
-        raise ValueError(f"no {measure} contrasts in domain {domain!r} with a per-animal dose in {unit!r}")
-    if by is None:
-        return dose_response_meta(inp.dose, inp.yi, inp.vi, inp.study, inp.V, **kwargs)
-    labels = np.array([str(r.get(by)) for r in inp.rows], dtype=object)
-    return stratified(inp.dose, inp.yi, inp.vi, inp.study, inp.V, labels, name=by, **kwargs)

@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -119,23 +120,13 @@ def format_p(p: float) -> str:
     return "< 0.0001" if p < 1e-4 else f"= {p:.2g}"
 
 
-def saturation_window(
-    data: DoseData, fit: FitResult, *, delta: float | None, p: float = 0.9,
-    direction: Direction = "increasing", level: float = 0.95, n_boot: int = 1000, seed: int = 2014,
-    n_perm: int = 2000, mct_p: float | None = None,
-) -> WindowResult:
-    """MED, saturation dose, plateau/decline and a verdict for a fitted (selected) model."""
-    med = None if delta is None else td(fit, delta, direction).dose
-    med_v = None if med is None or not np.isfinite(med) else float(med)
-    sat = ed(fit, p, direction).dose
-    sat_v = float(sat) if np.isfinite(sat) else None
-    boot = bootstrap_doses(data, fit, delta=delta, p=p, direction=direction, n_boot=n_boot, seed=seed)
-    med_ci = boot.interval(boot.med, level) if delta is not None else (None, None)
-    sat_ci = boot.interval(boot.saturation, level)
-    dec = decline_evidence(data, fit, direction, level, n_perm, seed)
-    plateau = bool(sat_v is not None and data.k >= 2 and sat_v <= data.doses[-2] and not dec.detected)
+def verdict_text(model: str, delta: float | None, p: float, med_v: float | None,
+                 med_ci: tuple[float | None, float | None], sat_v: float | None,
+                 sat_ci: tuple[float | None, float | None], plateau: bool, dec: Decline,
+                 mct_p: float | None = None) -> str:
+    """The plain-language verdict of a window (doses as given)."""
     parts = [f"Dose-response detected{'' if mct_p is None else f' (MCT adjusted p {format_p(mct_p)})'};"
-             f" model {fit.model}."]
+             f" model {model}."]
     if delta is not None:
         parts.append(f"MED (effect >= {delta:g}) ~ {_g(med_v)} [95% CI {_g(med_ci[0])} to {_g(med_ci[1])}]."
                      if med_v is not None else f"The effect never reaches {delta:g} within the tested doses.")
@@ -152,5 +143,39 @@ def saturation_window(
     if dec.umbrella is not None:
         umb = dec.umbrella
         parts.append(f"Umbrella test (Mack-Wolfe, peak {umb.peak_dose:g}): p {format_p(umb.p_value)}.")
-    verdict = " ".join(parts)
+    return " ".join(parts)
+
+
+def map_window(w: WindowResult, to_dose: Callable[[float], float], mct_p: float | None = None) -> WindowResult:
+    """The window of an analysis on a transformed dose axis (e.g. log10) with every dose mapped back by the
+    monotone increasing ``to_dose`` (intervals map end to end) and the verdict rewritten in those doses."""
+    def f(x: float | None) -> float | None:
+        return None if x is None else float(to_dose(x))
+
+    d = w.decline
+    umb = None if d.umbrella is None else replace(d.umbrella, peak_dose=float(to_dose(d.umbrella.peak_dose)))
+    dec = replace(d, fitted_peak_dose=f(d.fitted_peak_dose), peak_group_dose=f(d.peak_group_dose), umbrella=umb)
+    med_ci, sat_ci = (f(w.med_ci[0]), f(w.med_ci[1])), (f(w.saturation_ci[0]), f(w.saturation_ci[1]))
+    med, sat = f(w.med), f(w.saturation)
+    verdict = (verdict_text(w.model, w.delta, w.p, med, med_ci, sat, sat_ci, w.plateau, dec, mct_p)
+               if w.identified and w.model is not None else w.verdict)
+    return replace(w, med=med, med_ci=med_ci, saturation=sat, saturation_ci=sat_ci, decline=dec, verdict=verdict)
+
+
+def saturation_window(
+    data: DoseData, fit: FitResult, *, delta: float | None, p: float = 0.9,
+    direction: Direction = "increasing", level: float = 0.95, n_boot: int = 1000, seed: int = 2014,
+    n_perm: int = 2000, mct_p: float | None = None,
+) -> WindowResult:
+    """MED, saturation dose, plateau/decline and a verdict for a fitted (selected) model."""
+    med = None if delta is None else td(fit, delta, direction).dose
+    med_v = None if med is None or not np.isfinite(med) else float(med)
+    sat = ed(fit, p, direction).dose
+    sat_v = float(sat) if np.isfinite(sat) else None
+    boot = bootstrap_doses(data, fit, delta=delta, p=p, direction=direction, n_boot=n_boot, seed=seed)
+    med_ci = boot.interval(boot.med, level) if delta is not None else (None, None)
+    sat_ci = boot.interval(boot.saturation, level)
+    dec = decline_evidence(data, fit, direction, level, n_perm, seed)
+    plateau = bool(sat_v is not None and data.k >= 2 and sat_v <= data.doses[-2] and not dec.detected)
+    verdict = verdict_text(fit.model, delta, p, med_v, med_ci, sat_v, sat_ci, plateau, dec, mct_p)
     return WindowResult(True, fit.model, delta, p, med_v, med_ci, sat_v, sat_ci, plateau, dec, verdict, n_boot)

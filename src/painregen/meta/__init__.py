@@ -8,6 +8,7 @@ from painregen.meta.bias_report import BiasReport, bias_report
 from painregen.meta.control import Control, ConvergenceError
 from painregen.meta.influence import Influence, LeaveOneOut, influence, leave1out
 from painregen.meta.multilevel import rma_mv
+from painregen.meta.mvmeta import MvMetaResult, mvmeta
 from painregen.meta.permutation import PermutestResult, permutest
 from painregen.meta.predict import Prediction, predict
 from painregen.meta.qprofile import Tau2Interval, confint_tau2
@@ -26,6 +27,7 @@ __all__ = [
     "ConvergenceError",
     "Influence",
     "LeaveOneOut",
+    "MvMetaResult",
     "PermutestResult",
     "Prediction",
     "QPartition",
@@ -42,6 +44,7 @@ __all__ = [
     "fsn",
     "influence",
     "leave1out",
+    "mvmeta",
     "partition_q",
     "permutest",
     "predict",

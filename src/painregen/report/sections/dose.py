@@ -58,18 +58,24 @@ def kb_windows() -> list[dict[str, Any]]:
 
 def product_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per product (unit, basis): experiments, how many show a dose-response, plateau or decline, the models
-    selected and the range of saturation doses and MEDs."""
+    selected and the range of saturation doses and MEDs, as given and per kg body weight."""
     out = []
     for key in dict.fromkeys((r["product"], r["unit"], r["basis"]) for r in rows):
         g = [r for r in rows if (r["product"], r["unit"], r["basis"]) == key]
         sat = [r["saturation"] for r in g if r["saturation"] is not None]
         med = [r["med"] for r in g if r["med"] is not None]
+        sat_kg = [r["saturation_kg"] for r in g if r.get("saturation_kg") is not None]
+        med_kg = [r["med_kg"] for r in g if r.get("med_kg") is not None]
         out.append({"product": key[0], "unit": key[1], "basis": key[2], "n": len(g),
                     "detected": sum(r["detected"] for r in g), "plateau": sum(r["plateau"] for r in g),
                     "decline": sum(r["decline"] for r in g),
                     "models": ", ".join(f"{k} {v}" for k, v in Counter(r["model"] or "none" for r in g).most_common()),
                     "saturation_min": min(sat, default=None), "saturation_max": max(sat, default=None),
-                    "med_min": min(med, default=None), "med_max": max(med, default=None)})
+                    "med_min": min(med, default=None), "med_max": max(med, default=None),
+                    "kg_unit": next((r["kg_unit"] for r in g if r.get("kg_unit")), None),
+                    "saturation_kg_min": min(sat_kg, default=None), "saturation_kg_max": max(sat_kg, default=None),
+                    "med_kg_min": min(med_kg, default=None), "med_kg_max": max(med_kg, default=None),
+                    "kg_imputed": sum(bool(r.get("kg_imputed")) for r in g)})
     return out
 
 
@@ -133,5 +139,8 @@ def build(a: Analysis, out: ReportOutput) -> Section:
             "one-sided multiple contrast test at alpha 0.025; model selected by AIC among the significant shapes; "
             "MED = the dose whose fitted effect over vehicle equals one pooled within-group SD; saturation dose = "
             f"ED{round(100 * dm.P_SATURATION)} of the maximum effect within the tested range, with parametric-"
-            "bootstrap 95% intervals; plateau and decline as painregen.dose.window defines them.")
+            "bootstrap 95% intervals; plateau and decline as painregen.dose.window defines them. Each experiment is "
+            "fitted on its doses as given; MED and saturation doses are also expressed per kg body weight "
+            "(painregen.evidence.doses.normalise_dose with the reported body weight, else the species' typical "
+            "weight) so that ranges across species can be compared.")
     return Section("dose", "Dose-response windows", ctx, figures=figures, tables=tables, methods=methods)

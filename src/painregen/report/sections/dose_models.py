@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from painregen.dose.dataset_dr import normalise_amount, weights_of
 from painregen.evidence import models as m
 from painregen.evidence.dispersion import DispersionError, to_mean_sd
 from painregen.report.output import mpl_text
@@ -37,6 +38,9 @@ class DoseSeries:
     means: tuple[float, ...]
     sds: tuple[float, ...]
     ns: tuple[float, ...]
+    per_kg: float | None = None  # a dose of 1 `unit` expressed per kg body weight in `kg_unit` (None: no weight)
+    kg_unit: str | None = None
+    kg_imputed: bool = False  # the species' typical body weight was used
 
     @property
     def ses(self) -> tuple[float, ...]:
@@ -100,9 +104,10 @@ def series_of(ds: m.Dataset, row: dict[str, Any]) -> DoseSeries | str:
         means.append(conv.mean)
         sds.append(conv.sd)
         ns.append(float(o.n))
+    one = normalise_amount(1.0, row["unit"], row["basis"], weights_of(e))
     return DoseSeries(row["study"], row["experiment"], row["product"], row["unit"], row["basis"], out.outcome_id,
                       float(times[0]), bool(out.greater_is_better), tuple(d for _, d in members), tuple(means),
-                      tuple(sds), tuple(ns))
+                      tuple(sds), tuple(ns), one.per_kg, one.unit, one.imputed and row["basis"] != "per_kg")
 
 
 def fit(series: DoseSeries, eng: tuple[Callable[..., Any], Callable[..., Any], type[Exception]]) -> Any:
@@ -113,7 +118,13 @@ def fit(series: DoseSeries, eng: tuple[Callable[..., Any], Callable[..., Any], t
                    else "decreasing", delta=series.pooled_sd, p=P_SATURATION)
 
 
+def _kg(s: DoseSeries, dose: float | None) -> float | None:
+    return None if dose is None or s.per_kg is None else dose * s.per_kg
+
+
 def result_row(s: DoseSeries, res: Any) -> dict[str, Any]:
+    """One experiment's MCP-Mod result; doses as given, and the MED and saturation dose also per kg body weight
+    (``*_kg`` in ``kg_unit``; ``kg_imputed``: the species' typical weight was used)."""
     w = res.window
     return {"study": s.study, "experiment": s.experiment, "product": s.product, "unit": s.unit, "basis": s.basis,
             "outcome": s.outcome, "time_days": s.time_days, "n_doses": len(s.doses),
@@ -121,7 +132,9 @@ def result_row(s: DoseSeries, res: Any) -> dict[str, Any]:
             "detected": bool(res.mct.any_significant), "model": res.selected_model, "delta": s.pooled_sd,
             "med": w.med, "med_ci_low": w.med_ci[0], "med_ci_high": w.med_ci[1], "saturation": w.saturation,
             "saturation_ci_low": w.saturation_ci[0], "saturation_ci_high": w.saturation_ci[1],
-            "plateau": w.plateau, "decline": w.decline.detected, "verdict": w.verdict}
+            "plateau": w.plateau, "decline": w.decline.detected, "verdict": w.verdict,
+            "med_kg": _kg(s, w.med), "saturation_kg": _kg(s, w.saturation), "kg_unit": s.kg_unit,
+            "kg_imputed": s.kg_imputed}
 
 
 def _x(doses: np.ndarray, lowest: float) -> np.ndarray:

@@ -1,0 +1,194 @@
+"""Two-stage dose-response meta-analysis with a restricted cubic spline.
+
+Stage 1 (Greenland & Longnecker 1992, *Am J Epidemiol* 135:1301; Orsini, Bellocco & Greenland 2006, *Stata J*
+6:40): in every study, generalised least squares of its treated-versus-vehicle contrasts on the spline basis
+relative to dose 0 (:mod:`.splines`; no intercept), with the study's known covariance ``C_i`` (``vi`` on the
+diagonal, the ``V`` blocks off it)::
+
+    b_i = (X_i' C_i^-1 X_i)^-1 X_i' C_i^-1 y_i,     S_i = (X_i' C_i^-1 X_i)^-1
+
+Stage 2: the ``b_i`` are pooled by multivariate random-effects meta-analysis with unstructured between-study
+covariance ``Psi`` (:func:`painregen.meta.mvmeta`; Jackson, Riley & White 2011; Gasparrini, Armstrong & Kenward
+2012). A study whose ``X_i`` has rank below the number of coefficients (fewer distinct treated doses than
+coefficients, or all doses below the first knots) has no ``b_i`` and is excluded -- the known limitation of the
+two-stage approach that the one-stage model of :mod:`.meta_dr` removes (Crippa, Discacciati, Bottai,
+Spiegelman & Orsini 2019, *Stat Methods Med Res* 28:1579).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from painregen.dose.meta_dr import (
+    Block,
+    DoseCurve,
+    Scale,
+    _check_inputs,
+    _f,
+    _transform,
+    plateau,
+    pooled_curve,
+    wald_nonlinearity,
+)
+from painregen.dose.splines import ORSINI_PERCENTILES, rcs_basis, rcs_knots
+from painregen.meta.mvmeta import MvMetaResult, mvmeta
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class FirstStage:
+    """One study's stage-1 spline coefficients ``b`` and their covariance ``S`` from ``n_contrasts`` contrasts."""
+
+    study: str
+    b: FloatArray
+    S: FloatArray
+    n_contrasts: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"study": self.study, "n_contrasts": self.n_contrasts, "b": [_f(x) for x in self.b],
+                "S": [[_f(x) for x in row] for row in self.S]}
+
+
+@dataclass(frozen=True, eq=False)
+class TwoStageDoseResponse:
+    """Two-stage spline dose-response meta-analysis (see the module docstring); ``I2`` in percent."""
+
+    scale: str
+    offset: float
+    knots: FloatArray
+    terms: tuple[str, ...]
+    b: FloatArray
+    vb: FloatArray
+    se: FloatArray
+    Psi: FloatArray
+    method: str
+    logLik: float
+    k: int
+    n_studies: int
+    excluded: dict[str, str]
+    first_stage: tuple[FirstStage, ...]
+    Q: float
+    Q_df: int
+    Q_p: float
+    I2: float
+    nonlinear_stat: float
+    nonlinear_df: int
+    nonlinear_p: float
+    curve: DoseCurve
+    plateau_dose: float
+    plateau_fraction: float
+    converged: bool
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "two-stage restricted cubic spline (Orsini et al. 2006)", "scale": self.scale,
+            "offset": _f(self.offset), "knots": [_f(t) for t in self.knots], "method": self.method,
+            "k": self.k, "n_studies": self.n_studies, "excluded": dict(self.excluded),
+            "coefficients": [{"term": t, "estimate": _f(b), "se": _f(s)}
+                             for t, b, s in zip(self.terms, self.b, self.se, strict=True)],
+            "vb": [[_f(v) for v in row] for row in self.vb], "Psi": [[_f(v) for v in row] for row in self.Psi],
+            "logLik": _f(self.logLik), "Q": _f(self.Q), "Q_df": self.Q_df, "Q_p": _f(self.Q_p), "I2": _f(self.I2),
+            "nonlinearity": {"stat": _f(self.nonlinear_stat), "df": self.nonlinear_df, "p": _f(self.nonlinear_p)},
+            "curve": self.curve.to_dict(), "plateau_dose": _f(self.plateau_dose),
+            "plateau_fraction": self.plateau_fraction, "converged": self.converged,
+            "first_stage": [f.to_dict() for f in self.first_stage], "notes": list(self.notes),
+        }
+
+    def __repr__(self) -> str:
+        return (f"TwoStageDoseResponse(method={self.method!r}, n_studies={self.n_studies}, k={self.k}, "
+                f"excluded={len(self.excluded)}, b={np.round(self.b, 4).tolist()})")
+
+
+def _study_covariances(v: FloatArray, s: np.ndarray, V: Sequence[Block] | None) -> FloatArray:
+    """Full sampling covariance (``vi`` on the diagonal, ``V`` blocks off it); a block may not span studies."""
+    M = np.diag(v)
+    for rows, mat in V or ():
+        r = np.asarray(rows, dtype=np.int64).ravel()
+        m = np.asarray(mat, dtype=float)
+        if m.shape != (r.size, r.size):
+            raise ValueError(f"a V block has {r.size} rows but a {m.shape} matrix")
+        if r.size and (r.min() < 0 or r.max() >= v.size):
+            raise ValueError(f"V block rows must lie in 0..{v.size - 1}")
+        if np.unique(s[r]).size > 1:
+            raise ValueError(f"a V block spans studies {sorted(set(s[r].tolist()))}; blocks lie inside one study")
+        M[np.ix_(r, r)] = m
+    return M
+
+
+def first_stage(X: FloatArray, y: FloatArray, C: FloatArray, s: np.ndarray) -> tuple[list[FirstStage], dict[str, str]]:
+    """Per-study GLS on the spline basis (stage 1, module docstring); studies with ``rank(X_i) < p`` are returned
+    in the second value with the reason."""
+    p = X.shape[1]
+    fits: list[FirstStage] = []
+    excluded: dict[str, str] = {}
+    for st in dict.fromkeys(s.tolist()):  # studies in order of appearance
+        idx = np.flatnonzero(s == st)
+        Xi = X[idx]
+        rank = int(np.linalg.matrix_rank(Xi))
+        if rank < p:
+            excluded[st] = (f"{idx.size} contrast(s) give a stage-1 design of rank {rank} < {p} spline coefficients "
+                            "(too few distinct doses, or doses all below the inner knots)")
+            continue
+        CX = np.linalg.solve(C[np.ix_(idx, idx)], Xi)
+        Si = np.linalg.inv(Xi.T @ CX)
+        Si = (Si + Si.T) / 2
+        fits.append(FirstStage(study=st, b=Si @ (CX.T @ y[idx]), S=Si, n_contrasts=int(idx.size)))
+    return fits, excluded
+
+
+def dose_response_two_stage(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
+                            V: Sequence[Block] | None = None, *, knots: npt.ArrayLike | None = None,
+                            scale: Scale = "linear", offset: float | None = None, method: str = "REML",
+                            grid: npt.ArrayLike | None = None, level: float = 95,
+                            plateau_fraction: float = 0.05) -> TwoStageDoseResponse:
+    """Two-stage dose-response meta-analysis (Orsini et al. 2006; module docstring).
+
+    Inputs as :func:`painregen.dose.meta_dr.dose_response_meta`: one row per treated-versus-vehicle contrast
+    (``dose`` of the treated arm, vehicle = 0), ``V`` blocks ``(rows, matrix)`` of the known sampling covariance
+    inside a study. ``knots`` (on the spline scale) default to the 5/35/65/95th percentiles of all contrasts'
+    doses, excluded studies included; ``scale="log10"`` uses ``log10(dose + offset)`` (``offset`` default 0.01 x
+    the largest dose). ``method``: "REML", "ML" or "fixed" for stage 2 (:func:`painregen.meta.mvmeta`). The
+    pooled curve is on ``grid`` (default 101 doses from 0 to the largest) with pointwise Wald limits. ValueError
+    when fewer than 2 studies keep a full-rank stage-1 design.
+    """
+    d, y, v, s = _check_inputs(dose, yi, vi, study)
+    dmax = float(d.max())
+    off = float(offset) if offset is not None else 0.01 * dmax
+    if scale == "log10" and not off > 0:
+        raise ValueError("log10 scale needs a positive offset")
+    x, x0 = _transform(d, scale, off)
+    kn = rcs_knots(x, ORSINI_PERCENTILES) if knots is None else np.asarray(knots, dtype=float)
+    X = rcs_basis(x, kn, zero=x0)
+    p = X.shape[1]
+    fits, excluded = first_stage(X, y, _study_covariances(v, s, V), s)
+    if len(fits) < 2:
+        raise ValueError(f"two-stage dose-response needs at least 2 studies with a full-rank stage-1 design "
+                         f"({p} coefficients); {len(fits)} of {len(excluded) + len(fits)} qualify"
+                         + (f"; excluded: {excluded}" if excluded else ""))
+    mv: MvMetaResult = mvmeta(np.array([f.b for f in fits]), np.array([f.S for f in fits]), method=method,
+                              level=level)
+    notes: list[str] = []
+    if excluded:
+        notes.append(f"{len(excluded)} studies excluded at stage 1 (rank-deficient spline design); the one-stage "
+                     "model (dose_response_meta) uses them")
+    if method != "fixed" and mv.Psi_rank < p:
+        notes.append(f"between-study covariance Psi on the boundary (rank {mv.Psi_rank} < {p})")
+    if not mv.converged:
+        notes.append("stage-2 optimiser did not report convergence")
+    stat, df, pval = wald_nonlinearity(mv.b, mv.vb)
+    g = np.linspace(0.0, dmax, 101) if grid is None else np.asarray(grid, dtype=float).ravel()
+    curve = pooled_curve(mv.b, mv.vb, kn, g, scale=scale, offset=off, level=level)
+    return TwoStageDoseResponse(
+        scale=scale, offset=off if scale == "log10" else 0.0, knots=kn,
+        terms=("dose", *(f"rcs{j}" for j in range(1, p))), b=mv.b, vb=mv.vb, se=mv.se, Psi=mv.Psi, method=method,
+        logLik=mv.logLik, k=int(sum(f.n_contrasts for f in fits)), n_studies=len(fits), excluded=excluded,
+        first_stage=tuple(fits), Q=mv.Q, Q_df=mv.Q_df, Q_p=mv.Q_p, I2=mv.I2, nonlinear_stat=stat,
+        nonlinear_df=df, nonlinear_p=pval, curve=curve, plateau_dose=plateau(g, curve.fit, plateau_fraction),
+        plateau_fraction=plateau_fraction, converged=mv.converged, notes=tuple(notes))
