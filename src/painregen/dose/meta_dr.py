@@ -78,9 +78,10 @@ class EmaxMeta:
                 "at_bound": self.at_bound}
 
 
-@dataclass(frozen=True)
-class DoseResponseMeta:
-    """One-stage spline dose-response meta-analysis (see the module docstring)."""
+@dataclass(frozen=True, eq=False)
+class SplineFit:
+    """What every spline dose-response model reports: knots and scale, coefficients, the Wald test of
+    non-linearity, the pooled curve and the plateau dose (:class:`DoseResponseMeta`, the two-stage model)."""
 
     scale: str
     offset: float
@@ -89,7 +90,6 @@ class DoseResponseMeta:
     b: FloatArray
     vb: FloatArray
     se: FloatArray
-    sigma2: FloatArray
     logLik: float
     k: int
     n_studies: int
@@ -99,23 +99,34 @@ class DoseResponseMeta:
     curve: DoseCurve
     plateau_dose: float
     plateau_fraction: float
+
+    def spline_dict(self, model: str) -> dict[str, Any]:
+        """The JSON of the shared fields, ``model`` naming the model."""
+        return {
+            "model": model, "scale": self.scale, "offset": _f(self.offset), "knots": [_f(t) for t in self.knots],
+            "k": self.k, "n_studies": self.n_studies,
+            "coefficients": [{"term": t, "estimate": _f(b), "se": _f(s)}
+                             for t, b, s in zip(self.terms, self.b, self.se, strict=True)],
+            "vb": [[_f(v) for v in row] for row in self.vb], "logLik": _f(self.logLik),
+            "nonlinearity": {"stat": _f(self.nonlinear_stat), "df": self.nonlinear_df, "p": _f(self.nonlinear_p)},
+            "curve": self.curve.to_dict(), "plateau_dose": _f(self.plateau_dose),
+            "plateau_fraction": self.plateau_fraction,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class DoseResponseMeta(SplineFit):
+    """One-stage spline dose-response meta-analysis (see the module docstring); ``sigma2``: study and contrast
+    variance components."""
+
+    sigma2: FloatArray
     emax: EmaxMeta | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": "one-stage restricted cubic spline (Crippa et al. 2019)", "scale": self.scale,
-            "offset": _f(self.offset), "knots": [_f(t) for t in self.knots], "k": self.k,
-            "n_studies": self.n_studies,
-            "coefficients": [{"term": t, "estimate": _f(b), "se": _f(s)}
-                             for t, b, s in zip(self.terms, self.b, self.se, strict=True)],
-            "vb": [[_f(v) for v in row] for row in self.vb], "sigma2": [_f(s) for s in self.sigma2],
-            "logLik": _f(self.logLik),
-            "nonlinearity": {"stat": _f(self.nonlinear_stat), "df": self.nonlinear_df, "p": _f(self.nonlinear_p)},
-            "curve": self.curve.to_dict(), "plateau_dose": _f(self.plateau_dose),
-            "plateau_fraction": self.plateau_fraction,
-            "emax": None if self.emax is None else self.emax.to_dict(), "notes": list(self.notes),
-        }
+        return self.spline_dict("one-stage restricted cubic spline (Crippa et al. 2019)") | {
+            "sigma2": [_f(s) for s in self.sigma2], "emax": None if self.emax is None else self.emax.to_dict(),
+            "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,43 @@ def _check_inputs(dose: Any, yi: Any, vi: Any, study: Any) -> tuple[FloatArray, 
     if np.any(~np.isfinite(d)) or np.any(d < 0) or np.any(~np.isfinite(y)) or np.any(~np.isfinite(v) | (v <= 0)):
         raise ValueError("dose must be finite and >= 0, yi finite and vi finite and > 0 (drop incomplete rows)")
     return d, y, v, s
+
+
+@dataclass(frozen=True)
+class SplineDesign:
+    """Checked contrasts and their spline basis relative to dose 0 (shared by the one- and two-stage models)."""
+
+    dose: FloatArray
+    yi: FloatArray
+    vi: FloatArray
+    study: np.ndarray
+    offset: float
+    knots: FloatArray
+    X: FloatArray
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return ("dose", *(f"rcs{j}" for j in range(1, self.X.shape[1])))
+
+    def grid(self, grid: npt.ArrayLike | None = None) -> FloatArray:
+        """``grid`` as an array, default 101 doses from 0 to the largest."""
+        if grid is None:
+            return np.linspace(0.0, float(self.dose.max()), 101)
+        return np.asarray(grid, dtype=float).ravel()
+
+
+def spline_design(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike, *,
+                  knots: npt.ArrayLike | None = None, scale: str = "linear",
+                  offset: float | None = None) -> SplineDesign:
+    """Checked inputs, the log10 ``offset`` (default 0.01 x the largest dose), knots (default the Orsini
+    percentiles of the doses on the spline scale) and the basis relative to dose 0 (:func:`rcs_basis`)."""
+    d, y, v, s = _check_inputs(dose, yi, vi, study)
+    off = float(offset) if offset is not None else 0.01 * float(d.max())
+    if scale == "log10" and not off > 0:
+        raise ValueError("log10 scale needs a positive offset")
+    x, x0 = _transform(d, scale, off)
+    kn = rcs_knots(x, ORSINI_PERCENTILES) if knots is None else np.asarray(knots, dtype=float)
+    return SplineDesign(d, y, v, s, off, kn, rcs_basis(x, kn, zero=x0))
 
 
 def wald_nonlinearity(b: npt.ArrayLike, vb: npt.ArrayLike) -> tuple[float, int, float]:
@@ -267,15 +315,9 @@ def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike
     101 doses from 0 to the largest) with pointwise Wald limits by the delta method (``var = g' vb g``);
     :func:`plateau` gives ``plateau_dose``; ``emax=True`` adds :func:`emax_profile`.
     """
-    d, y, v, s = _check_inputs(dose, yi, vi, study)
-    dmax = float(d.max())
-    off = float(offset) if offset is not None else 0.01 * dmax
-    if scale == "log10" and not off > 0:
-        raise ValueError("log10 scale needs a positive offset")
-    x, x0 = _transform(d, scale, off)
-    kn = rcs_knots(x, ORSINI_PERCENTILES) if knots is None else np.asarray(knots, dtype=float)
-    X = rcs_basis(x, kn, zero=x0)
-    terms = ("dose", *(f"rcs{j}" for j in range(1, X.shape[1])))
+    sd = spline_design(dose, yi, vi, study, knots=knots, scale=scale, offset=offset)
+    d, y, v, s, off, kn, X = sd.dose, sd.yi, sd.vi, sd.study, sd.offset, sd.knots, sd.X
+    terms = sd.terms
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise ValueError(f"the spline is not identified: {np.unique(d).size} distinct doses cannot fit "
                          f"{X.shape[1]} coefficients with knots {np.round(kn, 6).tolist()}")
@@ -288,7 +330,7 @@ def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike
         sigma2, ll = np.zeros(0), float("nan")
     se = np.sqrt(np.diag(vb))
     stat, df, p = wald_nonlinearity(b, vb)
-    g = np.linspace(0.0, dmax, 101) if grid is None else np.asarray(grid, dtype=float).ravel()
+    g = sd.grid(grid)
     curve = pooled_curve(b, vb, kn, g, scale=scale, offset=off, level=level)
     fit = curve.fit
     em = None

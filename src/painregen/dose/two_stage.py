@@ -26,16 +26,14 @@ import numpy.typing as npt
 
 from painregen.dose.meta_dr import (
     Block,
-    DoseCurve,
     Scale,
-    _check_inputs,
+    SplineFit,
     _f,
-    _transform,
     plateau,
     pooled_curve,
+    spline_design,
     wald_nonlinearity,
 )
-from painregen.dose.splines import ORSINI_PERCENTILES, rcs_basis, rcs_knots
 from painregen.meta.mvmeta import MvMetaResult, mvmeta
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,48 +54,24 @@ class FirstStage:
 
 
 @dataclass(frozen=True, eq=False)
-class TwoStageDoseResponse:
+class TwoStageDoseResponse(SplineFit):
     """Two-stage spline dose-response meta-analysis (see the module docstring); ``I2`` in percent."""
 
-    scale: str
-    offset: float
-    knots: FloatArray
-    terms: tuple[str, ...]
-    b: FloatArray
-    vb: FloatArray
-    se: FloatArray
     Psi: FloatArray
     method: str
-    logLik: float
-    k: int
-    n_studies: int
     excluded: dict[str, str]
     first_stage: tuple[FirstStage, ...]
     Q: float
     Q_df: int
     Q_p: float
     I2: float
-    nonlinear_stat: float
-    nonlinear_df: int
-    nonlinear_p: float
-    curve: DoseCurve
-    plateau_dose: float
-    plateau_fraction: float
     converged: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": "two-stage restricted cubic spline (Orsini et al. 2006)", "scale": self.scale,
-            "offset": _f(self.offset), "knots": [_f(t) for t in self.knots], "method": self.method,
-            "k": self.k, "n_studies": self.n_studies, "excluded": dict(self.excluded),
-            "coefficients": [{"term": t, "estimate": _f(b), "se": _f(s)}
-                             for t, b, s in zip(self.terms, self.b, self.se, strict=True)],
-            "vb": [[_f(v) for v in row] for row in self.vb], "Psi": [[_f(v) for v in row] for row in self.Psi],
-            "logLik": _f(self.logLik), "Q": _f(self.Q), "Q_df": self.Q_df, "Q_p": _f(self.Q_p), "I2": _f(self.I2),
-            "nonlinearity": {"stat": _f(self.nonlinear_stat), "df": self.nonlinear_df, "p": _f(self.nonlinear_p)},
-            "curve": self.curve.to_dict(), "plateau_dose": _f(self.plateau_dose),
-            "plateau_fraction": self.plateau_fraction, "converged": self.converged,
+        return self.spline_dict("two-stage restricted cubic spline (Orsini et al. 2006)") | {
+            "method": self.method, "excluded": dict(self.excluded), "Psi": [[_f(v) for v in row] for row in self.Psi],
+            "Q": _f(self.Q), "Q_df": self.Q_df, "Q_p": _f(self.Q_p), "I2": _f(self.I2), "converged": self.converged,
             "first_stage": [f.to_dict() for f in self.first_stage], "notes": list(self.notes),
         }
 
@@ -158,14 +132,8 @@ def dose_response_two_stage(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.Arra
     pooled curve is on ``grid`` (default 101 doses from 0 to the largest) with pointwise Wald limits. ValueError
     when fewer than 2 studies keep a full-rank stage-1 design.
     """
-    d, y, v, s = _check_inputs(dose, yi, vi, study)
-    dmax = float(d.max())
-    off = float(offset) if offset is not None else 0.01 * dmax
-    if scale == "log10" and not off > 0:
-        raise ValueError("log10 scale needs a positive offset")
-    x, x0 = _transform(d, scale, off)
-    kn = rcs_knots(x, ORSINI_PERCENTILES) if knots is None else np.asarray(knots, dtype=float)
-    X = rcs_basis(x, kn, zero=x0)
+    sd = spline_design(dose, yi, vi, study, knots=knots, scale=scale, offset=offset)
+    y, v, s, off, kn, X = sd.yi, sd.vi, sd.study, sd.offset, sd.knots, sd.X
     p = X.shape[1]
     fits, excluded = first_stage(X, y, _study_covariances(v, s, V), s)
     if len(fits) < 2:
@@ -183,11 +151,11 @@ def dose_response_two_stage(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.Arra
     if not mv.converged:
         notes.append("stage-2 optimiser did not report convergence")
     stat, df, pval = wald_nonlinearity(mv.b, mv.vb)
-    g = np.linspace(0.0, dmax, 101) if grid is None else np.asarray(grid, dtype=float).ravel()
+    g = sd.grid(grid)
     curve = pooled_curve(mv.b, mv.vb, kn, g, scale=scale, offset=off, level=level)
     return TwoStageDoseResponse(
         scale=scale, offset=off if scale == "log10" else 0.0, knots=kn,
-        terms=("dose", *(f"rcs{j}" for j in range(1, p))), b=mv.b, vb=mv.vb, se=mv.se, Psi=mv.Psi, method=method,
+        terms=sd.terms, b=mv.b, vb=mv.vb, se=mv.se, Psi=mv.Psi, method=method,
         logLik=mv.logLik, k=int(sum(f.n_contrasts for f in fits)), n_studies=len(fits), excluded=excluded,
         first_stage=tuple(fits), Q=mv.Q, Q_df=mv.Q_df, Q_p=mv.Q_p, I2=mv.I2, nonlinear_stat=stat,
         nonlinear_df=df, nonlinear_p=pval, curve=curve, plateau_dose=plateau(g, curve.fit, plateau_fraction),
