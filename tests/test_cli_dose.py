@@ -103,6 +103,12 @@ def test_dose_meta_cli_matches_library(tmp_path: Path) -> None:
     assert json.loads(result.stdout) == json.loads(json.dumps(direct.to_dict()))
     assert json.loads(result.stdout)["model"].startswith("two-stage")
     assert runner.invoke(app, ["dose-meta", str(data), "--model", "three-stage"]).exit_code == 2
+    svg = tmp_path / "pooled.svg"
+    result = runner.invoke(app, ["dose-meta", str(data), "--by", "product", "--plot", str(svg), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["plot"] == str(svg)
+    text = svg.read_text(encoding="utf-8")
+    assert text.count("<svg") == 1 and "cells per kg" in text
     assert runner.invoke(app, ["dose-meta"]).exit_code == 2
 
 

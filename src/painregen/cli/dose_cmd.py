@@ -168,6 +168,8 @@ def dose_meta_command(
     scale: str = typer.Option("linear", "--scale", help="Spline on the linear or log10 dose scale."),
     model: str = typer.Option("one-stage", "--model", help="one-stage (every study; Crippa et al. 2019) or "
                               "two-stage (per-study splines pooled by multivariate meta-analysis)."),
+    plot: Path | None = typer.Option(None, "--plot", help="Write the pooled curve(s) with 95% bands (.svg, .png "
+                                     "or .pdf)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Pooled dose-response across studies: restricted cubic splines, one-stage or two-stage random-effects model."""
@@ -200,4 +202,16 @@ def dose_meta_command(
                                     scale=scale, model=model)  # type: ignore[arg-type]
     except ValueError as exc:
         fail(str(exc))
-    print_json(res.to_dict())
+    out = res.to_dict()
+    if plot is not None:
+        from painregen.dose.dataset_dr import dose_axis_label
+        from painregen.dose.meta_dr import StratifiedDoseResponse
+        from painregen.dose.plots import plot_pooled_curves
+
+        curves = ({k: r.curve for k, r in res.results.items()} if isinstance(res, StratifiedDoseResponse)
+                  else {"pooled": res.curve})
+        plot_pooled_curves(curves, xlabel=dose_axis_label(unit, "per_kg" if basis == "per-kg" else "per_animal"),
+                           ylabel=f"pooled {measure.upper()} vs vehicle ({domain})").savefig(
+            plot, bbox_inches="tight")
+        out["plot"] = str(plot)
+    print_json(out)

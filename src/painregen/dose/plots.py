@@ -1,4 +1,4 @@
-"""Figure of one study's dose-response analysis (matplotlib; returns a Figure, never shows it).
+"""Figures of dose-response analyses (matplotlib; return a Figure, never show it): one study, pooled curves.
 
 Observed group means with 95% confidence intervals, the selected fitted curve with a pointwise 95%
 band (delta method), the saturation window shaded between MED and saturation dose, and both marked.
@@ -7,12 +7,14 @@ Doses spanning more than a factor of 20 are drawn on a symmetric-log axis so the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
+from .meta_dr import DoseCurve
 from .results import MCPModResult
 
 
@@ -49,5 +51,37 @@ def plot_dose_response(result: MCPModResult, *, xscale: str = "auto", title: str
     ax.set_ylabel(ylabel)
     ax.set_title(title or ("dose-response" if result.selected_model is None else f"MCP-Mod: {result.selected_model}"))
     ax.legend(fontsize="small", loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def draw_pooled_curves(ax: Any, curves: Mapping[str, DoseCurve], *, xlabel: str = "dose",
+                       ylabel: str = "pooled effect vs vehicle", title: str | None = None) -> None:
+    """Pooled dose-response curves (one per label) with their pointwise 95% bands on ``ax``: a symmetric-log dose
+    axis from vehicle (0), the y range set by the curves so that a wide band does not flatten them."""
+    for label, c in curves.items():
+        line = ax.plot(c.dose, c.fit, label=label)[0]
+        ax.fill_between(c.dose, c.ci_low, c.ci_high, color=line.get_color(), alpha=0.12, linewidth=0)
+    fits = [c.fit for c in curves.values()]
+    if fits:
+        top, low = max(float(np.nanmax(f)) for f in fits), min(0.0, *(float(np.nanmin(f)) for f in fits))
+        pad = 0.25 * (top - low) if top > low else 1.0
+        ax.set_ylim(low - pad, top + pad)
+        ax.legend(fontsize="x-small", frameon=False)
+    ax.axhline(0.0, color="grey", linewidth=0.6)
+    positive = [float(c.dose[1]) for c in curves.values() if c.dose.size > 1]
+    ax.set_xscale("symlog", linthresh=min(positive) if positive else 1.0)
+    ax.set_xlim(left=0.0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def plot_pooled_curves(curves: Mapping[str, DoseCurve], **kwargs: Any) -> Figure:
+    """A Figure of :func:`draw_pooled_curves`."""
+    fig = Figure(figsize=(6.4, 4.2))
+    draw_pooled_curves(fig.add_subplot(1, 1, 1), curves, **kwargs)
     fig.tight_layout()
     return fig

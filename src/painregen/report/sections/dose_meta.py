@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from painregen.dose.dataset_dr import Basis, DoseResponseInputs, dose_axis_label, dose_response_inputs, labels
 from painregen.dose.meta_dr import DoseResponseMeta, StratifiedDoseResponse, stratified
+from painregen.dose.plots import draw_pooled_curves
 from painregen.dose.two_stage import dose_response_two_stage
 from painregen.evidence.vocab import get_vocabulary
 from painregen.report.output import ReportOutput, mpl_text
@@ -86,25 +87,9 @@ def _row(key: str, res: DoseResponseMeta, truth: tuple[str, float] | None, unit:
 
 
 def _panel(ax: Any, strat: StratifiedDoseResponse, title: str, unit: str) -> None:
-    for key, res in strat.results.items():
-        c = res.curve
-        line = ax.plot(c.dose, c.fit, label=mpl_text(_label(key)))[0]
-        ax.fill_between(c.dose, c.ci_low, c.ci_high, color=line.get_color(), alpha=0.12, linewidth=0)
-    fits = [r.curve.fit for r in strat.results.values()]
-    if fits:  # the y range of the curves, so that a wide band does not flatten them
-        top, low = max(float(np.nanmax(f)) for f in fits), min(0.0, *(float(np.nanmin(f)) for f in fits))
-        pad = 0.25 * (top - low) if top > low else 1.0
-        ax.set_ylim(low - pad, top + pad)
-    ax.axhline(0.0, color="grey", linewidth=0.6)
-    positive = [float(r.curve.dose[1]) for r in strat.results.values() if r.curve.dose.size > 1]
-    ax.set_xscale("symlog", linthresh=min(positive) if positive else 1.0)
-    ax.set_xlim(left=0.0)
-    ax.set_xlabel(mpl_text(dose_axis_label(unit, BASIS)))
-    ax.set_ylabel(f"pooled {MEASURE} vs vehicle ({DOMAIN})")
-    ax.set_title(mpl_text(title), fontsize=9)
-    if strat.results:
-        ax.legend(fontsize="x-small", frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
+    draw_pooled_curves(ax, {mpl_text(_label(k)): r.curve for k, r in strat.results.items()},
+                       xlabel=mpl_text(dose_axis_label(unit, BASIS)),
+                       ylabel=f"pooled {MEASURE} vs vehicle ({DOMAIN})", title=mpl_text(title))
 
 
 def _figure(by_product: StratifiedDoseResponse, by_route: StratifiedDoseResponse, unit: str) -> Figure:
