@@ -37,6 +37,7 @@ class MVControl:
     seed: int = 20050738
 
 
+GROUP = 32  # sorted directions averaged together in MaxT.cdf
 DEFAULT_CONTROL = MVControl()  # maximum-of-t: standard error of a probability ~1e-5
 GENZ_CONTROL = MVControl(log2_points=12)  # Genz's integrand is smoother: ~1e-6 with fewer points
 
@@ -82,7 +83,13 @@ class MaxT:
         proj = _directions(self.r, control)[0] @ a  # (replicates, n, M)
         self.g = np.max(np.abs(proj) if two_sided else proj, axis=-1)
         self.two_sided = two_sided
-        self._table: tuple[Array, Array] | None = None
+        g = np.sort(self.g.ravel())
+        positive = g[g > 0]
+        self._n = g.size
+        self._n_nonpositive = g.size - positive.size
+        starts = np.arange(0, positive.size, GROUP)
+        self._g_weight = np.diff(np.append(starts, positive.size)).astype(float)
+        self._g_mean = np.add.reduceat(positive, starts) / self._g_weight if positive.size else np.zeros(0)
 
     def _radial(self, t: Array) -> Array:
         """P(rho / s < t): F_{r,df}(t^2 / r), or chi-square_r(t^2) for df = inf."""
@@ -91,23 +98,21 @@ class MaxT:
         return np.asarray(special.chdtr(self.r, t * t))
 
     def cdf(self, c: float) -> float:
-        """P(max T < c) = mean over directions of the radial probability at ``c / g``.
+        """P(max T < c) = mean over directions of the radial probability at ``c / g`` (1 where ``g <= 0``).
 
-        For c >= 0.25 the radial probability is read by linear interpolation from a table in
-        ``u = g / c`` (16385 nodes on [0, 4], interpolation error below 1e-6).
+        For ``c >= 1`` (critical values, p-values below ~0.3) the positive ``g`` are sorted once and averaged in
+        consecutive groups of ``GROUP`` (32); the radial probability is evaluated at ``c`` over each group mean,
+        weighted by the group size. It is smooth in ``g`` there and a group of neighbours in sorted order is
+        narrow, so this changes the mean by less than 1e-7 (tested; ~1e-8 typical), far below the quasi-Monte
+        Carlo error (~1e-5), at 1/32 of the cost. Below ``c = 1`` every direction is used.
         """
         if c <= 0:
             return 0.0
-        pos = self.g > 0
-        if c >= 0.25:
-            if self._table is None:
-                u = np.linspace(0.0, 4.0, 16385)
-                with np.errstate(divide="ignore"):
-                    self._table = (u, np.where(u > 0, self._radial(1.0 / np.where(u > 0, u, 1.0)), 1.0))
-            vals = np.interp(np.where(pos, self.g, 0.0) / c, *self._table)
-        else:
-            vals = np.where(pos, self._radial(c / np.where(pos, self.g, 1.0)), 1.0)
-        return float(np.mean(np.where(pos, vals, 1.0)))
+        if c < 1.0:  # in the lower tail the radial probability bends sharply within a group: every direction
+            pos = self.g > 0
+            return float(np.mean(np.where(pos, self._radial(c / np.where(pos, self.g, 1.0)), 1.0)))
+        vals = self._radial(c / self._g_mean) if self._g_mean.size else np.zeros(0)
+        return float((self._n_nonpositive + float(vals @ self._g_weight)) / self._n)
 
     def sf(self, c: float) -> float:
         """P(max T >= c): the multiplicity-adjusted p-value of a statistic c."""
