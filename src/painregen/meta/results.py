@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
+from painregen.meta.coef_fit import CoefFit
 from painregen.meta.control import Control
 from painregen.meta.render import html_table, num
 
@@ -19,28 +19,9 @@ FloatArray = np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
-class RmaResult:
+class RmaResult(CoefFit):
     """A fitted fixed- or random/mixed-effects model. Names follow metafor (b, vb, tau2, QE, QM, ...)."""
 
-    yi: FloatArray
-    vi: FloatArray
-    X: FloatArray
-    terms: tuple[str, ...]
-    intercept: bool
-    method: str
-    test: str
-    level: float
-    alpha: float
-    k: int
-    p: int
-    b: FloatArray
-    vb: FloatArray
-    se: FloatArray
-    stat: FloatArray
-    pval: FloatArray
-    ci_low: FloatArray
-    ci_high: FloatArray
-    ddf: int | None
     s2w: float
     tau2: float
     QE: float
@@ -62,46 +43,12 @@ class RmaResult:
 
     # -- convenience -------------------------------------------------------------------------
     @property
-    def int_only(self) -> bool:
-        return self.p == 1 and self.intercept
-
-    @property
     def random(self) -> bool:
         return self.method != "FE"
 
     @property
     def tau(self) -> float:
         return float(np.sqrt(self.tau2))
-
-    def coefficients(self) -> list[dict[str, Any]]:
-        """One dict per coefficient: term, estimate, se, stat, p, ci_low, ci_high."""
-        return [
-            {
-                "term": self.terms[j],
-                "estimate": float(self.b[j]),
-                "se": float(self.se[j]),
-                "stat": float(self.stat[j]),
-                "p": float(self.pval[j]),
-                "ci_low": float(self.ci_low[j]),
-                "ci_high": float(self.ci_high[j]),
-            }
-            for j in range(self.p)
-        ]
-
-    def summary(self) -> pd.DataFrame:
-        """Coefficient table (rows: terms)."""
-        stat_name = "tval" if self.test == "knha" else "zval"
-        return pd.DataFrame(
-            {
-                "estimate": self.b,
-                "se": self.se,
-                stat_name: self.stat,
-                "pval": self.pval,
-                "ci.lb": self.ci_low,
-                "ci.ub": self.ci_high,
-            },
-            index=pd.Index(list(self.terms), name="term"),
-        )
 
     def predict(self, newmods: Any = None) -> Prediction:
         from painregen.meta.predict import predict

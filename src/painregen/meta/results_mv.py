@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from painregen.meta.coef_fit import CoefFit
 from painregen.meta.control import Control
 from painregen.meta.inference import critical_value
 from painregen.meta.render import html_table, num
@@ -17,28 +17,9 @@ FloatArray = np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
-class RmaMvResult:
+class RmaMvResult(CoefFit):
     """A fitted multilevel model; ``sigma2`` lists the variance components outer to inner."""
 
-    yi: FloatArray
-    vi: FloatArray
-    X: FloatArray
-    terms: tuple[str, ...]
-    intercept: bool
-    method: str
-    test: str
-    level: float
-    alpha: float
-    k: int
-    p: int
-    b: FloatArray
-    vb: FloatArray
-    se: FloatArray
-    stat: FloatArray
-    pval: FloatArray
-    ci_low: FloatArray
-    ci_high: FloatArray
-    ddf: int | None
     sigma2: FloatArray
     s_nlevels: tuple[int, ...]
     QE: float
@@ -54,10 +35,6 @@ class RmaMvResult:
     k_omitted: int = 0
     control: Control = field(default_factory=Control)
     vcov_blocks: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # known sampling covariances (rows, matrix)
-
-    @property
-    def int_only(self) -> bool:
-        return self.p == 1 and self.intercept
 
     def sampling_cov(self, rows: np.ndarray) -> FloatArray:
         """The known sampling covariance V restricted to ``rows`` (indices of the fitted rows): ``diag(vi)``
@@ -83,22 +60,6 @@ class RmaMvResult:
             c = codes[rows]
             out = out + s * (c[:, None] == c[None, :])
         return out
-
-    def coefficients(self) -> list[dict[str, Any]]:
-        return [
-            {"term": self.terms[j], "estimate": float(self.b[j]), "se": float(self.se[j]),
-             "stat": float(self.stat[j]), "p": float(self.pval[j]), "ci_low": float(self.ci_low[j]),
-             "ci_high": float(self.ci_high[j])}
-            for j in range(self.p)
-        ]
-
-    def summary(self) -> pd.DataFrame:
-        stat_name = "tval" if self.test == "t" else "zval"
-        return pd.DataFrame(
-            {"estimate": self.b, "se": self.se, stat_name: self.stat, "pval": self.pval,
-             "ci.lb": self.ci_low, "ci.ub": self.ci_high},
-            index=pd.Index(list(self.terms), name="term"),
-        )
 
     def predict(self, newmods: Any = None) -> dict[str, FloatArray]:
         """Predicted values with CI and prediction interval (total variance sum(sigma2))."""
