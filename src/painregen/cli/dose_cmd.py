@@ -8,7 +8,7 @@ import numpy as np
 import typer
 
 from painregen.cli.common import data_command, fail, print_json
-from painregen.evidence.cells import CellError, as_float, is_missing
+from painregen.evidence.cells import float_column
 from painregen.io.problems import InvalidDataError, Problem
 from painregen.io.tables import read_csv
 
@@ -22,6 +22,10 @@ def default_models(max_dose: float) -> str:
             "betaMod:0.5/0.5")
 
 
+def _negative_dose(x: float) -> tuple[str, str] | None:
+    return (f"dose {x:g} is negative", "doses are >= 0 (vehicle = 0)") if x < 0 else None
+
+
 def _columns(file: Path, names: dict[str, str | None]) -> dict[str, np.ndarray]:
     table = read_csv(file)
     wanted = {opt: col for opt, col in names.items() if col}
@@ -29,23 +33,8 @@ def _columns(file: Path, names: dict[str, str | None]) -> dict[str, np.ndarray]:
                 for opt, col in wanted.items() if col not in table.columns]
     if problems:
         raise InvalidDataError(problems)
-    out: dict[str, np.ndarray] = {}
-    for opt, col in wanted.items():
-        values = np.full(len(table.rows), np.nan)
-        for i, row in enumerate(table.rows):
-            v = row.get(col)
-            if is_missing(v):
-                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} is empty", "fill it"))
-                continue
-            try:
-                values[i] = as_float(v)
-            except CellError as exc:
-                problems.append(Problem(table.file, table.row_numbers[i], col, str(exc), exc.fix))
-                continue
-            if opt == "dose" and values[i] < 0:
-                problems.append(Problem(table.file, table.row_numbers[i], col, f"dose {values[i]:g} is negative",
-                                        "doses are >= 0 (vehicle = 0)"))
-        out[opt] = values
+    out = {opt: float_column(table, col, problems, check=_negative_dose if opt == "dose" else None)
+           for opt, col in wanted.items()}
     if problems:
         raise InvalidDataError(problems)
     return out

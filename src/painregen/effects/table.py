@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from painregen.effects.covariance import IntArray, VcovBlock, collapse_vcov, sha
 from painregen.effects.escalc import EscalcResult, escalc
 from painregen.effects.orient import orient
 from painregen.evidence import models as m
-from painregen.evidence.cells import CellError, as_float, is_missing
+from painregen.evidence.cells import float_column
 from painregen.io.problems import InvalidDataError, Problem
 from painregen.io.tables import Cell, Table
 
@@ -45,6 +46,15 @@ def _needed(measure: str, columns: list[str]) -> list[tuple[str, ...]]:
     return groups
 
 
+def _out_of_range(col: str, x: float) -> tuple[str, str] | None:
+    """The problem (message, fix) with a metafor-format value, if any: negative SD/SE, group size below 1."""
+    if col.startswith(("sd", "se")) and x < 0:
+        return f"{col} must not be negative, got {x:g}", "check the value"
+    if col in ("n1i", "n2i", "nsham") and x < 1:
+        return f"{col} must be at least 1, got {x:g}", "check the group size"
+    return None
+
+
 def metafor_effects(table: Table, measure: str, variant: str | None = None) -> EffectTable:
     """metafor-format rows (m1i, sd1i|se1i, n1i, m2i, ...) -> the same rows plus yi and vi."""
     problems: list[Problem] = []
@@ -58,25 +68,8 @@ def metafor_effects(table: Table, measure: str, variant: str | None = None) -> E
                "ai", "bi", "ci", "di"]
     arrays: dict[str, np.ndarray] = {}
     for col in (c for c in numeric if c in table.columns):
-        values = np.full(len(table.rows), np.nan)
-        for i, row in enumerate(table.rows):
-            v = row.get(col)
-            if is_missing(v):
-                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} is empty",
-                                        "fill it or remove the row"))
-                continue
-            try:
-                values[i] = as_float(v)
-            except CellError as exc:
-                problems.append(Problem(table.file, table.row_numbers[i], col, str(exc), exc.fix))
-                continue
-            if col.startswith(("sd", "se")) and values[i] < 0:
-                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} must not be negative, got "
-                                        f"{values[i]:g}", "check the value"))
-            elif col in ("n1i", "n2i", "nsham") and values[i] < 1:
-                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} must be at least 1, got "
-                                        f"{values[i]:g}", "check the group size"))
-        arrays[col] = values
+        arrays[col] = float_column(table, col, problems, fix_empty="fill it or remove the row",
+                                   check=partial(_out_of_range, col))
     if problems:
         raise InvalidDataError(problems)
     result = _escalc(measure, arrays, table, variant)

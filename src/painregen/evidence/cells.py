@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from enum import Enum
 
+import numpy as np
+
 from painregen.evidence.vocab import UnknownTermError, get_vocabulary
-from painregen.io.tables import Cell
+from painregen.io.problems import Problem
+from painregen.io.tables import Cell, Table
 
 MISSING = {"", "na", "n/a", "nan", "none", "null", "not reported", "nr", "-"}
 TRUE = {"true", "t", "yes", "y", "1"}
@@ -115,3 +119,25 @@ def as_term(v: Cell, vocabulary: str) -> str:
             f"unknown {vocabulary} {text!r}",
             f"use a term of the {vocabulary} vocabulary (`painregen vocab search`); nearest: {nearest}",
         ) from None
+
+
+def float_column(table: Table, col: str, problems: list[Problem], *, fix_empty: str = "fill it",
+                 check: Callable[[float], tuple[str, str] | None] | None = None) -> np.ndarray:
+    """Column ``col`` of ``table`` as floats, NaN where a cell is empty or unreadable. Each such cell, and each
+    value for which ``check`` returns ``(message, fix)``, adds a :class:`Problem` (file, row, column) to
+    ``problems``, in row order."""
+    values = np.full(len(table.rows), np.nan)
+    for i, row in enumerate(table.rows):
+        v = row.get(col)
+        if is_missing(v):
+            problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} is empty", fix_empty))
+            continue
+        try:
+            values[i] = as_float(v)
+        except CellError as exc:
+            problems.append(Problem(table.file, table.row_numbers[i], col, str(exc), exc.fix))
+            continue
+        bad = check(values[i]) if check is not None else None
+        if bad is not None:
+            problems.append(Problem(table.file, table.row_numbers[i], col, *bad))
+    return values
