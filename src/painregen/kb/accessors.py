@@ -70,6 +70,9 @@ class DoseWindow:
     pattern: str
     med: float | None
     saturation: float | None
+    product_text: str | None = None
+    model_text: str | None = None
+    implication: str | None = None
 
 
 def _as_dict(name: str) -> dict[str, Any]:
@@ -116,6 +119,7 @@ def dose_windows() -> list[DoseWindow]:
         DoseWindow(
             d["id"], d["setting"], d["product"], d["model"], tuple(float(x) for x in d["doses"]), d["dose_unit"],
             d["dose_basis"], d["pattern"], _opt_float(d["med"]), _opt_float(d["saturation"]),
+            d.get("product_text"), d.get("model_text"), d.get("implication"),
         )
         for d in _as_list("dose_windows")
     ]

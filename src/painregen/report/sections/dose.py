@@ -47,13 +47,10 @@ def _route(e: m.Experiment) -> str | None:
 
 
 def kb_windows() -> list[dict[str, Any]]:
-    """The review's Table 3 (painregen.kb "dose_windows")."""
-    entries = kb.load("dose_windows")
-    assert isinstance(entries, list)
-    return [{"product": w.get("product_text"), "model": w.get("model_text"), "setting": w.get("setting"),
-             "doses": w.get("doses") or [], "unit": w.get("dose_unit"), "pattern": w.get("pattern"),
-             "med": w.get("med"), "saturation": w.get("saturation"), "implication": w.get("implication")}
-            for w in entries]
+    """The review's Table 3 (painregen.kb.dose_windows)."""
+    return [{"product": w.product_text, "model": w.model_text, "setting": w.setting, "doses": list(w.doses),
+             "unit": w.dose_unit, "pattern": w.pattern, "med": w.med, "saturation": w.saturation,
+             "implication": w.implication} for w in kb.dose_windows()]
 
 
 def product_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
