@@ -138,8 +138,8 @@ def dose_response_two_stage(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.Arra
     fits, excluded = first_stage(X, y, _study_covariances(v, s, V), s)
     if len(fits) < 2:
         raise ValueError(f"two-stage dose-response needs at least 2 studies with a full-rank stage-1 design "
-                         f"({p} coefficients); {len(fits)} of {len(excluded) + len(fits)} qualify"
-                         + (f"; excluded: {excluded}" if excluded else ""))
+                         f"({p} coefficients); {len(fits)} of {len(excluded) + len(fits)} qualify (a study needs "
+                         f"{p} distinct treated doses, not all below the inner knots)")
     mv: MvMetaResult = mvmeta(np.array([f.b for f in fits]), np.array([f.S for f in fits]), method=method,
                               level=level)
     notes: list[str] = []

@@ -52,9 +52,10 @@ def true_dose_per_kg(truth: dict[str, Any], rows: list[dict[str, Any]]) -> tuple
     ``d_eff = dose x route_potency / species_scale``); None when the truth does not cover the stratum."""
     curves = truth.get("dose_response") or {}
     potency, scale = truth.get("route_potency") or {}, truth.get("species_scale") or {}
+    by_curie = {c: k for k in curves if (c := _curie("product", k)) is not None}
     values, kind = [], None
     for r in rows:
-        product = next((k for k in curves if _resolves(k, r.get("product"))), None)
+        product = by_curie.get(str(r.get("product")))
         species = _vocab_label("species", r.get("species"))
         weight = r.get("body_weight_kg")
         if product is None or species not in scale or not weight:
@@ -68,11 +69,11 @@ def true_dose_per_kg(truth: dict[str, Any], rows: list[dict[str, Any]]) -> tuple
     return (kind, float(np.median(values))) if values and kind else None
 
 
-def _resolves(name: str, curie: Any) -> bool:
+def _curie(vocabulary: str, name: str) -> str | None:
     try:
-        return bool(get_vocabulary("product").resolve(name).curie == curie)
+        return get_vocabulary(vocabulary).resolve(name).curie
     except ValueError:
-        return False
+        return None
 
 
 def _row(key: str, res: DoseResponseMeta, truth: tuple[str, float] | None, unit: str) -> dict[str, Any]:
@@ -101,12 +102,12 @@ def _figure(by_product: StratifiedDoseResponse, by_route: StratifiedDoseResponse
     return fig
 
 
-def _fit_unit(inp: DoseResponseInputs) -> tuple[StratifiedDoseResponse, StratifiedDoseResponse,
-                                                 StratifiedDoseResponse]:
-    """One-stage by product, one-stage by product and route, two-stage by product."""
+def _fit_unit(inp: DoseResponseInputs, product: np.ndarray, route: np.ndarray) -> tuple[
+        StratifiedDoseResponse, StratifiedDoseResponse, StratifiedDoseResponse]:
+    """One-stage by product, one-stage by product and route, two-stage by product (``product``, ``route``: the
+    stratum label of each contrast)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        product, route = labels(inp.rows, "product"), labels(inp.rows, ("product", "route"))
         by_product = stratified(inp.dose, inp.yi, inp.vi, inp.study, inp.V, product, name="product")
         by_route = stratified(inp.dose, inp.yi, inp.vi, inp.study, inp.V, route, name="product+route")
         two = stratified(inp.dose, inp.yi, inp.vi, inp.study, inp.V, product, name="product",
@@ -119,14 +120,13 @@ def _two_stage(key: str, two: StratifiedDoseResponse) -> dict[str, Any]:
     res = two.results.get(key)
     if res is None:
         return {"two_studies": None, "two_excluded": None, "two_nonlinear_p": None, "two_plateau_dose": None,
-                "two_I2": None, "two_reason": (two.skipped.get(key) or "").split("; excluded:")[0] or None}
+                "two_I2": None, "two_reason": two.skipped.get(key)}
     return {"two_studies": res.n_studies, "two_excluded": len(res.excluded), "two_nonlinear_p": res.nonlinear_p,
             "two_plateau_dose": res.plateau_dose, "two_I2": res.I2, "two_reason": None}
 
 
-def _rows(strat: StratifiedDoseResponse, inp: DoseResponseInputs, by: Any, truth: dict[str, Any] | None,
+def _rows(strat: StratifiedDoseResponse, inp: DoseResponseInputs, lab: np.ndarray, truth: dict[str, Any] | None,
           unit: str) -> list[dict[str, Any]]:
-    lab = labels(inp.rows, by)
     out = []
     for key, res in strat.results.items():
         members = [r for r, x in zip(inp.rows, lab, strict=True) if x == key]
@@ -142,12 +142,13 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
         inp = dose_response_inputs(a.dataset, measure=MEASURE, domain=DOMAIN, unit=unit, basis=BASIS)
         if inp.yi.size == 0:
             continue
-        by_product, by_route, two = _fit_unit(inp)
+        product, route = labels(inp.rows, "product"), labels(inp.rows, ("product", "route"))
+        by_product, by_route, two = _fit_unit(inp, product, route)
         if not by_product.results and not by_route.results:
             continue
         p_rows = [row | _two_stage(key, two) for row, key in
-                  zip(_rows(by_product, inp, "product", truth, unit), by_product.results, strict=True)]
-        r_rows = _rows(by_route, inp, ("product", "route"), truth, unit)
+                  zip(_rows(by_product, inp, product, truth, unit), by_product.results, strict=True)]
+        r_rows = _rows(by_route, inp, route, truth, unit)
         products += p_rows
         routes += r_rows
         skipped += [{"stratum": _label(k), "unit": dose_axis_label(unit, BASIS), "reason": v}
