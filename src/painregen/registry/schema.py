@@ -244,6 +244,49 @@ class AdverseEventRow(Provenanced, Base):
     cohort: Mapped[CohortRow] = relationship()
 
 
+class TermMappingRow(Base):
+    """A free-text label of an imported file (``text``; ``key`` its folded form) mapped to a term of
+    ``vocabulary`` (``curie``; NULL = confirmed as not in the vocabulary). ``method`` says how the proposal was
+    made (exact, synonym, fuzzy, user); ``status`` is ``auto`` (resolved with confidence), ``suggested`` (waits
+    for a person) or ``confirmed``/``rejected`` (decided by ``decided_by``). Mappings are reused by every later
+    import and analysis."""
+
+    __tablename__ = "term_mappings"
+    __table_args__ = (UniqueConstraint("vocabulary", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vocabulary: Mapped[str] = mapped_column(SHORT)
+    key: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    curie: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(FLOAT)
+    method: Mapped[str] = mapped_column(SHORT)
+    status: Mapped[str] = mapped_column(SHORT)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRow(Base):
+    """A background job of the web workbench (e.g. a report build): its state is in the registry so that
+    every server worker sees it."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(SHORT)
+    status: Mapped[str] = mapped_column(SHORT)  # queued, running, done, failed
+    progress: Mapped[float] = mapped_column(FLOAT)
+    message: Mapped[str | None] = mapped_column(Text)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 #: Evidence tables by name, in insertion (parent before child) order; ``imports`` is listed separately.
 EVIDENCE_TABLES: dict[str, type[Provenanced]] = {
     "studies": StudyRow,
