@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from painregen.registry.schema import Base
+from painregen.review import schema as _review_schema  # noqa: F401  (the review tables, revision 0003)
 
 config = context.config
 target_metadata = Base.metadata
