@@ -23,7 +23,11 @@ SEX_WORDS = {"male": "Male", "female": "Female", "mixed": "Male and female", "un
 
 
 def title(design: StudyDesign, config: SimConfig) -> str:
-    """``[SIMULATED] <product> <route> in <model> in <strain> <species>[: a dose-response study]``."""
+    """``[SIMULATED] <route> <product> in <model> in <strain> <species>[: a dose-response study] (<study id>)``.
+
+    The study id at the end makes every title of a dataset distinct, so no two simulated studies are
+    duplicates by the registry's title+year rule (:mod:`painregen.registry.dedup`) whatever their years.
+    """
     e1 = design.experiments[0]
     product = config.product(e1.product).name
     model = next(m for m in config.models if m.label == design.model).name
@@ -32,7 +36,7 @@ def title(design: StudyDesign, config: SimConfig) -> str:
         head += f": comparison with {config.product(design.experiments[1].product).name}"
     elif e1.kind == "dose_finding":
         head += ": a dose-response study"
-    return head
+    return f"{head} ({design.study_id})"
 
 
 def _doses(e: ExperimentDesign, unit: str) -> str:
