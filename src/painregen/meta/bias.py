@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from painregen.meta.design import Design
+from painregen.meta.design import Design, require_full_rank
 from painregen.meta.results import RmaResult, clean_json
 from painregen.meta.rma import fit_design
 from painregen.meta.wls import wls
@@ -84,6 +84,7 @@ def regtest(res: RmaResult, *, predictor: str = "sei", ni: Any = None) -> Regtes
         raise ValueError("regtest needs a model with an intercept")
     x = _predictor_values(res, predictor, ni)
     design = Design(X=np.column_stack([res.X, x]), terms=(*res.terms, predictor), intercept=True)
+    require_full_rank(design.X, design.terms, f"Egger's regression test with predictor {predictor}")
     fit = fit_design(res.yi, res.vi, design, method=res.method, test=res.test, level=res.level,
                      alpha=res.alpha, btt=None, control=res.control)
     j = fit.p - 1
@@ -171,15 +172,19 @@ def fsn(yi: Any, vi: Any, *, alpha: float = 0.05) -> int:
     """Rosenthal's fail-safe N: ceil(max(0, (sum z_i / z_{1-alpha})^2 - k)), z_i = y_i / sqrt(v_i).
 
     The number of studies with null results that would bring Stouffer's combined one-tailed
-    p-value up to ``alpha`` (Rosenthal 1979, Psychol Bull 86:638).
+    p-value up to ``alpha`` (Rosenthal 1979, Psychol Bull 86:638). A value within sqrt(machine
+    epsilon) of a whole number is that number before rounding up, as metafor's ``fsn`` rounds it, so
+    an exact integer is not pushed one up by floating-point error.
     """
     y = np.asarray(yi, dtype=float)
     v = np.asarray(vi, dtype=float)
     ok = ~(np.isnan(y) | np.isnan(v))
     y, v = y[ok], v[ok]
     z = y / np.sqrt(v)
-    n = (np.sum(z) / stats.norm.ppf(1.0 - alpha)) ** 2 - z.size
-    return int(np.ceil(max(0.0, float(n))))
+    n = float((np.sum(z) / stats.norm.ppf(1.0 - alpha)) ** 2 - z.size)
+    if abs(n - round(n)) < np.sqrt(np.finfo(float).eps):
+        n = float(round(n))
+    return int(np.ceil(max(0.0, n)))
 
 
 __all__ = ["PREDICTORS", "RanktestResult", "RegtestResult", "fsn", "kendall_test", "ranktest", "regtest"]

@@ -1,9 +1,10 @@
 """Model matrices for meta-regression: moderators -> X with R's term names.
 
-Numeric moderators enter as they are; text (or categorical / boolean) moderators are dummy coded
-against their first level in sorted order, and each dummy is named column + level, as R's
-``model.matrix`` with treatment contrasts names them (``fungrpN2FIX``). The intercept is
-``intrcpt`` as in metafor. Columns that are linear combinations of earlier ones are dropped with a
+Moderators are a list of columns (each a main effect) or an R formula (``~ dose*route + I(dose^2)``, see
+:mod:`painregen.meta.formula`). Numeric moderators enter as they are; text (or categorical / boolean) moderators are
+dummy coded against their first level in R's order (:mod:`painregen.meta.collate`) or a chosen reference, and each
+dummy is named column + level, as R's ``model.matrix`` with treatment contrasts names them (``fungrpN2FIX``). The
+intercept is ``intrcpt`` as in metafor. Columns that are linear combinations of earlier ones are dropped with a
 warning, as metafor does ("Redundant predictors dropped from the model.").
 """
 
@@ -16,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from painregen.meta.formula import Name, Terms, model_matrix, terms
 
 FloatArray = np.ndarray
 
@@ -32,22 +35,31 @@ class Design:
     terms: tuple[str, ...]
     intercept: bool
     dropped: tuple[str, ...] = ()
+    assign: tuple[int, ...] = ()  # per column: 0 intercept, j the j-th term (R's ``assign``)
+    term_labels: tuple[str, ...] = ()  # R's term labels (``dose``, ``route``, ``dose:route``)
 
 
-def _is_categorical(col: pd.Series) -> bool:
-    return bool(
-        isinstance(col.dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(col.dtype)
-        or pd.api.types.is_string_dtype(col.dtype)
-        or pd.api.types.is_bool_dtype(col.dtype)
-    )
+def moderators_frame(mods: Any, k: int, data: pd.DataFrame | None = None,
+                     refs: Mapping[str, str] | None = None) -> pd.DataFrame | None:
+    """Turn ``mods`` (None, 1-D or 2-D array, DataFrame, Series, mapping, or a formula string such as
+    ``"~ dose*route + I(dose^2)"`` whose variables are columns of ``data``) into a DataFrame.
 
-
-def moderators_frame(mods: Any, k: int) -> pd.DataFrame | None:
-    """Turn ``mods`` (None, 1-D or 2-D array, DataFrame, Series or mapping) into a DataFrame."""
+    A formula, and ``refs`` (factor label -> reference level), travel with the frame (``frame.attrs``) to
+    :func:`build_design`, so rows dropped for missing values keep them.
+    """
     if mods is None:
         return None
-    if isinstance(mods, pd.DataFrame):
+    formula: str | None = None
+    if isinstance(mods, str):
+        spec = terms(mods)
+        if data is None:
+            raise ValueError("a formula in mods needs data= (the table holding its variables)")
+        missing = [c for c in spec.columns if c not in data.columns]
+        if missing:
+            raise ValueError(f"the formula names {', '.join(repr(c) for c in missing)}, not column(s) of the data "
+                             f"({', '.join(map(str, data.columns))})")
+        formula, frame = mods, data.loc[:, list(spec.columns)].reset_index(drop=True)
+    elif isinstance(mods, pd.DataFrame):
         frame = mods.reset_index(drop=True)
     elif isinstance(mods, pd.Series):
         frame = mods.reset_index(drop=True).to_frame(name=str(mods.name) if mods.name is not None else "X1")
@@ -62,6 +74,10 @@ def moderators_frame(mods: Any, k: int) -> pd.DataFrame | None:
         frame = pd.DataFrame(arr, columns=[f"X{j + 1}" for j in range(arr.shape[1])])
     if len(frame) != k:
         raise ValueError(f"mods has {len(frame)} rows but there are {k} effect sizes")
+    if formula is not None:
+        frame.attrs["formula"] = formula
+    if refs:
+        frame.attrs["refs"] = dict(refs)
     return frame
 
 
@@ -73,47 +89,27 @@ def missing_rows(frame: pd.DataFrame | None, k: int) -> np.ndarray:
 
 
 def build_design(frame: pd.DataFrame | None, k: int, *, intercept: bool = True) -> Design:
-    """Build X from a moderator frame (rows already free of missing values).
+    """Build X from a moderator frame (rows already free of missing values), as R's ``model.matrix``.
 
-    Categorical columns: levels sorted (``sorted`` of their string form, i.e. the C locale),
-    the first is the reference; a categorical moderator with a single level is an error (R says
-    "contrasts can be applied only to factors with 2 or more levels").
+    A formula carried by the frame (:func:`moderators_frame`) decides the terms and the intercept; otherwise every
+    column is a main effect (``~ a + b``). Text, logical and categorical columns are factors coded against their
+    first level: levels in R's order (:mod:`painregen.meta.collate`; a pandas Categorical keeps its own order) or
+    the reference given in ``refs``. A factor with a single level is an error (R says "contrasts can be applied only
+    to factors with 2 or more levels"). Columns that are combinations of earlier ones are dropped with a warning.
     """
-    columns: list[FloatArray] = []
-    names: list[str] = []
-    if intercept:
-        columns.append(np.ones(k))
-        names.append("intrcpt")
-    full_coded = False  # without an intercept R codes the first factor with all its levels
-    if frame is not None:
-        for name in frame.columns:
-            col = frame[name]
-            if _is_categorical(col):
-                if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered:
-                    levels = [str(v) for v in col.cat.categories if (col == v).any()]
-                else:
-                    levels = sorted({str(v) for v in col})
-                if len(levels) < 2:
-                    raise ValueError(
-                        f"moderator {name!r} has a single level ({levels[0] if levels else 'none'}); "
-                        "a categorical moderator needs at least 2 levels"
-                    )
-                text = col.astype(str).to_numpy()
-                if pd.api.types.is_bool_dtype(col.dtype):  # R: logical -> levels FALSE, TRUE
-                    text = np.where(col.to_numpy(dtype=bool), "TRUE", "FALSE")
-                    levels = ["FALSE", "TRUE"]
-                start = 1 if (intercept or full_coded) else 0
-                full_coded = True
-                for level in levels[start:]:
-                    columns.append((text == level).astype(float))
-                    names.append(f"{name}{level}")
-            else:
-                values = pd.to_numeric(col, errors="raise").to_numpy(dtype=float)
-                columns.append(values)
-                names.append(str(name))
-    if not columns:
-        raise ValueError("the model has no columns: set intercept=True or give mods")
-    X = np.column_stack(columns)
+    attrs = frame.attrs if frame is not None else {}
+    refs: dict[str, str] = dict(attrs.get("refs") or {})
+    if attrs.get("formula"):
+        spec = terms(str(attrs["formula"]))
+        assert frame is not None
+        X, names, assign = model_matrix(spec, frame.reset_index(drop=True), refs)
+        intercept = spec.intercept
+    else:
+        columns = [] if frame is None else [str(c) for c in frame.columns]
+        spec = Terms(text=" + ".join(columns), terms=tuple((c,) for c in columns),
+                     atoms={c: Name(c) for c in columns}, intercept=intercept, columns=tuple(columns))
+        data = pd.DataFrame(index=range(k)) if frame is None else frame.set_axis(columns, axis=1)
+        X, names, assign = model_matrix(spec, data.reset_index(drop=True), refs)
     if not np.all(np.isfinite(X)):
         raise ValueError("moderators contain non-finite values")
     X, kept, dropped = drop_redundant(X, names)
@@ -123,7 +119,9 @@ def build_design(frame: pd.DataFrame | None, k: int, *, intercept: bool = True) 
             UserWarning,
             stacklevel=3,
         )
-    return Design(X=X, terms=tuple(kept), intercept=intercept, dropped=tuple(dropped))
+    keep_idx = [names.index(n) for n in kept]
+    return Design(X=X, terms=tuple(kept), intercept=intercept, dropped=tuple(dropped),
+                  assign=tuple(assign[j] for j in keep_idx), term_labels=spec.labels)
 
 
 def drop_redundant(X: FloatArray, names: Sequence[str]) -> tuple[FloatArray, list[str], list[str]]:
@@ -144,3 +142,12 @@ def drop_redundant(X: FloatArray, names: Sequence[str]) -> tuple[FloatArray, lis
         keep.append(j)
     dropped = [names[j] for j in range(X.shape[1]) if j not in keep]
     return X[:, keep], [names[j] for j in keep], dropped
+
+
+def require_full_rank(X: FloatArray, names: Sequence[str], what: str) -> None:
+    """ValueError when a column of X is (numerically) a combination of the others, as metafor stops with "model
+    matrix no longer of full rank" (e.g. Egger's test when every study has the same sampling variance)."""
+    _, _, dropped = drop_redundant(X, names)
+    if dropped:
+        raise ValueError(f"{what}: the model matrix is not of full rank ({', '.join(dropped)} is a combination of "
+                         "the other columns; e.g. all sampling variances are equal), so it cannot be fitted")

@@ -29,10 +29,11 @@ FloatArray = np.ndarray
 
 
 def clean_inputs(
-    yi: Any, vi: Any, mods: Any = None, extra: Mapping[str, Any] | None = None
+    yi: Any, vi: Any, mods: Any = None, extra: Mapping[str, Any] | None = None, *, data: Any = None,
+    refs: Mapping[str, str] | None = None,
 ) -> tuple[FloatArray, FloatArray, Any, dict[str, FloatArray], np.ndarray]:
-    """Validate yi/vi (and mods): drop rows with missing values (with a warning, as metafor's
-    ``na.action = "na.omit"``), reject non-positive or infinite sampling variances.
+    """Validate yi/vi (and mods, a formula reading ``data``): drop rows with missing values (with a warning, as
+    metafor's ``na.action = "na.omit"``), reject non-positive or infinite sampling variances.
 
     Returns (yi, vi, mods frame, extra arrays, mask of kept rows).
     """
@@ -40,7 +41,7 @@ def clean_inputs(
     v = np.asarray(vi, dtype=float).ravel()
     if y.shape != v.shape:
         raise ValueError(f"yi and vi differ in length ({y.size} vs {v.size})")
-    frame = moderators_frame(mods, y.size)
+    frame = moderators_frame(mods, y.size, data, refs)
     bad = np.isnan(y) | np.isnan(v) | missing_rows(frame, y.size)
     extras = {name: np.asarray(val, dtype=float).ravel() for name, val in (extra or {}).items()}
     for name, arr in extras.items():
@@ -75,20 +76,28 @@ def rma(
     intercept: bool = True,
     btt: list[int] | None = None,
     control: Control | Mapping[str, Any] | None = None,
+    data: Any = None,
+    refs: Mapping[str, str] | None = None,
 ) -> RmaResult:
     """Fit a fixed-effect (``method="FE"``) or random/mixed-effects meta-analysis model.
 
     Parameters mirror metafor's ``rma.uni``: ``method`` one of FE, DL, HE, HS, SJ, ML, REML, EB,
     PM; ``test`` "z" or "knha" (Knapp & Hartung 2003: t/F tests with k - p df); ``mods`` a 2-D
-    array, a DataFrame or a mapping of moderators (text columns dummy coded); ``btt`` the
-    coefficients of the omnibus test (default: all but the intercept).
+    array, a DataFrame or a mapping of moderators (text columns dummy coded), or an R formula
+    (``"~ dose*route + I(dose^2)"``) whose variables are columns of ``data``; ``refs`` maps a factor
+    to its reference level; ``btt`` the (0-based) coefficients of the omnibus test (default: all but
+    the intercept). With k = 1 a Knapp-Hartung test falls back to z with a warning, as metafor does.
     """
     ctl = Control.make(control)
     if method not in TAU2_ESTIMATORS:
         raise ValueError(f"unknown method {method!r}; choose one of {sorted(TAU2_ESTIMATORS)}")
     check_test(test)
     alpha = level_to_alpha(level)
-    y, v, frame, _, keep = clean_inputs(yi, vi, mods)
+    y, v, frame, _, keep = clean_inputs(yi, vi, mods, data=data, refs=refs)
+    if y.size == 1 and test == "knha":
+        warnings.warn("Setting test = 'z' since k = 1 (the Knapp-Hartung test needs k > 1), as metafor does.",
+                      stacklevel=2)
+        test = "z"
     design = build_design(frame, y.size, intercept=intercept)
     return fit_design(
         y, v, design, method=method, test=test, level=level, alpha=alpha, btt=btt, control=ctl,

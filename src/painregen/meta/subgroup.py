@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from painregen.meta.collate import factor_levels, r_label
 from painregen.meta.render import html_table, num
 from painregen.meta.results import RmaResult, clean_json
 from painregen.meta.rma import rma
@@ -117,17 +118,19 @@ class QPartition:
 
 
 def sorted_levels(groups: pd.Series) -> tuple[str, ...]:
-    """Distinct levels as text, sorted numerically when all are numbers (as R sorts), else as text."""
-    uniq = pd.unique(groups)
-    numeric = pd.to_numeric(pd.Series(uniq), errors="coerce")
-    if len(uniq) and numeric.notna().all():
-        order = np.argsort(numeric.to_numpy(dtype=float), kind="stable")
-        return tuple(str(uniq[i]) for i in order)
-    return tuple(sorted({str(u) for u in uniq}))
+    """Distinct levels as R's ``factor()`` makes them: numbers sorted numerically and labelled as R prints them
+    ("0", "1", "0.5"), text in R's collation (:mod:`painregen.meta.collate`)."""
+    return tuple(factor_levels(_values(groups)))
+
+
+def _values(groups: Any) -> list[Any]:
+    """Group values as Python objects; a column of numbers written as text ("1", "2") stays text."""
+    return list(groups.tolist() if isinstance(groups, pd.Series | np.ndarray) else groups)
 
 
 def _levels(groups: Any, k: int) -> np.ndarray:
-    g = np.asarray(pd.Series(groups).astype(str)) if not isinstance(groups, np.ndarray) else groups.astype(str)
+    """Each row's level label (as :func:`sorted_levels` writes it)."""
+    g = np.array([r_label(v) for v in _values(groups)], dtype=object)
     if g.shape != (k,):
         raise ValueError(f"groups has {g.size} values but there are {k} effect sizes")
     return g
@@ -143,7 +146,7 @@ def partition_q(yi: Any, vi: Any, groups: Any) -> QPartition:
     ones = np.ones((y.size, 1))
     q_total = float(wls(y, 1.0 / v, ones).ypy)
     within: dict[str, float] = {}
-    for level in sorted(set(g)):
+    for level in factor_levels(_values(pd.Series(list(groups))[ok])):
         sel = g == level
         within[level] = float(wls(y[sel], 1.0 / v[sel], ones[sel]).ypy)
     q_between = q_total - sum(within.values())
@@ -197,7 +200,7 @@ def subgroup(
                       stacklevel=2)
     y, v = y[~missing], v[~missing]
     kept = gser[~missing]
-    g = kept.astype(str).to_numpy()
+    g = _levels(kept, y.size)
     levels = sorted_levels(kept)
     if len(levels) < 2:
         raise ValueError(f"subgroup analysis needs at least 2 groups, got {len(levels)}")
@@ -221,5 +224,5 @@ def subgroup(
         Q_between=q_between,
         Q_between_df=df,
         Q_between_p=float(stats.chi2.sf(q_between, df)),
-        partition=partition_q(y, v, g),
+        partition=partition_q(y, v, kept.tolist()),
     )

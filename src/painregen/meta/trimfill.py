@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from painregen.meta.control import ConvergenceError
-from painregen.meta.design import Design
+from painregen.meta.design import Design, require_full_rank
 from painregen.meta.results import RmaResult, clean_json
 from painregen.meta.rma import fit_design
 
@@ -56,6 +56,7 @@ def _refit(res: RmaResult, y: np.ndarray, v: np.ndarray, X: np.ndarray, terms: t
 def funnel_side(res: RmaResult) -> str:
     """'left' or 'right': the side on which studies are presumed missing (metafor's rule)."""
     X = np.column_stack([np.ones(res.k), np.sqrt(res.vi)])
+    require_full_rank(X, ("intrcpt", "sei"), "trim-and-fill (side of the funnel from the Egger slope)")
     slope = float(_refit(res, res.yi, res.vi, X, ("intrcpt", "sei")).b[1])
     return "right" if slope < 0 else "left"
 
