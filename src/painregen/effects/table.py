@@ -68,8 +68,8 @@ def metafor_effects(table: Table, measure: str, variant: str | None = None) -> E
                "ai", "bi", "ci", "di"]
     arrays: dict[str, np.ndarray] = {}
     for col in (c for c in numeric if c in table.columns):
-        arrays[col] = float_column(table, col, problems, fix_empty="fill it or remove the row",
-                                   check=partial(_out_of_range, col))
+        arrays[col] = float_column(table, col, problems, check=partial(_out_of_range, col),
+                                   missing_ok=True)  # a blank cell: the row's yi/vi stay empty, with a warning
     if problems:
         raise InvalidDataError(problems)
     result = _escalc(measure, arrays, table, variant)

@@ -122,15 +122,17 @@ def as_term(v: Cell, vocabulary: str) -> str:
 
 
 def float_column(table: Table, col: str, problems: list[Problem], *, fix_empty: str = "fill it",
-                 check: Callable[[float], tuple[str, str] | None] | None = None) -> np.ndarray:
+                 check: Callable[[float], tuple[str, str] | None] | None = None,
+                 missing_ok: bool = False) -> np.ndarray:
     """Column ``col`` of ``table`` as floats, NaN where a cell is empty or unreadable. Each such cell, and each
     value for which ``check`` returns ``(message, fix)``, adds a :class:`Problem` (file, row, column) to
-    ``problems``, in row order."""
+    ``problems``, in row order. With ``missing_ok`` an empty cell (or NA, NR, ...) is only NaN, not a problem."""
     values = np.full(len(table.rows), np.nan)
     for i, row in enumerate(table.rows):
         v = row.get(col)
         if is_missing(v):
-            problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} is empty", fix_empty))
+            if not missing_ok:
+                problems.append(Problem(table.file, table.row_numbers[i], col, f"{col} is empty", fix_empty))
             continue
         try:
             values[i] = as_float(v)
