@@ -1,7 +1,9 @@
 """Forest, funnel and Baujat plots (matplotlib; each returns a Figure, no global pyplot state).
 
-- forest: study estimates with confidence intervals (box area proportional to weight), summary
-  diamonds (per subgroup and overall) and the prediction interval (Riley et al. 2011).
+- forest: RevMan-style (Cochrane RevMan 5 layout): study labels, estimates with confidence intervals (box
+  area proportional to weight), weight and "estimate [CI]" columns, summary diamonds (per subgroup and
+  overall), the prediction interval (Riley et al. 2011), heterogeneity and overall-effect tests, and
+  "favours" labels under the axis.
 - funnel: effect against standard error with the pseudo 95% region around the estimate,
   significance contours around 0 (contour-enhanced funnel, Peters et al. 2008, J Clin Epidemiol
   61:991-996) and the trim-and-fill studies as open points.
@@ -21,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from scipy import stats
 
+from painregen.meta.collate import r_label
 from painregen.meta.inference import critical_value
 from painregen.meta.influence import deletion_fits
 from painregen.meta.results import RmaResult
@@ -51,6 +54,25 @@ def _study_rows(ax: Axes, res: RmaResult, rows: np.ndarray, ypos: np.ndarray, cr
     ax.scatter(res.yi[rows], ypos, s=20 + 80 * w, marker="s", color="black", zorder=3)
 
 
+def _right_text(ax: Axes, y: float, weight: str, estimate: str, bold: bool = False) -> None:
+    """The weight and estimate [CI] columns to the right of the plot, on row ``y``."""
+    style = {"fontsize": "small", "va": "center", "fontweight": "bold" if bold else "normal"}
+    ax.annotate(weight, (1.0, y), xycoords=("axes fraction", "data"), xytext=(42, 0), textcoords="offset points",
+                ha="right", **style)
+    ax.annotate(estimate, (1.0, y), xycoords=("axes fraction", "data"), xytext=(52, 0), textcoords="offset points",
+                ha="left", **style)
+
+
+def _ci_text(est: float, lo: float, hi: float) -> str:
+    return f"{est:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def _note(ax: Axes, y: float, text: str) -> None:
+    """A line of small print under a summary row, aligned with the study labels."""
+    ax.annotate(text, (0.0, y), xycoords=("axes fraction", "data"), xytext=(-8, 0), textcoords="offset points",
+                ha="right", va="center", fontsize="x-small", color="0.25")
+
+
 def forest(
     res: RmaResult | SubgroupResult,
     *,
@@ -58,9 +80,18 @@ def forest(
     groups: Sequence[str] | None = None,
     show_pi: bool = True,
     xlabel: str = "Effect size",
+    columns: bool = True,
+    favours: tuple[str, str] | None = None,
 ) -> Figure:
-    """Forest plot of an intercept-only fit, or of a :class:`SubgroupResult` (``groups`` then gives
-    the level of each study, in the order of the overall fit's rows)."""
+    """RevMan-style forest plot of an intercept-only fit, or of a :class:`SubgroupResult` (``groups`` then gives
+    the level of each study, in the order of the overall fit's rows).
+
+    Left: the study labels; middle: estimates with 95% CIs (box area ~ weight), a diamond per subgroup and for the
+    pooled estimate, the prediction interval (Riley et al. 2011) as a dashed bar; right (``columns``): each study's
+    weight in percent of the total and ``estimate [CI]``; under summary rows, the heterogeneity statistics, the test
+    for the overall effect and (subgroups) the test for subgroup differences; ``favours`` = (left, right) labels
+    written under the axis on each side of the line of no effect (e.g. ("Favours control", "Favours treatment")).
+    """
     fit = res.overall if isinstance(res, SubgroupResult) else res
     if not fit.int_only:
         raise ValueError("forest plots need an intercept-only model")
@@ -73,16 +104,18 @@ def forest(
     if isinstance(res, SubgroupResult):
         if groups is None or len(groups) != k:
             raise ValueError("give groups (one level per study) to draw a subgroup forest plot")
-        g = np.asarray(groups).astype(str)
+        g = np.array([r_label(v) for v in groups], dtype=object)
         for lev, fit_lev in zip(res.levels, res.fits, strict=True):
             blocks.append((lev, np.flatnonzero(g == lev), fit_lev))
     else:
         blocks.append((None, np.arange(k), None))
-    n_rows = k + 2 * sum(1 for b in blocks if b[0] is not None) + 3
-    fig = Figure(figsize=(7.5, 1.2 + 0.28 * n_rows))
+    weight_pct = 100.0 * fit.weights / np.sum(fit.weights)
+    n_rows = k + 3 * sum(1 for b in blocks if b[0] is not None) + 4
+    fig = Figure(figsize=(9.5 if columns else 7.5, 1.4 + 0.28 * n_rows))
     ax = fig.subplots()
     y = float(n_rows)
-    ticks, ticklabels = [], []
+    ticks: list[float] = []
+    ticklabels: list[str] = []
     for level, rows, sub in blocks:  # level/sub are None for a plain (no subgroup) plot
         if level is not None:
             y -= 1
@@ -90,6 +123,11 @@ def forest(
             ticklabels.append(str(level))
         ypos = y - 1 - np.arange(rows.size)
         _study_rows(ax, fit, rows, ypos, crit)
+        if columns:
+            se = np.sqrt(fit.vi[rows])
+            for yy, i, s in zip(ypos, rows, se, strict=True):
+                _right_text(ax, float(yy), f"{weight_pct[i]:.1f}%", _ci_text(fit.yi[i], fit.yi[i] - crit * s,
+                                                                             fit.yi[i] + crit * s))
         ticks.extend(ypos.tolist())
         ticklabels.extend(names[i] for i in rows)
         y = float(ypos[-1]) if rows.size else y
@@ -98,15 +136,64 @@ def forest(
             _diamond(ax, y, float(sub.b[0]), float(sub.ci_low[0]), float(sub.ci_high[0]), "tab:blue")
             ticks.append(y)
             ticklabels.append(f"RE model for {level} (k = {sub.k})")
+            if columns:
+                _right_text(ax, y, f"{np.sum(weight_pct[rows]):.1f}%",
+                            _ci_text(float(sub.b[0]), float(sub.ci_low[0]), float(sub.ci_high[0])), bold=True)
+                _note(ax, y - 0.8, _heterogeneity(sub))
+                y -= 0.6
     y -= 1.5
     label = "FE model" if not fit.random else "RE model"
     _diamond(ax, y, float(fit.b[0]), float(fit.ci_low[0]), float(fit.ci_high[0]), "black")
     ticks.append(y)
     ticklabels.append(f"{label} (k = {k}, I2 = {fit.I2:.0f}%)")
+    if columns:
+        _right_text(ax, y, "100.0%", _ci_text(float(fit.b[0]), float(fit.ci_low[0]), float(fit.ci_high[0])),
+                    bold=True)
+    bottom = y
     if show_pi and fit.random:
         pred = fit.predict()
-        ax.hlines(y - 0.55, pred.pi_low[0], pred.pi_high[0], color="black", linestyle="--", linewidth=0.9)
-    return finish_forest(fig, ax, ticks, ticklabels, y, n_rows, xlabel)
+        lo, hi = float(pred.pi_low[0]), float(pred.pi_high[0])
+        ax.hlines(y - 0.55, lo, hi, color="black", linestyle="--", linewidth=0.9)
+        if columns:
+            _right_text(ax, y - 0.55, "", f"[{lo:.2f}, {hi:.2f}] (PI)")
+        bottom = y - 0.55
+    if columns:
+        notes = [_heterogeneity(fit), _overall_test(fit)]
+        if isinstance(res, SubgroupResult):
+            notes.append(f"Test for subgroup differences: Q = {res.Q_between:.2f}, df = {res.Q_between_df} "
+                         f"(p = {_p(res.Q_between_p)})")
+        for j, text in enumerate(notes):
+            _note(ax, bottom - 0.9 - 0.6 * j, text)
+        bottom -= 0.9 + 0.6 * (len(notes) - 1)
+        top = float(n_rows) + 0.3
+        header = {"fontsize": "small", "fontweight": "bold", "va": "bottom"}
+        ax.annotate("Weight", (1.0, top), xycoords=("axes fraction", "data"), xytext=(42, 0),
+                    textcoords="offset points", ha="right", **header)
+        ax.annotate("Estimate [95% CI]", (1.0, top), xycoords=("axes fraction", "data"), xytext=(52, 0),
+                    textcoords="offset points", ha="left", **header)
+        ax.annotate("Study", (0.0, top), xycoords=("axes fraction", "data"), xytext=(-8, 0),
+                    textcoords="offset points", ha="right", **header)
+    if favours is not None:
+        for text, dx, ha in ((favours[0], -6, "right"), (favours[1], 6, "left")):
+            ax.annotate(text, (0.0, 0.0), xycoords=("data", "axes fraction"), xytext=(dx, -30),
+                        textcoords="offset points", ha=ha, va="top", fontsize="small")
+        ax.xaxis.labelpad = 22
+    ax.tick_params(axis="y", labelsize="small")
+    return finish_forest(fig, ax, ticks, ticklabels, bottom, n_rows, xlabel)
+
+
+def _p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _heterogeneity(fit: RmaResult) -> str:
+    tau = f"Tau2 = {fit.tau2:.3f}; " if fit.random else ""
+    return f"Heterogeneity: {tau}Q = {fit.QE:.2f}, df = {fit.QE_df} (p = {_p(fit.QE_p)}); I2 = {fit.I2:.0f}%"
+
+
+def _overall_test(fit: RmaResult) -> str:
+    stat = "t" if fit.ddf is not None else "Z"
+    return f"Test for overall effect: {stat} = {float(fit.stat[0]):.2f} (p = {_p(float(fit.pval[0]))})"
 
 
 def finish_forest(fig: Figure, ax: Any, ticks: Sequence[float], ticklabels: Sequence[str], y: float, n_rows: int,
