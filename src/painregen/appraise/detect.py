@@ -1,10 +1,11 @@
-"""Text-assisted pre-filling of appraisal answers from a methods excerpt or an abstract.
+"""Text-assisted appraisal: propose SYRCLE, ARRIVE and CAMARADES answers from a methods section or a whole paper.
 
-:func:`prefill` splits the text into sentences, runs painregen's detectors (:mod:`.patterns`) and proposes an
-answer for each appraisal item a detector informs (SYRCLE, ARRIVE 2.0, CAMARADES), with the sentence that
-supports it and that sentence's character span in the text. A proposal is a suggestion: a person confirms it
-(``painregen appraise fill``). A sentence stating the topic counts before one stating its opposite; the
-opposite ("were not randomised") proposes "no".
+Every proposal carries the supporting sentence and its character span in the text, so a person can confirm it;
+nothing is stored here. Answers are "yes" (the item is reported), "no" (its opposite is stated: "were not
+randomised", "no statistical methods were used to predetermine sample size") or no proposal at all. The rules are
+in :mod:`painregen.appraise.patterns`; a small learned model (:mod:`painregen.appraise.learned`) adds "yes"
+proposals for sentences the rules miss. Give PDF-extracted text through :func:`painregen.appraise.textnorm.
+normalise` first (spans then refer to the normalised text); :func:`prefill_text` does both.
 
 >>> [(p.item, p.answer) for p in prefill("Rats were randomly assigned to two groups.") if p.instrument == "syrcle"]
 [('sequence_generation', 'yes')]
@@ -16,57 +17,47 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from painregen.appraise.patterns import DETECTORS, NEGATION, POST_NEGATION, Detector
+from painregen.appraise.learned import SentenceModel, load_model
+from painregen.appraise.patterns import ANIMAL_CONTEXT, DETECTORS, HUMAN_CONTEXT, NEGATION, POST_NEGATION, Detector
+from painregen.appraise.textnorm import normalise, split_sentences
 
-__all__ = ["TARGETS", "Hit", "Proposal", "detector_ids", "fires", "hits", "prefill", "sentences"]
+__all__ = ["TARGETS", "Hit", "Proposal", "detector_ids", "fires", "hits", "prefill", "prefill_text", "sentences"]
 
 #: detector -> (instrument, item, answer if the topic is reported, answer if its opposite is stated or None)
 TARGETS: dict[str, tuple[tuple[str, str, str, str | None], ...]] = {
     "randomisation": (("syrcle", "sequence_generation", "yes", "no"), ("arrive", "4a", "reported", "reported"),
                       ("camarades", "randomisation", "yes", "no")),
+    "allocation_concealment": (("syrcle", "allocation_concealment", "yes", "no"),
+                               ("camarades", "allocation_concealment", "yes", "no")),
+    "random_housing": (("syrcle", "random_housing", "yes", "no"), ("arrive", "4b", "reported", "reported")),
+    "caregiver_blinding": (("syrcle", "caregiver_blinding", "yes", "no"),),
+    "random_outcome_assessment": (("syrcle", "random_outcome_assessment", "yes", "no"),
+                                  ("arrive", "4b", "reported", "reported")),
     "blinding": (("syrcle", "assessor_blinding", "yes", "no"), ("arrive", "5", "reported", "reported"),
                  ("camarades", "blinded_assessment", "yes", "no")),
-    "sample_size": (("arrive", "2b", "reported", None), ("camarades", "sample_size_calculation", "yes", "no")),
+    "sample_size": (("arrive", "2b", "reported", "reported"), ("camarades", "sample_size_calculation", "yes", "no")),
     "welfare": (("arrive", "14", "reported", None), ("camarades", "welfare_compliance", "yes", None)),
     "conflict_of_interest": (("arrive", "21a", "reported", None), ("camarades", "conflict_of_interest", "yes", None)),
+    "exclusions": (("arrive", "3a", "reported", None),),
+    "statistics": (("arrive", "7a", "reported", None),),
     "temperature": (("camarades", "temperature_control", "yes", None),),
 }
 
-_ABBREVIATIONS = frozenset({"e.g", "i.e", "al", "fig", "figs", "vs", "approx", "no", "dr", "ca", "cf", "inc", "ltd",
-                            "co", "resp", "ref", "refs", "eq", "st", "mr", "ms", "prof", "sp", "spp"})
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9(\[\"'])")
+#: detector id -> the item name of the learned model and of the rob corpus labels
+MODEL_ITEMS = {"randomisation": "sequence_generation", "blinding": "assessor_blinding",
+               "sample_size": "sample_size_calculation", "welfare": "welfare_compliance",
+               "conflict_of_interest": "conflict_of_interest", "exclusions": "exclusions"}
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans ``(start, end)`` of the sentences of ``text`` (whitespace trimmed).
-
-    A sentence ends at ``.``, ``!`` or ``?`` followed by space and a capital, digit or bracket, except after a
-    known abbreviation ("e.g.", "et al.", "Fig.") or a single capital initial.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        before = re.search(r"([\w.]+)$", text[start:m.start()])
-        word = before.group(1).casefold().rstrip(".") if before else ""
-        if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word):
-            continue
-        spans.append((start, m.start() + len(m.group().rstrip())))
-        start = m.end()
-    spans.append((start, len(text)))
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
+    """Character spans ``(start, end)`` of the sentences of ``text`` (see :func:`textnorm.split_sentences`)."""
+    return split_sentences(text)
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A detector's match in a sentence: ``kind`` is ``positive`` or ``negative`` (the opposite stated)."""
+    """A detector's match in a sentence: ``kind`` is ``positive`` or ``negative`` (the opposite stated);
+    ``source`` is ``rule``, ``section`` (the sentence stands under a matching heading) or ``model``."""
 
     detector: str
     kind: str
@@ -74,11 +65,24 @@ class Hit:
     end: int
     sentence_start: int
     sentence_end: int
+    source: str = "rule"
+    score: float | None = None
 
 
-def _positive(det: Detector, sentence: str) -> re.Match[str] | None:
+@dataclass(frozen=True)
+class _Context:
+    animal_text: bool
+    heading: str
+
+
+def _positive(det: Detector, sentence: str, ctx: _Context | None = None) -> re.Match[str] | None:
     if any(x.search(sentence) for x in det.exclude):
         return None
+    if det.animal_only:
+        if HUMAN_CONTEXT.search(sentence):
+            return None
+        if not ANIMAL_CONTEXT.search(sentence) and not (ctx is None or ctx.animal_text):
+            return None
     for pat in det.positive:
         for m in pat.finditer(sentence):
             clause = re.split(r"[;:]", sentence[: m.start()])[-1]
@@ -107,21 +111,49 @@ def detector_ids() -> list[str]:
 
 
 def fires(detector_id: str, sentence: str) -> bool:
-    """True when the detector finds its topic reported in ``sentence`` (a positive hit)."""
+    """True when the rules find the topic reported in ``sentence`` (a positive hit; no model, no context)."""
     return _positive(_detector(detector_id), sentence) is not None
 
 
-def hits(text: str) -> list[Hit]:
-    """Every positive and negative hit of every detector, sentence by sentence, in text order."""
+def _is_heading(s: str) -> bool:
+    return len(s) <= 60 and not s.rstrip().endswith((".", "!", "?", ";", ",")) and "\n" not in s.strip()
+
+
+def _animal_text(text: str) -> bool:
+    return len(ANIMAL_CONTEXT.findall(text)) >= 3 and len(ANIMAL_CONTEXT.findall(text)) >= \
+        len(re.findall(r"\b(?:patients?|participants?|volunteers?)\b", text, re.IGNORECASE))
+
+
+def hits(text: str, *, model: SentenceModel | None | bool = True) -> list[Hit]:
+    """Every positive and negative hit, sentence by sentence, in text order. ``model``: True uses the shipped
+    model, False or None the rules alone, or give a :class:`SentenceModel`."""
+    mdl = load_model() if model is True else (model or None)
+    animal = _animal_text(text)
     out: list[Hit] = []
+    heading, since = "", 99
     for a, b in sentences(text):
         s = text[a:b]
+        if _is_heading(s):
+            heading, since = s.strip(), 0
+        else:
+            since += 1
+        ctx = _Context(animal, heading if since <= 3 else "")
+        scores = mdl.scores(s) if mdl is not None else {}
         for det in DETECTORS:
-            pos = _positive(det, s)
+            pos = _positive(det, s, ctx)
             neg = None if pos else _negative(det, s)
-            m, kind = (pos, "positive") if pos else (neg, "negative")
-            if m is not None:
-                out.append(Hit(det.id, kind, a + m.start(), a + m.end(), a, b))
+            if pos is not None:
+                out.append(Hit(det.id, "positive", a + pos.start(), a + pos.end(), a, b))
+            elif neg is not None:
+                out.append(Hit(det.id, "negative", a + neg.start(), a + neg.end(), a, b))
+            elif det.section is not None and ctx.heading and det.section.match(ctx.heading) and not _is_heading(s):
+                out.append(Hit(det.id, "positive", a, b, a, b, source="section"))
+            elif mdl is not None and det.id in MODEL_ITEMS and MODEL_ITEMS[det.id] in scores:
+                item = MODEL_ITEMS[det.id]
+                p = scores[item]
+                if p >= mdl.thresholds[item] and not any(x.search(s) for x in det.exclude) and not (
+                        det.animal_only and HUMAN_CONTEXT.search(s)):
+                    out.append(Hit(det.id, "positive", a, b, a, b, source="model", score=round(p, 3)))
     return out
 
 
@@ -140,29 +172,44 @@ class Proposal:
     match_start: int
     match_end: int
     n_sentences: int
+    source: str = "rule"
+    score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"instrument": self.instrument, "item": self.item, "answer": self.answer, "detector": self.detector,
                 "sentence": self.sentence, "start": self.start, "end": self.end, "match": self.match,
-                "match_start": self.match_start, "match_end": self.match_end, "n_sentences": self.n_sentences}
+                "match_start": self.match_start, "match_end": self.match_end, "n_sentences": self.n_sentences,
+                "source": self.source, "score": self.score}
 
 
-def prefill(text: str) -> list[Proposal]:
-    """Proposed answers found in ``text``: per detector, the first sentence stating the topic (else the first
-    stating its opposite), turned into one proposal per item the detector informs (:data:`TARGETS`)."""
-    found = hits(text)
+def prefill(text: str, *, model: SentenceModel | None | bool = True) -> list[Proposal]:
+    """Proposed answers found in ``text``: per detector, the first sentence stating the topic by a rule (else
+    the first the model flags, else the first stating its opposite), turned into one proposal per item the
+    detector informs (:data:`TARGETS`). When two detectors inform the same item, the first listed wins."""
+    found = hits(text, model=model)
     out: list[Proposal] = []
+    seen: set[tuple[str, str]] = set()
     for det in DETECTORS:
         mine = [h for h in found if h.detector == det.id]
         pos = [h for h in mine if h.kind == "positive"]
+        pos.sort(key=lambda h: (h.source == "model", h.sentence_start))
         chosen = pos or [h for h in mine if h.kind == "negative"]
         if not chosen:
             continue
         h = chosen[0]
         for instrument, item, yes, no in TARGETS[det.id]:
             answer = yes if pos else no
-            if answer is None:
+            if answer is None or (instrument, item) in seen:
                 continue
+            seen.add((instrument, item))
             out.append(Proposal(instrument, item, answer, det.id, text[h.sentence_start:h.sentence_end],
-                                h.sentence_start, h.sentence_end, text[h.start:h.end], h.start, h.end, len(chosen)))
+                                h.sentence_start, h.sentence_end, text[h.start:h.end], h.start, h.end, len(chosen),
+                                h.source, h.score))
     return out
+
+
+def prefill_text(raw: str, *, pdf: bool | None = None) -> tuple[str, list[Proposal]]:
+    """Normalise ``raw`` (PDF-extracted or pasted text) and pre-fill from it: (normalised text, proposals whose
+    spans refer to the normalised text)."""
+    text = normalise(raw, pdf=pdf)
+    return text, prefill(text)

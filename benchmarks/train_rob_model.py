@@ -1,0 +1,106 @@
+"""Train the small sentence model of appraisal pre-filling on the DEVELOPMENT part of the rob corpus only.
+
+One L2-regularised logistic regression per item (scikit-learn, liblinear, deterministic) over the hashed
+features of :func:`painregen.appraise.learned.features`; positives are the sentences labelled "yes", negatives
+every other sentence of the development papers (look-alikes included). The weights are pruned to the largest
+``--keep`` per item and written as JSON into the package. The decision threshold of each item is chosen by
+4-fold cross-validation grouped by paper (still development papers only): the smallest probability in a grid
+at which the model's out-of-fold "yes" answers, on sentences the rules leave unanswered, are at least 90%
+precise. No network, no GPU; the held-out papers are never read.
+
+    .venv/bin/python benchmarks/train_rob_model.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from painregen.appraise.detect import MODEL_ITEMS, hits  # noqa: E402
+from painregen.appraise.evaluate import DETECTOR_ITEMS, load_corpus  # noqa: E402
+from painregen.appraise.learned import N_FEATURES, SentenceModel, features  # noqa: E402
+from painregen.appraise.textnorm import split_sentences  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "rob_corpus"
+OUT = ROOT / "src" / "painregen" / "appraise" / "models" / "rob_sentence_model.json"
+GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95]
+
+
+def dataset() -> tuple[sparse.csr_matrix, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    docs = load_corpus(CORPUS, "dev")
+    rows, cols, vals = [], [], []
+    y: dict[str, list[int]] = {it: [] for it in MODEL_ITEMS.values()}
+    group, ruled = [], []
+    n = 0
+    for g, doc in enumerate(docs):
+        rule_yes = {(h.sentence_start, DETECTOR_ITEMS[h.detector]) for h in hits(doc.text, model=False)
+                    if h.kind == "positive" and h.detector in DETECTOR_ITEMS}
+        for a, b in split_sentences(doc.text):
+            for k, v in features(doc.text[a:b]).items():
+                rows.append(n)
+                cols.append(k)
+                vals.append(v)
+            for it in y:
+                labs = {lab for i2, lab, s, e in doc.labels if i2 == it and s < b and a < e}
+                y[it].append(1 if "yes" in labs else (-1 if "skip" in labs else 0))
+            group.append(g)
+            ruled.append([(a, it) in rule_yes for it in y])
+            n += 1
+    x = sparse.csr_matrix((vals, (rows, cols)), shape=(n, N_FEATURES))
+    return x, {k: np.array(v) for k, v in y.items()}, np.array(group), np.array(ruled)
+
+
+def fit(x: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression:
+    m = LogisticRegression(C=4.0, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=0)
+    m.fit(x, y)
+    return m
+
+
+def main() -> int:
+    x, ys, group, ruled = dataset()
+    weights, intercepts, thresholds, keep = {}, {}, {}, 400
+    for j, (item, y) in enumerate(ys.items()):
+        use = y >= 0
+        if y[use].sum() < 5:
+            continue
+        oof = np.zeros(len(y))
+        for fold in range(4):
+            test = (group % 4 == fold) & use
+            train = (group % 4 != fold) & use
+            if y[train].sum() == 0:
+                continue
+            oof[test] = fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+        free = use & ~ruled[:, j]
+        chosen = GRID[-1]
+        for t in GRID:
+            sel = free & (oof >= t)
+            if sel.sum() == 0 or y[sel].mean() >= 0.9:
+                chosen = t
+                break
+        m = fit(x[use], y[use])
+        coef = m.coef_.ravel()
+        top = np.argsort(-np.abs(coef))[:keep]
+        weights[item] = {int(i): float(coef[i]) for i in top if coef[i] != 0}
+        intercepts[item] = float(m.intercept_[0])
+        thresholds[item] = chosen
+        print(f"{item}: {int(y[use].sum())} positives of {int(use.sum())}, threshold {chosen}")
+    model = SentenceModel(weights, intercepts, thresholds,
+                          {"trained_on": "tests/data/rob_corpus development split only",
+                           "sentences": int(x.shape[0]), "learner": "logistic regression (liblinear, C=4, balanced)",
+                           "kept_weights_per_item": keep})
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(model.to_dict(), separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} kB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
