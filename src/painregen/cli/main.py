@@ -13,6 +13,7 @@ from painregen.cli import (
     design_cmd,
     dictionary_cmd,
     dose_cmd,
+    forest_cmd,
     kb_cmd,
     meta_cmd,
     power_cmd,
@@ -60,6 +61,9 @@ app.add_typer(appraise_cmd.app, name="appraise", help="Critical appraisal: SYRCL
 app.command("effects")(analysis_cmd.effects_command)
 app.command("meta")(meta_cmd.meta_command)
 app.command("bias")(meta_cmd.bias_command)
+app.command("forest")(forest_cmd.forest_command)
+app.command("influence")(forest_cmd.influence_command)
+app.command("leave1out")(forest_cmd.leave1out_command)
 app.command("dose")(dose_cmd.dose_command)
 app.command("dose-meta")(dose_cmd.dose_meta_command)
 app.command("demo")(demo_cmd.demo_command)

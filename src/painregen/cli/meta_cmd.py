@@ -4,61 +4,37 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
-from painregen.cli.common import data_command, err_console, fail, print_json
-from painregen.evidence.cells import CellError, as_float, is_missing
-from painregen.io.problems import InvalidDataError, Problem
-from painregen.io.tables import Table, read_csv
+from painregen.cli.common import console, data_command, err_console, fail, print_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METHODS = ("FE", "DL", "HE", "HS", "SJ", "ML", "REML", "EB", "PM")
+PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtninv")
+ID_COLUMNS = ("study", "experiment", "cohort", "outcome")
 
 
 def load_effects(file: Path, yi: str, vi: str, extra: list[str]) -> tuple[pd.DataFrame, int]:
     """Rows with yi, vi (and the named columns); rows with empty yi or vi are skipped and counted."""
-    table = read_csv(file)
-    problems = [Problem(table.file, 1, c, f"column '{c}' is missing", "name it with --yi/--vi/--mods/...")
-                for c in dict.fromkeys([yi, vi, *extra]) if c not in table.columns]
-    if problems:
-        raise InvalidDataError(problems)
-    keep, values, skipped = [], [], 0
-    for i, row in enumerate(table.rows):
-        if is_missing(row.get(yi)) or is_missing(row.get(vi)):
-            skipped += 1
-            continue
-        pair = []
-        for col in (yi, vi):
-            try:
-                pair.append(as_float(row[col]))
-            except CellError as exc:
-                problems.append(Problem(table.file, table.row_numbers[i], col, str(exc), exc.fix))
-        if len(pair) == 2 and pair[1] <= 0:
-            problems.append(Problem(table.file, table.row_numbers[i], vi, f"{vi} must be positive, got {pair[1]:g}",
-                                    "check the sampling variance"))
-        keep.append(i)
-        values.append(pair)
-    if problems:
-        raise InvalidDataError(problems)
-    frame = pd.DataFrame({"yi": [v[0] for v in values], "vi": [v[1] for v in values]})
-    for col in extra:
-        frame[col] = _column(table, col, keep)
-    return frame, skipped
+    from painregen.cli.meta_input import load_effects as load
 
-
-def _column(table: Table, col: str, keep: list[int]) -> pd.Series:
-    raw = [table.rows[i].get(col) for i in keep]
-    try:
-        return pd.Series([np.nan if is_missing(v) else as_float(v) for v in raw], dtype=float)
-    except CellError:
-        return pd.Series([None if is_missing(v) else str(v).strip() for v in raw], dtype=object)
+    data = load(file, yi, vi, extra)
+    for w in data.warnings:
+        err_console.print(f"warning: {w}", highlight=False, soft_wrap=True)
+    return data.frame, data.skipped
 
 
 def _split(text: str | None, sep: str) -> list[str]:
     return [t.strip() for t in text.split(sep) if t.strip()] if text else []
+
+
+def _say(messages: list[str]) -> None:
+    for m in messages:
+        err_console.print(f"warning: {m}", highlight=False, soft_wrap=True)
 
 
 @data_command
@@ -68,43 +44,83 @@ def meta_command(
     vi: str = typer.Option("vi", "--vi", help="Column of sampling variances."),
     method: str = typer.Option("REML", "--method", help="tau2 estimator: " + ", ".join(METHODS) + "."),
     test: str = typer.Option("z", "--test", help="z or knha (Knapp-Hartung)."),
-    mods: str | None = typer.Option(None, "--mods", help="Moderators, comma-separated columns (meta-regression)."),
+    mods: str | None = typer.Option(
+        None, "--mods", help="Moderators: comma-separated columns (a,b) or an R formula such as "
+        "\"dose*route + I(dose^2)\" (terms and coefficient names as R's model.matrix)."),
     subgroup: str | None = typer.Option(None, "--subgroup", help="Column defining subgroups."),
     random: str | None = typer.Option(None, "--random", help="Nested random effects, e.g. study/experiment."),
     level: float = typer.Option(95, "--level", help="Confidence level in percent."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object (the only output format now)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of the summary."),
+    na_values: str | None = typer.Option(
+        None, "--na-values", help="Comma-separated words that mean 'missing' in moderator/subgroup columns "
+        "(besides empty cells and NA), e.g. NR,n/a."),
+    ref: list[str] = typer.Option(
+        [], "--ref", help="Reference level of a categorical moderator: COLUMN=LEVEL (or LEVEL when only one "
+        "moderator has it). Repeatable. Default: the first level in R's sort order."),
+    btt: str | None = typer.Option(
+        None, "--btt", help="Coefficients tested by QM: 1-based positions (2,3 or 2:4) or a pattern matched "
+        "against their names (metafor's btt)."),
+    compare: str | None = typer.Option(
+        None, "--compare", help="Reduced model's moderators (a formula; 1 for none): likelihood-ratio test of "
+        "the --mods model against it (metafor's anova(full, reduced))."),
+    contrast: list[str] = typer.Option(
+        [], "--contrast", help="Linear hypothesis of the coefficients, e.g. \"routeIT - routeIV\" or weights "
+        "0,1,-1 (metafor's anova(fit, X=)). Repeatable."),
+    robust: str | None = typer.Option(
+        None, "--robust", help="Cluster column for cluster-robust tests (CR2 + Satterthwaite df, clubSandwich)."),
+    robust_type: str = typer.Option("CR2", "--robust-type", help="CR2 (clubSandwich) or CR1 (metafor robust)."),
+    permutations: int | None = typer.Option(
+        None, "--permutations", min=1, help="Permutation test with N permutations (exact when N covers them "
+        "all; metafor permutest)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed of --permutations."),
+    plot: Path | None = typer.Option(None, "--plot", help="Also draw a forest plot (.svg, .png or .pdf)."),
 ) -> None:
     """Pool effects (FE or random effects), with meta-regression, subgroups or a multilevel model."""
     from painregen import meta
+    from painregen.cli import meta_run
+    from painregen.cli.meta_input import load_effects as load
+    from painregen.cli.meta_input import repeated_rows_warning, unidentified_levels_warning
+    from painregen.meta.formula import FormulaError
 
     method, test = method.upper(), test.lower()
     if method not in METHODS:
         fail(f"unknown method {method!r}; use one of {', '.join(METHODS)}", code=2)
     if test not in ("z", "knha"):
         fail(f"unknown test {test!r}; use z or knha", code=2)
-    mod_cols, levels = _split(mods, ","), _split(random, "/")
-    frame, skipped = load_effects(file, yi, vi, [*mod_cols, *([subgroup] if subgroup else []), *levels])
-    if skipped:
-        err_console.print(f"skipped {skipped} row(s) with missing {yi}/{vi}")
-    moderators = frame[mod_cols] if mod_cols else None
+    req = meta_run.MetaRequest(method=method, test=test, level=level, mods=mods, subgroup=subgroup,
+                               levels=_split(random, "/"), refs=list(ref), btt=btt, compare=compare,
+                               contrasts=list(contrast), robust=robust, robust_type=robust_type.upper(),
+                               permutations=permutations, seed=seed)
+    try:
+        req.check()
+        cols = [*req.mod_columns(), *([subgroup] if subgroup else []), *req.levels, *([robust] if robust else [])]
+    except (meta_run.UsageError, FormulaError) as exc:
+        fail(str(exc), code=2)
+    data = load(file, yi, vi, cols, _split(na_values, ","), optional=[*ID_COLUMNS, "label"])
+    _say(data.warnings)
+    if data.skipped:
+        err_console.print(f"skipped {data.skipped} row(s) with missing {yi}/{vi}")
+    frame = data.frame
+    said = [repeated_rows_warning(frame, [c for c in ID_COLUMNS if c in frame.columns]) if not req.levels else None,
+            unidentified_levels_warning(frame, req.levels) if len(req.levels) > 1 else None]
+    _say([m for m in said if m])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            if levels:
-                if method not in ("REML", "ML"):
-                    fail("multilevel models are fitted by REML or ML", code=2)
-                res: Any = meta.rma_mv(frame["yi"], frame["vi"], clusters=[frame[c].astype(str) for c in levels],
-                                       mods=moderators, method=method, test="t" if test == "knha" else "z",
-                                       level=level)
-            elif subgroup:
-                res = meta.subgroup(frame["yi"], frame["vi"], frame[subgroup], method=method, test=test, level=level)
-            else:
-                res = meta.rma(frame["yi"], frame["vi"], mods=moderators, method=method, test=test, level=level)
+            res, extras = meta_run.fit(req, frame)
+        except meta_run.UsageError as exc:
+            fail(str(exc), code=2)
         except (ValueError, meta.ConvergenceError) as exc:
             fail(str(exc))
-    for w in caught:
-        err_console.print(f"warning: {w.message}", highlight=False)
-    print_json(res.to_dict())
+    _say(meta_run.caught_messages(caught))
+    if plot is not None:
+        from painregen.cli.forest_cmd import draw_forest
+
+        draw_forest(res, frame, subgroup, plot)
+    if json_out:
+        print_json(meta_run.to_json(res, extras))
+    else:
+        console.print(meta_run.to_text(res, extras, req.levels), highlight=False, markup=False, soft_wrap=True)
 
 
 @data_command
@@ -113,18 +129,54 @@ def bias_command(
     yi: str = typer.Option("yi", "--yi", help="Column of effect sizes."),
     vi: str = typer.Option("vi", "--vi", help="Column of sampling variances."),
     method: str = typer.Option("REML", "--method", help="tau2 estimator of the underlying model."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of the summary."),
+    predictor: str = typer.Option(
+        "sei", "--predictor", help="Egger test predictor: sei, vi, ni, ninv or sqrtninv (1/sqrt(n), recommended "
+        "for SMDs of animal studies; metafor regtest)."),
+    ni: str | None = typer.Option(
+        None, "--ni", help="Column of total sample sizes for ni/ninv/sqrtninv (default: ni, else n1i + n2i)."),
 ) -> None:
     """Egger regression, rank correlation, trim-and-fill and fail-safe N (metafor defaults)."""
     from painregen import meta
+    from painregen.cli.meta_input import load_effects as load
+    from painregen.meta.printing import format_bias
 
-    frame, skipped = load_effects(file, yi, vi, [])
-    if skipped:
-        err_console.print(f"skipped {skipped} row(s) with missing {yi}/{vi}")
+    method, predictor = method.upper(), predictor.lower()
+    if method not in METHODS:
+        fail(f"unknown method {method!r}; use one of {', '.join(METHODS)}", code=2)
+    if predictor not in PREDICTORS:
+        fail(f"unknown predictor {predictor!r}; use one of {', '.join(PREDICTORS)}", code=2)
+    needs_n = predictor in ("ni", "ninv", "sqrtninv")
+    data = load(file, yi, vi, [ni] if (needs_n and ni) else [], optional=["ni", "n1i", "n2i"] if needs_n else [])
+    _say(data.warnings)
+    if data.skipped:
+        err_console.print(f"skipped {data.skipped} row(s) with missing {yi}/{vi}")
+    frame = data.frame
+    sizes = None
+    if needs_n:
+        sizes = _sample_sizes(frame, ni)
+        if sizes is None:
+            fail(f"--predictor {predictor} needs sample sizes: add an 'ni' column (or n1i and n2i) or name one "
+                 "with --ni", code=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = meta.bias_report(frame["yi"].to_numpy(), frame["vi"].to_numpy(), method=method.upper())
+            res = meta.bias_report(frame["yi"].to_numpy(), frame["vi"].to_numpy(), method=method,
+                                   predictor=predictor, ni=sizes)
         except (ValueError, meta.ConvergenceError) as exc:
             fail(str(exc))
-    print_json(res.to_dict())
+    if json_out:
+        print_json(res.to_dict())
+    else:
+        console.print(format_bias(res), highlight=False, markup=False, soft_wrap=True)
+
+
+def _sample_sizes(frame: pd.DataFrame, column: str | None) -> Any:
+    """Total sample size per row: ``column``, else ``ni``, else ``n1i + n2i``; None when the table has none."""
+    if column:
+        return frame[column].to_numpy(dtype=float)
+    if "ni" in frame.columns:
+        return frame["ni"].to_numpy(dtype=float)
+    if {"n1i", "n2i"} <= set(frame.columns):
+        return (frame["n1i"] + frame["n2i"]).to_numpy(dtype=float)
+    return None

@@ -13,6 +13,7 @@ Imported by the CLI commands inside their functions (it loads pandas).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,12 @@ def split_list(text: str | None, sep: str = ",") -> list[str]:
     return [t.strip() for t in text.split(sep) if t.strip()] if text else []
 
 
-def load_effects(file: Path, yi: str, vi: str, extra: Sequence[str], na_values: Sequence[str] = ()) -> EffectsInput:
-    """yi, vi and the ``extra`` columns of the rows that have yi and vi (see the module docstring)."""
+def load_effects(file: Path, yi: str, vi: str, extra: Sequence[str], na_values: Sequence[str] = (),
+                 optional: Sequence[str] = ()) -> EffectsInput:
+    """yi, vi and the ``extra`` columns (and the ``optional`` ones the file has) of the rows that have yi and vi
+    (see the module docstring)."""
     table = read_csv(file)
+    extra = [*extra, *(c for c in optional if c in table.columns and c not in extra)]
     problems = [Problem(table.file, 1, c, f"column '{c}' is missing", "name it with --yi/--vi/--mods/...")
                 for c in dict.fromkeys([yi, vi, *extra]) if c not in table.columns]
     if problems:
@@ -141,7 +145,7 @@ def unidentified_levels_warning(frame: pd.DataFrame, levels: Sequence[str]) -> s
     of the next level (e.g. one experiment per study), so the two variance components are not separately
     identified (the likelihood depends only on their sum)."""
     said = []
-    for outer, inner in zip(levels, levels[1:], strict=False):
+    for outer, inner in itertools.pairwise(levels):
         per_outer = frame.groupby(frame[outer].astype(str))[inner].nunique()
         if (per_outer <= 1).all():
             said.append(f"every {outer} has a single {inner}: the {outer} and {inner} variance components are not "

@@ -42,7 +42,9 @@ class RegtestResult:
     fit: RmaResult
 
     def to_dict(self) -> dict[str, Any]:
-        return clean_json({"stat": self.stat, "p": self.p, "limit_estimate": self.limit_estimate})
+        lo, hi = self.limit_ci if self.limit_ci is not None else (None, None)
+        return clean_json({"stat": self.stat, "p": self.p, "limit_estimate": self.limit_estimate,
+                           "predictor": self.predictor, "ddf": self.ddf, "limit_ci_low": lo, "limit_ci_high": hi})
 
     def summary(self) -> pd.DataFrame:
         lo, hi = self.limit_ci if self.limit_ci is not None else (None, None)

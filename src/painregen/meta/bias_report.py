@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from painregen.meta.bias import RanktestResult, RegtestResult, fsn, ranktest, regtest
@@ -52,8 +53,20 @@ class BiasReport:
                 f"  trimfill: {d['trimfill']}\n  failsafe_n: {self.failsafe_n}")
 
 
-def bias_report(yi: Any, vi: Any, *, method: str = "REML", test: str = "z", level: float = 95) -> BiasReport:
-    """Fit the random-effects model and run regtest, ranktest, trimfill and fsn on it."""
-    fit = rma(yi, vi, method=method, test=test, level=level)
-    return BiasReport(fit=fit, egger=regtest(fit), rank=ranktest(fit), trimfill=trimfill(fit),
-                      failsafe_n=fsn(fit.yi, fit.vi))
+def bias_report(yi: Any, vi: Any, *, method: str = "REML", test: str = "z", level: float = 95,
+                predictor: str = "sei", ni: Any = None) -> BiasReport:
+    """Fit the random-effects model and run regtest (with ``predictor``; ``ni`` the total sample sizes for the
+    ni, ninv and sqrtninv predictors), ranktest, trimfill and fsn on it."""
+    y = np.asarray(yi, dtype=float)
+    v = np.asarray(vi, dtype=float)
+    n = None if ni is None else np.asarray(ni, dtype=float)
+    if n is not None:
+        if n.shape != y.shape:
+            raise ValueError(f"ni has {n.size} values for {y.size} effects")
+        keep = ~(np.isnan(y) | np.isnan(v))
+        if np.isnan(n[keep]).any() or (n[keep] <= 0).any():
+            raise ValueError("every study needs a positive sample size ni for this predictor")
+        n = n[keep]
+    fit = rma(y, v, method=method, test=test, level=level)
+    return BiasReport(fit=fit, egger=regtest(fit, predictor=predictor, ni=n), rank=ranktest(fit),
+                      trimfill=trimfill(fit), failsafe_n=fsn(fit.yi, fit.vi))

@@ -115,12 +115,27 @@ class Influence:
     table: pd.DataFrame
     dfbetas: pd.DataFrame
 
+    p: int = 1
+
+    def influential(self) -> np.ndarray:
+        """metafor's flag (``is.infl``): |dffits| > 3 sqrt(p / (k - p)), P(chi2_p <= cook.d) > 0.5, hat > 3p / k,
+        or some |dfbetas| > 1 (Viechtbauer & Cheung 2010)."""
+        k, p = len(self.table), self.p
+        return np.asarray(
+            (np.abs(self.table["dffits"]) > 3.0 * np.sqrt(p / (k - p)))
+            | (stats.chi2.cdf(self.table["cook.d"], p) > 0.5)
+            | (self.table["hat"] > 3.0 * p / k)
+            | (np.abs(self.dfbetas) > 1.0).any(axis=1),
+            dtype=bool,
+        )
+
     def summary(self) -> pd.DataFrame:
-        return self.table.join(self.dfbetas.add_prefix("dfbs."))
+        return self.table.join(self.dfbetas.add_prefix("dfbs.")).assign(inf=self.influential())
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {str(col): self.table[col].tolist() for col in self.table.columns}
         out["dfbetas"] = {str(col): self.dfbetas[col].tolist() for col in self.dfbetas.columns}
+        out["inf"] = [bool(x) for x in self.influential()]
         return clean_json(out)
 
     def __repr__(self) -> str:
@@ -150,4 +165,4 @@ def influence(res: RmaResult) -> Influence:
          "QE.del": fits.QE, "hat": res.hat, "weight": weight}
     )
     dfbetas = pd.DataFrame(diff / np.sqrt(_vb_all_rows(res, fits.tau2, fits.s2w)), columns=list(res.terms))
-    return Influence(table=table, dfbetas=dfbetas)
+    return Influence(table=table, dfbetas=dfbetas, p=res.p)

@@ -56,7 +56,7 @@ def _study_rows(ax: Axes, res: RmaResult, rows: np.ndarray, ypos: np.ndarray, cr
 
 def _right_text(ax: Axes, y: float, weight: str, estimate: str, bold: bool = False) -> None:
     """The weight and estimate [CI] columns to the right of the plot, on row ``y``."""
-    style = {"fontsize": "small", "va": "center", "fontweight": "bold" if bold else "normal"}
+    style: dict[str, Any] = {"fontsize": "small", "va": "center", "fontweight": "bold" if bold else "normal"}
     ax.annotate(weight, (1.0, y), xycoords=("axes fraction", "data"), xytext=(42, 0), textcoords="offset points",
                 ha="right", **style)
     ax.annotate(estimate, (1.0, y), xycoords=("axes fraction", "data"), xytext=(52, 0), textcoords="offset points",
@@ -166,7 +166,7 @@ def forest(
             _note(ax, bottom - 0.9 - 0.6 * j, text)
         bottom -= 0.9 + 0.6 * (len(notes) - 1)
         top = float(n_rows) + 0.3
-        header = {"fontsize": "small", "fontweight": "bold", "va": "bottom"}
+        header: dict[str, Any] = {"fontsize": "small", "fontweight": "bold", "va": "bottom"}
         ax.annotate("Weight", (1.0, top), xycoords=("axes fraction", "data"), xytext=(42, 0),
                     textcoords="offset points", ha="right", **header)
         ax.annotate("Estimate [95% CI]", (1.0, top), xycoords=("axes fraction", "data"), xytext=(52, 0),
