@@ -175,11 +175,22 @@ add_case(id = "k1-knha", item = 6, file = one_file, mods = "", method = "REML", 
 equal_file <- put_csv(data.frame(study = LETTERS[1:6], yi = c(.1, .5, .3, .9, .4, .2), vi = 0.1), "equal_vi.csv")
 equal_msg <- tryCatch(regtest(rma(yi = c(.1, .5, .3, .9, .4, .2), vi = rep(.1, 6))), error = conditionMessage)
 
+# ------------------------------------------------------------------ R's collation and number labels
+set.seed(1)
+chars <- c(letters, LETTERS, 0:9, strsplit(" -_.+/()%,:;#&'", "")[[1]])
+labels <- unique(replicate(2500, paste(sample(chars, sample(1:6, 1), replace = TRUE), collapse = "")))
+labels <- c(labels, "adMSC", "bmMSC", "UC-MSC", "ucMSC", "none", "None", "NR", "BM-MSC", "hUC-MSC", "iPSC-NSC")
+numbers <- c(0, 1, 0.5, 1e5, 123456, 1e-4, 0.001, 1/3, 100, 1e15, -2.5, 1234567.1, 0.1 + 0.2, 2.5, 1e3, 1e-15,
+             5e5, 2.5e6, 7.25, -0.125, 1e-3, 12345678)
+collation <- list(input = labels, sorted = sort(labels), factor_levels = levels(factor(labels)),
+                  numbers = numbers, number_labels = as.character(numbers),
+                  numeric_factor_levels = levels(factor(c(10, 2, 1, 0.5, 2, 10))))
+
 golden <- list(
   versions = list(R = R.version.string, metafor = as.character(packageVersion("metafor")),
                   metadat = as.character(packageVersion("metadat")), jsonlite = as.character(packageVersion("jsonlite")),
                   LC_COLLATE = Sys.getlocale("LC_COLLATE"), ICU = unname(extSoftVersion()["ICU"])),
-  cases = cases, escalc = escalc_cases, fsn = fsn_cases,
+  cases = cases, escalc = escalc_cases, fsn = fsn_cases, collation = collation,
   equal_vi = list(file = equal_file, metafor_error = equal_msg)
 )
 write_json(golden, file.path(dir, "metafor_inputs.json"), digits = NA, auto_unbox = TRUE, null = "null",
