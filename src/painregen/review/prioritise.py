@@ -146,7 +146,7 @@ def simulate_screening(texts: Sequence[str], truth: Sequence[bool], *, prior: Se
     n_relevant = int(truth_arr.sum())
     if n_relevant == 0 or n_relevant == n:
         raise ValueError("a simulation needs relevant and irrelevant records")
-    prior = list(prior) if prior is not None else prior_records(truth_arr, seed)
+    prior = list(prior) if prior is not None else prior_records(truth_arr.tolist(), seed)
     x = features(texts, spec)
     order = list(prior)
     seen = np.zeros(n, dtype=bool)
