@@ -105,28 +105,40 @@ def read_table(text: str, file: str, columns: dict[str, str] | None = None) -> t
                 "quote cells that contain the delimiter"))
             continue
         raw = {h: [c] for h, c in zip(header, row, strict=False) if c.strip()}
-
-        def g(fld: str, raw: dict[str, list[str]] = raw) -> str | None:
-            col = mapping.get(fld)
-            return clean(raw[col][0]) if col and col in raw else None
-
-        records.append(Record(
-            record_number=number,
-            entry_type=g("entry_type"),
-            title=g("title"),
-            authors=split_authors(g("authors")),
-            year=parse_year(g("year")),
-            journal=g("journal"),
-            volume=g("volume"),
-            issue=g("issue"),
-            pages=g("pages"),
-            doi=parse_doi(g("doi")),
-            pmid=first(g("pmid")) or pmid_from_url(g("url")),
-            abstract=g("abstract"),
-            keywords=split_list(g("keywords"), ";"),
-            isbn=g("isbn"),
-            url=g("url"),
-            source_key=g("source_key"),
-            raw=raw,
-        ))
+        records.append(_record(number, raw, mapping))
     return records, problems
+
+
+def _record(number: int, raw: dict[str, list[str]], mapping: dict[str, str]) -> Record:
+    def g(fld: str) -> str | None:
+        col = mapping.get(fld)
+        return clean(raw[col][0]) if col and col in raw else None
+
+    return Record(
+        record_number=number,
+        entry_type=g("entry_type"),
+        title=g("title"),
+        authors=split_authors(g("authors")),
+        year=parse_year(g("year")),
+        journal=g("journal"),
+        volume=g("volume"),
+        issue=g("issue"),
+        pages=g("pages"),
+        doi=parse_doi(g("doi")),
+        pmid=first(g("pmid")) or pmid_from_url(g("url")),
+        abstract=g("abstract"),
+        keywords=split_list(g("keywords"), ";"),
+        isbn=g("isbn"),
+        url=g("url"),
+        source_key=g("source_key"),
+        raw=raw,
+    )
+
+
+def record_from_dict(values: dict[str, str], number: int = 1) -> Record:
+    """A record from one mapping of field names to values (a table row, or a BibTeX-style dict such as
+    bib-dedupe's test cases: ``ID``, ``ENTRYTYPE``, ``author``, ``title``, ``journal``, ...); names are matched
+    as table headers are (:data:`HEADERS`)."""
+    raw = {k: [str(v)] for k, v in values.items() if v is not None and str(v).strip()}
+    mapping, _ = resolve_columns(list(raw), None, "<record>")
+    return _record(number, raw, mapping)

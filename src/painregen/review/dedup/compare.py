@@ -1,0 +1,251 @@
+"""Field similarities of a candidate pair and the decision: duplicate (merged automatically), uncertain (queued
+for a reviewer) or distinct.
+
+The decision is a set of explicit rules in the manner of ASySD and bib-dedupe (strong agreement on title and
+authors plus agreement on the year and at least one locator — volume, first page or journal — with nothing
+contradicting), tuned for no false merges: any contradiction between two identifiers that cannot differ within
+one publication (DOI, PMID, volume, first page, a year more than one apart, the numbers of a title, a notice
+word such as *erratum* or *reply* in one title only) blocks the automatic merge; such pairs go to the review
+queue when their titles agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from rapidfuzz import fuzz
+
+from painregen.review.dedup.normalise import Keys
+
+AUTO, QUEUED, DISTINCT = "auto", "queued", "distinct"
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """Similarities of two records (``None`` where a field is missing from either)."""
+
+    title: float | None
+    title_contained: bool
+    authors: float | None
+    first_author: bool | None
+    year_gap: int | None
+    journal: float | None
+    volume: bool | None
+    page: bool | None
+    issue: bool | None
+    doi: bool | None
+    pmid: bool | None
+    title_numbers_differ: bool
+    notices_differ: bool
+    venues_differ: bool
+    early_view: bool  # one record is the online-first version (no volume, pages from 1 or none)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _same(a: str, b: str) -> bool | None:
+    return None if not a or not b else a == b
+
+
+def same_page(a: tuple[str, int | None, int | None], b: tuple[str, int | None, int | None]) -> bool | None:
+    """True for the same first page number, False for page ranges that do not overlap, None when either is
+    missing, when one is an article number and the other printed pages (``e12724`` / ``1-6``), or when the ranges
+    overlap without the same first page (``359`` / ``356-359``: one database cut the range)."""
+    (ka, fa, la), (kb, fb, lb) = a, b
+    if fa is None or fb is None or la is None or lb is None:
+        return None
+    if fa == fb:
+        return True  # c37 and 37 too (Karger's prefixed pages)
+    if ka != kb:
+        return None
+    return None if fa <= lb and fb <= la else False
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """``short`` is ``full`` or an abbreviation of it: same first letter, letters in order (``natl`` of
+    ``national``, ``j`` of ``journal``)."""
+    if short == full:
+        return True
+    if not short or not full or short[0] != full[0] or len(short) > len(full):
+        return False
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def journal_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float | None:
+    """Share of words matched in order, one word abbreviating the other (ISO 4 abbreviations of the full
+    name), over the longer name: ``nat rev nephrol`` / ``nature reviews nephrology`` = 1, ``cancer`` /
+    ``cancer cytopathology`` = 0.5. The plain string similarity is used when it is higher."""
+    if not a or not b:
+        return None
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    matched, j = 0, 0
+    for w in short:
+        k = j
+        while k < len(full) and not (_abbreviates(w, full[k]) or _abbreviates(full[k], w)):
+            k += 1
+        if k < len(full):
+            matched += 1
+            j = k + 1
+    by_words = matched / len(full)
+    return max(by_words, fuzz.ratio(" ".join(a), " ".join(b)) / 100)
+
+
+def same_author(a: Keys, i: int, b: Keys, j: int) -> bool:
+    """Author ``i`` of ``a`` and ``j`` of ``b`` are one person as databases write names: similar surnames
+    (``Zielinski``/``Zielinsky``), a shared name word when the parts were split differently (``Parry, Dilworth
+    H`` / ``Dilworth, H P``; ``Van Graaf`` / ``van der Graaf``), or surname and given name swapped (``Tong, H``
+    / ``Hua, T``)."""
+    sa, sb = a.surnames[i], b.surnames[j]
+    if fuzz.ratio(sa, sb) >= 85 or a.name_words[i] & b.name_words[j]:
+        return True
+    short, long_ = sorted((sa, sb), key=len)
+    if len(short) >= 2 and len(long_) - len(short) == 1 and _abbreviates(short, long_):
+        return True  # a letter lost in conversion: "G?k" / "Gok"
+    ia, ib = a.initials[i], b.initials[j]
+    return bool(ia and ib and ia[0] == sb[0] and ib[0] == sa[0] and len(ia) == 1 and len(ib) == 1)
+
+
+def author_similarity(a: Keys, b: Keys) -> tuple[float | None, bool | None]:
+    """(share of the first names of the shorter author list, at most 8, found near the same position in the
+    other list; the first authors are the same person)."""
+    if not a.surnames or not b.surnames:
+        return None, None
+    short, long_ = (a, b) if len(a.surnames) <= len(b.surnames) else (b, a)
+    n = min(len(short.surnames), 8)
+    found = sum(
+        any(same_author(short, i, long_, j) for j in range(max(0, i - 2), min(len(long_.surnames), i + 3)))
+        for i in range(n)
+    )
+    return found / n, same_author(a, 0, b, 0)
+
+
+def title_similarity(a: str, b: str) -> float | None:
+    """Indel similarity of the folded titles; a title cut short (one a prefix of the other, 40+ characters)
+    counts as 0.95 at least."""
+    if not a or not b:
+        return None
+    sim = fuzz.ratio(a, b) / 100
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 40 and long_.startswith(short):
+        sim = max(sim, 0.95)
+    return sim
+
+
+def best_title_similarity(a: Keys, b: Keys) -> float | None:
+    """:func:`title_similarity` of the whole titles or, for titles given in two languages, of their parts."""
+    sim = title_similarity(a.title, b.title)
+    if sim is not None and (a.title_parts or b.title_parts):
+        for x in a.title_parts or (a.title,):
+            for y in b.title_parts or (b.title,):
+                sim = max(sim, title_similarity(x, y) or 0.0)
+    return sim
+
+
+def title_contained(a: str, b: str) -> bool:
+    """One title (three words or more) is the other with a heading or subtitle added ("MEDICAL PROGRESS
+    Atypical hemolytic-uremic syndrome", "Thrombotic microangiopathy: can ... cure aHUS?")."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return bool(short) and len(short.split()) >= 3 and f" {short} " in f" {long_} "
+
+
+_DOI_VERSION = re.compile(r"\.pub\d+$")
+
+
+def _online_first(k: Keys) -> bool:
+    return not k.volume and (k.page[1] is None or k.page[1] == 1)
+
+
+def similarity(a: Keys, b: Keys) -> Similarity:
+    authors, first_author = author_similarity(a, b)
+    early_view = bool(a.volume) != bool(b.volume) and _online_first(b if a.volume else a)
+    doi = _same(a.doi, b.doi)
+    if doi is False and _DOI_VERSION.sub("", a.doi) == _DOI_VERSION.sub("", b.doi):
+        doi = True  # versions of one Cochrane review (.pub2, .pub3) are one work
+    return Similarity(
+        title=best_title_similarity(a, b),
+        title_contained=title_contained(a.title, b.title),
+        authors=authors,
+        first_author=first_author,
+        year_gap=None if a.year is None or b.year is None else abs(a.year - b.year),
+        journal=journal_similarity(a.journal, b.journal),
+        volume=_same(a.volume, b.volume),
+        page=None if early_view else same_page(a.page, b.page),
+        issue=_same(a.issue, b.issue),
+        doi=doi,
+        pmid=_same(a.pmid, b.pmid),
+        title_numbers_differ=bool(a.title and b.title and a.title_numbers != b.title_numbers),
+        notices_differ=a.notices != b.notices,
+        venues_differ=bool(a.venue and b.venue and a.venue != b.venue),
+        early_view=early_view,
+    )
+
+
+def contradictions(s: Similarity) -> list[str]:
+    """Reasons why two records cannot be one publication (empty when nothing contradicts)."""
+    out = []
+    if s.doi is False:
+        out.append("different DOI")
+    if s.pmid is False:
+        out.append("different PMID")
+    if s.volume is False:
+        out.append("different volume")
+    if s.page is False:
+        out.append("different first page")
+    if s.year_gap is not None and s.year_gap > 1:
+        out.append(f"years {s.year_gap} apart")
+    if s.year_gap == 1 and not (s.doi or s.pmid or (s.volume and s.page) or s.early_view):
+        out.append("years 1 apart")
+    if s.venues_differ:
+        out.append("a journal and a conference")
+    if s.title_numbers_differ:
+        out.append("different numbers in the titles")
+    if s.notices_differ:
+        out.append("erratum/comment/reply in one title only")
+    return out
+
+
+def _ge(value: float | None, threshold: float) -> bool:
+    return value is not None and value >= threshold
+
+
+def decide(s: Similarity, short_record: bool = False) -> tuple[str, float, str]:
+    """``(status, score, reason)``: ``auto`` (a duplicate), ``queued`` (uncertain: a reviewer decides) or
+    ``distinct``. ``score`` (0-1) orders the review queue: the mean of the available similarities.
+    ``short_record``: a record without volume and pages is involved (conference papers, grey literature,
+    records exported without their source)."""
+    parts = [v for v in (s.title, s.authors, s.journal) if v is not None]
+    parts += [float(v) for v in (s.volume, s.page, s.doi, s.pmid) if v is not None]
+    if s.year_gap is not None:
+        parts.append(1.0 if s.year_gap == 0 else 0.5 if s.year_gap == 1 else 0.0)
+    score = round(sum(parts) / len(parts), 4) if parts else 0.0
+    against = contradictions(s)
+    year_same = s.year_gap == 0
+    locator = bool(s.volume or s.page or _ge(s.journal, 0.9)) and (s.journal is None or _ge(s.journal, 0.5))
+    rule = ""
+    if (s.doi or s.pmid) and (s.title is None or _ge(s.title, 0.85)):
+        rule = "same DOI" if s.doi else "same PMID"
+    elif _ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.8) and year_same and locator:
+        rule = "title, authors, year and a locator agree"
+    elif (_ge(s.title, 0.9) or s.title_contained) and _ge(s.authors, 0.9) and year_same and s.volume and s.page:
+        rule = "title, authors, year, volume and first page agree"
+    elif _ge(s.title, 0.95) and year_same and s.volume and s.page and (s.journal is None or _ge(s.journal, 0.8)):
+        rule = "title, year, journal, volume and first page agree"
+    elif _ge(s.title, 0.95) and _ge(s.authors, 0.8) and s.year_gap == 1 and s.volume and s.page:
+        rule = "title, authors, volume and first page agree (years 1 apart)"
+    elif (_ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.9) and year_same and s.volume is None
+          and s.page is None and short_record):
+        rule = "title, authors and year agree (a record without volume and pages)"
+    elif (_ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.9) and s.early_view
+          and s.year_gap is not None and s.year_gap <= 1 and _ge(s.journal, 0.9)):
+        rule = "title, authors and journal agree (online-first and final version)"
+    if rule and not against:
+        return AUTO, score, rule
+    if rule:
+        return QUEUED, score, f"{rule}, but {'; '.join(against)}"
+    if (s.doi or s.pmid) or (_ge(s.title, 0.85) and (_ge(s.authors, 0.5) or s.first_author or year_same)):
+        why = "similar titles" if not against else f"similar titles, but {'; '.join(against)}"
+        return QUEUED, score, why
+    return DISTINCT, score, "different"
