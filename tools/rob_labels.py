@@ -1,7 +1,7 @@
 """Turn the hand-written label lines of the rob corpus (``doc_id|item|label|quoted words``) into sentence spans.
 
-Each line quotes a few words of a sentence of ``texts/<doc_id>.txt``; the span written to ``labels.csv`` is the
-whole sentence holding the quote (sentence boundaries from :func:`painregen.appraise.textnorm.split_sentences`,
+Each line quotes a few words of a sentence of ``texts/<doc_id>.txt``; the spans written to ``labels.csv`` are the
+whole sentences holding each occurrence of the quote (sentence boundaries from :func:`painregen.appraise.textnorm.split_sentences`,
 computed once here: later changes to the splitter do not move the gold spans).
 
     .venv/bin/python tools/rob_labels.py LINES.txt --corpus tests/data/rob_corpus --split dev
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from pathlib import Path
 
@@ -34,18 +35,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         doc_id, item, label, quote = line.split("|", 3)
         text = (args.corpus / "texts" / f"{doc_id}.txt").read_text(encoding="utf-8")
-        at = text.find(quote)
-        if at < 0 or text.find(quote, at + 1) >= 0 and label != "yes":
-            pass
-        if at < 0:
+        found = [m.start() for m in re.finditer(re.escape(quote), text)]
+        if not found:
             print(f"{args.lines}:{n}: quote not found in {doc_id}", file=sys.stderr)
             bad += 1
             continue
-        for a, b in split_sentences(text):
-            if a <= at < b:
-                rows.append({"doc_id": doc_id, "split": args.split, "item": item, "label": label, "start": a,
-                             "end": b, "sentence": " ".join(text[a:b].split())})
-                break
+        spans = split_sentences(text)
+        for at in found:  # every occurrence: a sentence repeated in the text carries the same label
+            for a, b in spans:
+                if a <= at < b:
+                    rows.append({"doc_id": doc_id, "split": args.split, "item": item, "label": label, "start": a,
+                                 "end": b, "sentence": " ".join(text[a:b].split())})
+                    break
     rows.sort(key=lambda r: (r["split"], r["doc_id"], int(r["start"]), r["item"]))
     with out_path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")

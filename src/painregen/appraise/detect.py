@@ -124,7 +124,7 @@ def _animal_text(text: str) -> bool:
         len(re.findall(r"\b(?:patients?|participants?|volunteers?)\b", text, re.IGNORECASE))
 
 
-def hits(text: str, *, model: SentenceModel | None | bool = True) -> list[Hit]:
+def hits(text: str, *, model: SentenceModel | bool | None = True) -> list[Hit]:
     """Every positive and negative hit, sentence by sentence, in text order. ``model``: True uses the shipped
     model, False or None the rules alone, or give a :class:`SentenceModel`."""
     mdl = load_model() if model is True else (model or None)
@@ -182,7 +182,7 @@ class Proposal:
                 "source": self.source, "score": self.score}
 
 
-def prefill(text: str, *, model: SentenceModel | None | bool = True) -> list[Proposal]:
+def prefill(text: str, *, model: SentenceModel | bool | None = True) -> list[Proposal]:
     """Proposed answers found in ``text``: per detector, the first sentence stating the topic by a rule (else
     the first the model flags, else the first stating its opposite), turned into one proposal per item the
     detector informs (:data:`TARGETS`). When two detectors inform the same item, the first listed wins."""

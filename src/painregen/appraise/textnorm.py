@@ -29,8 +29,8 @@ _TABLE = str.maketrans({**_LIGATURES, **_QUOTES, **_DASHES, **_SPACES, **_DROP})
 ABBREVIATIONS = frozenset({
     "e.g", "i.e", "al", "et al", "fig", "figs", "vs", "approx", "no", "nos", "dr", "ca", "cf", "inc", "ltd", "co",
     "resp", "ref", "refs", "eq", "eqs", "st", "mr", "ms", "prof", "sp", "spp", "i.p", "i.v", "i.t", "i.m", "s.c",
-    "p.o", "i.c.v", "b.w", "min", "h", "hr", "hrs", "approx", "est", "vol", "suppl", "dept", "univ", "ed", "eds",
-    "etc", "viz", "corp", "mol", "wt", "conc", "sec", "tab", "n.s", "s.d", "s.e.m", "sem", "temp", "vs",
+    "p.o", "i.c.v", "b.w", "min", "h", "hr", "hrs", "est", "vol", "suppl", "dept", "univ", "ed", "eds",
+    "etc", "viz", "corp", "mol", "wt", "conc", "sec", "tab", "n.s", "s.d", "s.e.m", "sem", "temp",
 })
 _PAGE_LINE = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.IGNORECASE)
 _HYPHEN_BREAK = re.compile(r"([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})")
