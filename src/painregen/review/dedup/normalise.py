@@ -22,7 +22,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"\d+")
 _ROMAN = re.compile(r"\b(?:part|phase|stage|type|grade|study|trial|series)\s+([ivx]{1,4}|\d+|[a-d])\b")
 _JOURNAL_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
-_JOURNAL_STOP = frozenset("the of and for in on de la le du des der und fur a an".split())
+_JOURNAL_STOP = frozenset(["the", "of", "and", "for", "in", "on", "de", "la", "le", "du", "des", "der", "und", "fur"])
 _INITIALS = re.compile(r"^[A-Z]{1,3}$")
 _ANNOTATION = re.compile(
     r"\s*(?:\[[^\[\]]*\]"  # [Review] [45 refs] [Article in German]
@@ -153,7 +153,7 @@ def number_of(value: str | None) -> str:
     return (m.group(0).lstrip("0") or "0") if m else fold(value)
 
 
-_CONFERENCE = frozenset("conference workshop symposium congress meeting proceedings proc conf".split())
+_CONFERENCE = frozenset(["conference", "workshop", "symposium", "congress", "meeting", "proceedings", "proc", "conf"])
 _JOURNAL = frozenset(("journal", "j", "revista", "zeitschrift", "review", "reviews"))
 
 
