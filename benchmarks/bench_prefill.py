@@ -16,7 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from painregen.appraise.evaluate import (  # noqa: E402
-    DETECTOR_ITEMS, REGEXROB_ITEMS, evaluate, load_corpus, load_regexrob, painregen_predictor, regexrob_predictor)
+    DETECTOR_ITEMS,
+    REGEXROB_ITEMS,
+    evaluate,
+    load_corpus,
+    load_regexrob,
+    painregen_predictor,
+    regexrob_predictor,
+)
 
 CORPUS = ROOT / "tests" / "data" / "rob_corpus"
 REGEXROB = ROOT.parent / "shared" / "data" / "rob" / "camarades_RegexRoB_Preclinical_RoB_regex.csv"

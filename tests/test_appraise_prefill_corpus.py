@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from painregen.appraise.detect import prefill, prefill_text
-from painregen.appraise.evaluate import (REGEXROB_ITEMS, evaluate, load_corpus, load_regexrob, painregen_predictor,
-                                         regexrob_predictor)
+from painregen.appraise.evaluate import (
+    REGEXROB_ITEMS,
+    evaluate,
+    load_corpus,
+    load_regexrob,
+    painregen_predictor,
+    regexrob_predictor,
+)
 from painregen.appraise.learned import load_model
 from painregen.appraise.textnorm import normalise, split_sentences
 
@@ -23,7 +29,7 @@ def heldout() -> list:
 
 
 @pytest.fixture(scope="module")
-def ours(heldout: list):  # noqa: ANN201
+def ours(heldout: list):
     return evaluate(heldout, painregen_predictor(True), FIVE + ["allocation_concealment"])
 
 
@@ -34,7 +40,7 @@ def test_corpus_split_is_fixed_and_disjoint() -> None:
     assert sum(len(d.labels) for d in ho) >= 150 and sum(len(d.labels) for d in dev) >= 150
 
 
-def test_heldout_beats_regexrob_and_keeps_lookalikes_out(heldout: list, ours, shared_data: Path) -> None:  # noqa: ANN001
+def test_heldout_beats_regexrob_and_keeps_lookalikes_out(heldout: list, ours, shared_data: Path) -> None:
     rr = evaluate(heldout, regexrob_predictor(load_regexrob(shared_data / "rob" /
                                                              "camarades_RegexRoB_Preclinical_RoB_regex.csv")), FIVE)
     f_ours, f_rr = ours.micro(FIVE).f1, rr.micro(FIVE).f1
@@ -46,7 +52,7 @@ def test_heldout_beats_regexrob_and_keeps_lookalikes_out(heldout: list, ours, sh
 
 @pytest.mark.xfail(strict=True, reason="issue 16 target not reached on held-out text: micro F1 0.80 < 0.97 and "
                    "allocation concealment missed (see benchmarks/RESULTS.md)")
-def test_issue_targets_on_heldout(ours) -> None:  # noqa: ANN001
+def test_issue_targets_on_heldout(ours) -> None:
     assert ours.micro(FIVE).f1 >= 0.97
     assert ours.sentence["allocation_concealment"].tp >= 1
 
