@@ -18,6 +18,7 @@ from painregen.cli import (
     meta_cmd,
     power_cmd,
     registry_cmd,
+    search_cmd,
     serve_cmd,
     template_cmd,
     vocab_cmd,
@@ -72,6 +73,8 @@ app.command("serve")(serve_cmd.serve_command)
 app.add_typer(power_cmd.app, name="power", help="Power and sample size (t tests, Welch, Dunnett, repeated "
               "measures, assurance from the evidence, MCP-Mod).")
 app.add_typer(design_cmd.app, name="design", help="Design the next study: sample size, randomisation, protocol.")
+app.add_typer(search_cmd.app, name="search", help="Search results: import exports (RIS, BibTeX, nbib, XML, "
+              "CSV), find duplicates, record reviewers' merge/distinct decisions.")
 
 
 def main() -> None:
