@@ -90,6 +90,9 @@ class PublicationRow(Base):
     study_pk: Mapped[int | None] = mapped_column(ForeignKey("studies.id"), index=True)
     linked_by: Mapped[str | None] = mapped_column(Text)
     linked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # how the linked study's data entered: "reconciled" (two extractions, every discrepancy decided) or
+    # "single" (one extractor's data, entered with the switch that allows it; labelled in the report)
+    extraction_status: Mapped[str | None] = mapped_column(SHORT)
 
     records: Mapped[list[LiteratureRecordRow]] = relationship(
         back_populates="publication", order_by="LiteratureRecordRow.id"

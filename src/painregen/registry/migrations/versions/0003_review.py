@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column("study_pk", sa.Integer(), nullable=True),
         sa.Column("linked_by", TEXT, nullable=True),
         sa.Column("linked_at", WHEN, nullable=True),
+        sa.Column("extraction_status", SHORT, nullable=True),
         _fk("publications", "merged_into_id", "publications"),
         _fk("publications", "study_pk", "studies"),
         _pk("publications"),
