@@ -222,7 +222,8 @@ def test_user_text_is_escaped_and_real_data_is_not_called_simulated(tmp_path: Pa
     ds = simulate(6, seed=7)
     first = ds.studies[0].model_copy(update={"title": '<script>alert("x")</script> $\\alpha$ & co',
                                              "study_id": "S$1<b>"})
-    ds = ds.model_copy(update={"studies": [first, *ds.studies[1:]], "simulated": False, "truth": None})
+    real = [s.model_copy(update={"simulated": False}) for s in [first, *ds.studies[1:]]]  # real studies throughout
+    ds = ds.model_copy(update={"studies": real, "simulated": False, "truth": None})
     out = write_report(ds, tmp_path / "r.html", figure_formats=())
     html = out.read_text(encoding="utf-8")
     assert "<script" not in html and "<b>" not in html

@@ -46,7 +46,13 @@ def data_command(func: F) -> F:
         except InvalidDataError as exc:
             report_problems(exc)
         except FileNotFoundError as exc:
-            fail(f"no such file: {exc.filename or exc}")
+            fail(f"no such file: {exc.filename or exc}" if exc.filename else str(exc))
+        except Exception as exc:
+            from painregen.registry.records import RegistryError
+
+            if isinstance(exc, RegistryError):
+                fail(str(exc))
+            raise
 
     return wrapper  # type: ignore[return-value]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from painregen.cli.common import console, data_command, fail
+from painregen.cli.common import EXIT_USAGE, console, data_command, err_console, fail
 from painregen.evidence.files import read_dataset, write_dataset
 from painregen.io.tables import sha256_of
 
@@ -33,11 +34,12 @@ def demo_command(
         ds, fmt = read_dataset(data)
         with open_registry(db) as reg:
             reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
-            ds = reg.export_dataset()
+            evidence = reg.analysis_evidence()
+
         def step(name: str) -> None:
             progress.update(task, description=f"report: {name}")
 
-        report = write_report(ds, out / "report.html", title="painregen demonstration (SIMULATED evidence)",
+        report = write_report(evidence, out / "report.html", title="painregen demonstration (SIMULATED evidence)",
                               progress=step)
         progress.update(task, description="done")
     console.print(f"[green]report[/] {report}  (registry: {db}; data: {data}; figures: {out / 'figures'})")
@@ -49,19 +51,32 @@ def report_command(
     output: Path = typer.Option(Path("report.html"), "-o", "--output", help="The HTML file to write."),
     measure: str = typer.Option("SMD", "--measure", help="Effect measure for the syntheses."),
     method: str = typer.Option("REML", "--method", help="tau² estimator."),
+    imports: list[int] = typer.Option([], "--import", help="Only the studies of this import (repeatable; ids in "
+                                      "`painregen ls --imports`)."),
+    studies: str = typer.Option("", "--studies", help="Only these studies: registry ids or keys, comma-separated."),
+    project: str | None = typer.Option(None, "--project", help="Only the studies of this project."),
 ) -> None:
-    """Write the self-contained HTML report for a registry."""
-    from painregen.registry import open_registry
+    """Write the self-contained HTML report for a registry (or a part of it: --import, --studies, --project)."""
+    from painregen.registry import Scope, ScopeError, open_registry
     from painregen.report.build import write_report
 
     if "://" not in db and not Path(db).exists():
         fail(f"no registry at {db}")
+    scope = Scope(tuple(imports), tuple(x.strip() for x in studies.split(",") if x.strip()), project)
     with open_registry(db, create=False) as reg:
-        ds = reg.export_dataset()
-    if not ds.studies:
-        fail(f"the registry {db} holds no studies")
+        try:
+            evidence = reg.analysis_evidence(scope)
+        except ScopeError as exc:
+            fail(str(exc), EXIT_USAGE)
+    if not evidence.dataset.studies:
+        fail(f"the registry {db} holds no studies" + ("" if scope.everything else f" in {scope.describe()}"))
+    failures: list[str] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as progress:
         task = progress.add_task("report", total=None)
-        path = write_report(ds, output, measure=measure.upper(), method=method.upper(),
-                            progress=lambda name: progress.update(task, description=f"report: {name}"))
-    console.print(f"[green]report[/] {path}")
+        path = write_report(evidence, output, measure=measure.upper(), method=method.upper(),
+                            progress=lambda name: progress.update(task, description=f"report: {name}"),
+                            failures=failures)
+    for f in failures:
+        err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
+    console.print(f"[green]report[/] {path}  ({evidence.provenance()['origin']} evidence: "
+                  f"{len(evidence.dataset.studies)} studies; {scope.describe()})")

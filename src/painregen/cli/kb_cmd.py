@@ -1,4 +1,4 @@
-"""`painregen kb`: list and show the curated knowledge base from the review."""
+"""`painregen kb`: list and show the curated knowledge base restated from Zhu et al.'s review."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from painregen import kb
 from painregen.cli.common import EXIT_USAGE, fail, print_json
 
 app = typer.Typer(
-    help="The curated knowledge base from the review: model catalogue (Table 1), example studies (Table 2), "
+    help="The curated knowledge base restated from Zhu M, Zhang H, Liang L, Wu S, Chen J, 'Preclinical models of "
+    "stem cell-mediated analgesia and tissue repair: mechanisms, challenges, and future directions': "
+    "model catalogue (Table 1), example studies (Table 2), "
     "dose windows (Table 3), evaluation framework (Table 4), behavioural battery, risk tiers, route safety, "
     "mechanistic checklist and pillars.",
     no_args_is_help=True,
@@ -94,7 +96,9 @@ def list_command() -> None:
     for name in kb.names():
         data = kb.load(name)
         table.add_row(name, str(len(data)), kb.DESCRIPTIONS[name])
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    console.print(f"Source: {kb.REVIEW_CITATION}", soft_wrap=True)
 
 
 @app.command("show")
@@ -109,4 +113,6 @@ def show_command(
     if format is KbFormat.json:
         print_json(data)
     else:
-        _render(Console(), name, data)
+        console = Console()
+        _render(console, name, data)
+        console.print(f"Source: {kb.REVIEW_CITATION} {kb.DESCRIPTIONS[name]}.", soft_wrap=True)

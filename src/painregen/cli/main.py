@@ -15,9 +15,12 @@ from painregen.cli import (
     dose_cmd,
     forest_cmd,
     kb_cmd,
+    map_cmd,
     meta_cmd,
     power_cmd,
+    reconcile_cmd,
     registry_cmd,
+    screen_cmd,
     search_cmd,
     serve_cmd,
     template_cmd,
@@ -56,7 +59,8 @@ app.command("show")(registry_cmd.show_command)
 app.command("dictionary")(dictionary_cmd.dictionary_command)
 app.command("template")(template_cmd.template_command)
 app.add_typer(vocab_cmd.app, name="vocab", help="Search and list the controlled vocabularies.")
-app.add_typer(kb_cmd.app, name="kb", help="The curated knowledge base from the review.")
+app.add_typer(kb_cmd.app, name="kb", help="The curated knowledge base restated from Zhu et al.'s review of "
+              "preclinical stem-cell analgesia and tissue repair.")
 app.add_typer(appraise_cmd.app, name="appraise", help="Critical appraisal: SYRCLE, ARRIVE 2.0, CAMARADES, "
               "text pre-filling, battery coverage, mechanistic evidence, translational flags.")
 app.command("effects")(analysis_cmd.effects_command)
@@ -70,9 +74,16 @@ app.command("dose-meta")(dose_cmd.dose_meta_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(demo_cmd.report_command)
 app.command("serve")(serve_cmd.serve_command)
+app.add_typer(map_cmd.app, name="map", help="Map free-text labels of imported files (SyRF outcome, model, treatment "
+              "labels, quality questions, ambiguous controls) to terms once: suggest, edit, apply.")
 app.add_typer(power_cmd.app, name="power", help="Power and sample size (t tests, Welch, Dunnett, repeated "
               "measures, assurance from the evidence, MCP-Mod).")
 app.add_typer(design_cmd.app, name="design", help="Design the next study: sample size, randomisation, protocol.")
+app.add_typer(screen_cmd.app, name="screen", help="Screen publications in duplicate (title/abstract, "
+              "full text): criteria, next, decide, conflicts, agreement, SyRF import.")
+app.add_typer(reconcile_cmd.app, name="reconcile", help="Extraction and appraisal in duplicate: "
+              "compare versions, agree, enter reconciled studies.")
+app.command("prisma")(screen_cmd.prisma_command)
 app.add_typer(search_cmd.app, name="search", help="Search results: import exports (RIS, BibTeX, nbib, XML, "
               "CSV), find duplicates, record reviewers' merge/distinct decisions.")
 

@@ -166,7 +166,9 @@ def shared_control_vcov(comparisons: Sequence[Comparison], yi: npt.ArrayLike, me
     delta = code == "NMD" and chosen is not None and chosen.name == "delta"
     groups: dict[Hashable, list[int]] = {}
     for i, c in enumerate(comparisons):
-        groups.setdefault((c.study, c.experiment, c.outcome, c.time_days), []).append(i)
+        # the control may come from another experiment of the study (build_comparisons pairs across experiments)
+        outcome = " ".join(c.outcome.casefold().split())
+        groups.setdefault((c.study, c.control_experiment or c.experiment, outcome, c.time_days), []).append(i)
     blocks: list[VcovBlock] = []
     for members in groups.values():
         ok = [i for i in members if np.isfinite(y[i]) and np.isfinite(vi[i])]
@@ -175,7 +177,7 @@ def shared_control_vcov(comparisons: Sequence[Comparison], yi: npt.ArrayLike, me
         links = [(p, q) for p in range(len(ok)) for q in range(p + 1, len(ok))
                  if comparisons[ok[p]].control == comparisons[ok[q]].control
                  or (delta and comparisons[ok[p]].sham is not None
-                     and comparisons[ok[p]].sham == comparisons[ok[q]].sham)]
+                     and _sham(comparisons[ok[p]]) == _sham(comparisons[ok[q]]))]
         for comp in _components(len(ok), links):
             if len(comp) < 2:
                 continue
@@ -184,10 +186,16 @@ def shared_control_vcov(comparisons: Sequence[Comparison], yi: npt.ArrayLike, me
     return blocks
 
 
+def _sham(c: Comparison) -> tuple[str, str] | None:
+    """A sham group's identity: its experiment and label (shams are never borrowed across experiments)."""
+    return None if c.sham is None else (c.experiment, c.sham)
+
+
 def _block(code: str, variant: str | None, smd_form: SmdForm, delta: bool, comparisons: Sequence[Comparison],
            a: dict[str, FloatArray], y: FloatArray, vi: FloatArray, rows: IntArray) -> VcovBlock:
     ctl = np.array([comparisons[i].control for i in rows], dtype=object)
-    sham = np.array([comparisons[i].sham for i in rows], dtype=object)
+    sham = np.empty(len(rows), dtype=object)
+    sham[:] = [_sham(comparisons[i]) for i in rows]
     same_c = ctl[:, None] == ctl[None, :]
     same_s = (sham[:, None] == sham[None, :]) & (sham != None)[:, None] if delta else np.zeros_like(same_c)  # noqa: E711
     sub = {k: v[rows] for k, v in a.items()}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -10,7 +11,16 @@ import numpy as np
 from painregen.effects.base import EffectInputError, FloatArray
 from painregen.effects.collapse import METHODS, Method, trapezoid_weights
 from painregen.effects.collapse import collapse as collapse_series
-from painregen.effects.comparisons import SHARED_RULES, Comparison, Shared, build_comparisons
+from painregen.effects.comparisons import (
+    EXCLUDED,
+    INCLUDED,
+    SHARED_RULES,
+    Comparison,
+    ComparisonSet,
+    LedgerEntry,
+    Shared,
+    build_comparisons,
+)
 from painregen.effects.covariance import IntArray, VcovBlock, collapse_vcov, shared_control_vcov
 from painregen.effects.escalc import EscalcResult, escalc
 from painregen.effects.orient import orient
@@ -34,6 +44,12 @@ class EffectTable:
     rows: list[dict[str, Cell]]
     warnings: list[str]
     vcov_blocks: list[VcovBlock] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)  # every comparison considered and its fate
+
+    def ledger_counts(self) -> dict[str, int]:
+        """Comparisons per fate: ``included``, then each exclusion reason."""
+        counts = Counter(e.status if e.status == INCLUDED else e.reason for e in self.ledger)
+        return dict(sorted(counts.items(), key=lambda kv: (kv[0] != INCLUDED, -kv[1], kv[0])))
 
 
 def _needed(measure: str, columns: list[str]) -> list[tuple[str, ...]]:
@@ -122,10 +138,11 @@ def dataset_effects(ds: m.Dataset, measure: str, *, syrf: bool = False, variant:
         arrays |= {k: np.array([getattr(c, k) for c in comps], dtype=float) for k in ("msham", "sdsham", "nsham")}
     warnings = list(cs.skipped)
     if not comps:
-        return EffectTable(_columns(), [], warnings)
+        return EffectTable(_columns(), [], warnings, ledger=cs.ledger)
     res = _escalc(measure, arrays, None, variant)
     gib_worse = np.array([not c.greater_is_better for c in comps])
     yi = orient(res.yi, gib_worse, measure=measure)
+    ledger = _final_ledger(cs, yi, res)
     rows = []
     for i, c in enumerate(comps):
         time = round(c.time_days * MINUTES_PER_DAY, 6) if syrf else c.time_days
@@ -138,8 +155,23 @@ def dataset_effects(ds: m.Dataset, measure: str, *, syrf: bool = False, variant:
         warnings.append(f"study {c.study}, cohort {c.cohort}, outcome {c.outcome}: {kind}{w.reason}")
     columns = _columns() + [k for k in rows[0] if k not in _columns()]
     blocks = shared_control_vcov(comps, yi, measure, variant=variant) if shared == "covariance" else []
-    table = EffectTable(columns, rows, warnings, blocks)
+    table = EffectTable(columns, rows, warnings, blocks, ledger)
     return table if collapse is None else _collapsed(table, comps, collapse, syrf)
+
+
+def _final_ledger(cs: ComparisonSet, yi: FloatArray, res: EscalcResult) -> list[LedgerEntry]:
+    """The ledger with each included comparison's yi and vi, and comparisons whose effect is undefined moved to
+    the exclusions with escalc's reason."""
+    ledger = list(cs.ledger)
+    undefined = {w.row: w.reason for w in res.warnings}
+    for i, at in enumerate(cs.ledger_index):
+        entry = ledger[at]
+        if i in undefined or not (np.isfinite(yi[i]) and np.isfinite(res.vi[i])):
+            ledger[at] = replace(entry, status=EXCLUDED, reason="undefined",
+                                 detail=f"{entry.detail}: {undefined.get(i, 'effect size not computable')}")
+        else:
+            ledger[at] = replace(entry, yi=float(yi[i]), vi=float(res.vi[i]))
+    return ledger
 
 
 def _collapsed(table: EffectTable, comps: list[Comparison], method: Method, syrf: bool) -> EffectTable:
@@ -179,7 +211,7 @@ def _collapsed(table: EffectTable, comps: list[Comparison], method: Method, syrf
     columns = [*table.columns[:at], "collapse", "n_timepoints", *table.columns[at:]]
     vi = np.array([np.nan if r["vi"] is None else r["vi"] for r in rows], dtype=float)
     blocks = collapse_vcov(table.vcov_blocks, weights, vi) if table.vcov_blocks else []
-    return EffectTable(columns, rows, warnings, blocks)
+    return EffectTable(columns, rows, warnings, blocks, table.ledger)
 
 
 def _collapse_weights(t: FloatArray, y: FloatArray, v: FloatArray, method: Method, chosen: float | None) -> FloatArray:

@@ -181,6 +181,16 @@ class Cohort(Record):
     description: str | None = Field(
         default=None, description="Free-text description of the group as the source gives it (e.g. SyRF labels)."
     )
+    model_text: str | None = Field(
+        default=None,
+        description="The disease or injury model of the group as the source names it (e.g. a SyRF disease-model "
+        "label); mapped to the model vocabulary by `painregen map`.",
+    )
+    treatment_text: str | None = Field(
+        default=None,
+        description="The treatment of the group as the source names it (e.g. a SyRF treatment label); mapped to the "
+        "product vocabulary by `painregen map`.",
+    )
 
 
 class OutcomeMeasure(Record):

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-__all__ = ["Quantity", "QuantityError", "canonical_per", "canonical_unit", "parse_quantity"]
+__all__ = ["Quantity", "QuantityError", "canonical_per", "canonical_unit", "format_days", "parse_quantity"]
 
 _EXAMPLES = (
     "expected a number such as '5 × 10^5', '5e5', '500,000', '5 × 105', '1.5 million' or "
@@ -224,3 +224,15 @@ def parse_quantity(text: str | float | int) -> Quantity:
                     "10⁻⁵, write '10^-5'")
     return Quantity(value=_to_float((lo + hi) / 2, text), low=_to_float(lo, text), high=_to_float(hi, text),
                     unit=unit, text=text, per=per)
+
+
+def format_days(days: float) -> str:
+    """A time after injury given in days, in the unit that reads best: '30 s', '20 min', '6 h', '14 d'."""
+    d = float(days)
+    if d == 0 or abs(d) >= 1:
+        return f"{d:g} d"
+    if abs(d) >= 1 / 24:
+        return f"{d * 24:.3g} h"
+    if abs(d) >= 1 / 1440:
+        return f"{d * 1440:.3g} min"
+    return f"{d * 86400:.3g} s"

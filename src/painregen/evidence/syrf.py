@@ -4,8 +4,10 @@ One SyRF row is one timepoint of one cohort's outcome. Both header spellings see
 (``TimeInMinute``/``TimeInMinutes``, ``ErrorType``/``OutcomeErrorType``); labels are trimmed of stray spaces.
 Roles: a disease-model control cohort (``IsDiseaseModelControl``) is a sham; a treatment control
 (``IsTreatmentControl``) in the disease model is the control; every other cohort is treated. Annotation-question
-columns are kept as study annotations. Species, model and assay are filled only when a label resolves to a
-vocabulary term; otherwise they are left empty (SyRF exports do not carry them as fixed columns).
+columns are kept as study annotations. The reviewer's own labels are kept as written (outcome label as the
+outcome, ``DiseaseModelLabel(s)`` and ``TreatmentLabel(s)`` as each cohort's ``model_text`` and
+``treatment_text``); assay, model, product and appraisal answers are filled from them before analysis by
+:func:`painregen.evidence.remap.remap`, with the mappings a person confirmed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from pydantic import ValidationError
 from painregen.evidence import models as m
 from painregen.evidence.cells import CellError, as_bool, as_float, as_int, as_text, is_missing
 from painregen.evidence.dispersion import normalise_error_type
-from painregen.evidence.vocab import UnknownTermError, get_vocabulary
 from painregen.io.problems import ProblemCollector
 from painregen.io.tables import Table
 
@@ -50,15 +51,6 @@ def _pmid(url: str | None) -> str | None:
         return None
     found = re.search(r"pubmed/(\d{1,9})", url)
     return found.group(1) if found else None
-
-
-def _resolve(vocabulary: str, text: str | None) -> str | None:
-    if not text:
-        return None
-    try:
-        return get_vocabulary(vocabulary).resolve(text).curie
-    except UnknownTermError:
-        return None
 
 
 def _unique_label(label: str, key: str, used: dict[str, str]) -> str:
@@ -128,18 +120,17 @@ def read_syrf(table: Table) -> m.Dataset:
             continue
         if cid not in exp["cohorts"]:
             role = m.Role.sham if disease_ctrl else (m.Role.control if treat_ctrl else m.Role.treated)
-            desc = "; ".join(x for x in (as_text(row.get("DiseaseModelLabel(s)") or ""),
-                                         as_text(row.get("TreatmentLabel(s)") or "")) if x)
+            model_text = as_text(row.get("DiseaseModelLabel(s)") or "") or None
+            treatment_text = as_text(row.get("TreatmentLabel(s)") or "") or None
+            desc = "; ".join(x for x in (model_text, treatment_text) if x)
             exp["cohorts"][cid] = {"cohort_id": _unique_label(as_text(row["CohortLabel"]), cid, exp["c_labels"]),
                                    "role": role, "n_randomised": n, "description": desc or None,
-                                   "source_row": rownum, "_vehicle": bool(treat_ctrl),
-                                   "_model": as_text(row.get("DiseaseModelLabel(s)") or "")}
+                                   "model_text": model_text, "treatment_text": treatment_text,
+                                   "source_row": rownum, "_vehicle": bool(treat_ctrl)}
         if oid not in exp["outcomes"]:
             label = as_text(row["OutcomeLabel"])
-            assay = _resolve("assay", label)
-            domain = get_vocabulary("assay").get(assay).extra.get("domain") if assay else None
-            exp["outcomes"][oid] = {"outcome_id": _unique_label(label, oid, exp["o_labels"]), "assay": assay,
-                                    "domain": domain or None, "greater_is_better": not gib_worse,
+            exp["outcomes"][oid] = {"outcome_id": _unique_label(label, oid, exp["o_labels"]),
+                                    "greater_is_better": not gib_worse,
                                     "unit": as_text(row["OutcomeUnit"]) if not is_missing(row.get("OutcomeUnit"))
                                     else None, "source_row": rownum}
         avg_type = as_text(row.get("OutcomeAverageType") or "mean").lower()
@@ -164,13 +155,11 @@ def _assemble(studies: dict[str, dict[str, Any]], problems: ProblemCollector, co
             cohorts = list(e["cohorts"].values())
             shams = [c for c in cohorts if c["role"] == m.Role.sham]
             sham_vehicle = [c for c in shams if c["_vehicle"]]
-            models = {c["_model"] for c in cohorts if c["role"] != m.Role.sham and c["_model"]}
-            model = _resolve("model", models.pop()) if len(models) == 1 else None
             for c in cohorts:
                 vehicle_sham = sham_vehicle[0]["cohort_id"] if len(shams) > 1 and len(sham_vehicle) == 1 else None
                 if c["role"] == m.Role.treated and vehicle_sham:
                     c["sham_cohort"] = vehicle_sham
-            exps.append({"experiment_id": e["label"], "model": model, "source_row": e["row"],
+            exps.append({"experiment_id": e["label"], "source_row": e["row"],
                          "cohorts": [{k: v for k, v in c.items() if not k.startswith("_")} for c in cohorts],
                          "outcomes": list(e["outcomes"].values()), "observations": e["obs"]})
         values = {"study_id": sid, "title": _title(as_text(row.get("Title") or sid)),

@@ -129,6 +129,8 @@ MAIN_COLUMNS: tuple[Column, ...] = (
     _c("control_cohort", "cohort", m.Cohort, example="Vehicle"),
     _c("description", "cohort", m.Cohort),
     _c("sham_cohort", "cohort", m.Cohort, example="Sham"),
+    _c("model_text", "cohort", m.Cohort, example="CCI + vehicle"),
+    _c("treatment_text", "cohort", m.Cohort, example="BM-MSC 1 million i.t."),
     _c("product", "intervention", m.Intervention, example="MSC"),
     _c("tissue_source", "intervention", m.Intervention, example="bone marrow"),
     _c("donor_species", "intervention", m.Intervention, example="human"),

@@ -18,10 +18,13 @@ from painregen.kb.accessors import (
     risk_tiers,
     route_monitoring,
 )
-from painregen.kb.loader import DESCRIPTIONS, load, names
+from painregen.kb.loader import DESCRIPTIONS, REVIEW, REVIEW_CITATION, REVIEW_SHORT, load, names
 
 __all__ = [
     "DESCRIPTIONS",
+    "REVIEW",
+    "REVIEW_CITATION",
+    "REVIEW_SHORT",
     "BatteryRequirement",
     "DoseWindow",
     "MechanisticCriterion",

@@ -17,7 +17,17 @@ from typing import Any
 
 import yaml
 
-__all__ = ["DESCRIPTIONS", "load", "names"]
+__all__ = ["DESCRIPTIONS", "REVIEW", "REVIEW_CITATION", "REVIEW_SHORT", "load", "names"]
+
+#: The review this knowledge base restates (title and authors as the source text gives them).
+REVIEW: dict[str, str] = {
+    "title": "Preclinical models of stem cell-mediated analgesia and tissue repair: mechanisms, challenges, and "
+             "future directions",
+    "authors": "Minshun Zhu, Hao Zhang, Long Liang, Sanbing Wu, Jiaping Chen",
+}
+#: How pages cite it in full, and in running text.
+REVIEW_CITATION = f"{REVIEW['authors']}. {REVIEW['title']}."
+REVIEW_SHORT = "Zhu et al., “Preclinical models of stem cell-mediated analgesia and tissue repair”"
 
 #: One line per knowledge-base entry: what it holds and where in the review it comes from.
 DESCRIPTIONS: dict[str, str] = {

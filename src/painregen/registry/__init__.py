@@ -15,8 +15,12 @@ from painregen.registry.records import (
     RegistryNotFoundError,
     StudySummary,
 )
+from painregen.registry.scope import AnalysisEvidence, Scope, ScopeError
+from painregen.registry.term_mappings import Decision
 
 __all__ = [
+    "AnalysisEvidence",
+    "Decision",
     "Duplicate",
     "DuplicateStudyError",
     "ImportRecord",
@@ -25,6 +29,8 @@ __all__ = [
     "Registry",
     "RegistryError",
     "RegistryNotFoundError",
+    "Scope",
+    "ScopeError",
     "StudySummary",
     "normalise_title",
     "open_registry",

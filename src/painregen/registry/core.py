@@ -10,6 +10,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url, select
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from painregen.evidence.mapping_table import StoredDecision
 from painregen.evidence.models import Dataset, Study
 from painregen.registry import export, provenance, store
 from painregen.registry.migrate import current_revision, upgrade
@@ -22,6 +23,8 @@ from painregen.registry.records import (
     StudySummary,
 )
 from painregen.registry.schema import StudyRow
+from painregen.registry.scope import AnalysisEvidence, Scope, analysis_evidence
+from painregen.registry.term_mappings import Decision, store_decisions, stored_decisions
 
 
 def registry_url(db: str | Path) -> URL:
@@ -143,6 +146,23 @@ class Registry:
         """All studies (in import order) or those with the given registry ids (in the order given)."""
         with self._sessions() as session:
             return export.export_dataset(session, study_ids)
+
+    def analysis_evidence(self, scope: Scope | None = None) -> AnalysisEvidence:
+        """The studies of ``scope`` (default: all) as analyses read them: labels mapped to terms with the stored
+        decisions and confident proposals, study keys unique, provenance counted (see
+        :mod:`painregen.registry.scope`). ScopeError names an import, study or project that does not exist."""
+        with self._sessions() as session:
+            return analysis_evidence(session, scope)
+
+    def mapping_decisions(self) -> dict[tuple[str, str], StoredDecision]:
+        """Stored label decisions by (vocabulary, label key)."""
+        with self._sessions() as session:
+            return dict(stored_decisions(session))
+
+    def store_mapping_decisions(self, decisions: list[Decision], reviewer: str) -> int:
+        """Store label decisions in one transaction (all or nothing); returns how many."""
+        with self._sessions.begin() as session:
+            return store_decisions(session, decisions, reviewer)
 
     def studies(self) -> list[StudySummary]:
         with self._sessions() as session:

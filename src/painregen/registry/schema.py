@@ -159,6 +159,8 @@ class CohortRow(Provenanced, Base):
     control_cohort: Mapped[str | None] = mapped_column(Text)
     sham_cohort: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
+    model_text: Mapped[str | None] = mapped_column(Text)
+    treatment_text: Mapped[str | None] = mapped_column(Text)
     # intervention
     product: Mapped[str | None] = mapped_column(Text, index=True)
     tissue_source: Mapped[str | None] = mapped_column(Text)
@@ -242,6 +244,27 @@ class AdverseEventRow(Provenanced, Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     cohort: Mapped[CohortRow] = relationship()
+
+
+class ProjectRow(Base):
+    """A named set of studies (a review, a consortium's pooled data): analyses and permissions can be scoped
+    to it."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectStudyRow(Base):
+    """Membership of a study in a project."""
+
+    __tablename__ = "project_studies"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    study_pk: Mapped[int] = mapped_column(ForeignKey("studies.id"), primary_key=True, index=True)
 
 
 class TermMappingRow(Base):

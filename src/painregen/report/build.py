@@ -1,10 +1,18 @@
-"""Build the report for a Dataset: run the pipeline once, build every section (figures written as SVG, PNG and
-PDF under figures/, full tables as CSV beside the report) and write one self-contained report.html."""
+"""Build the report for a Dataset or a registry's evidence: run the pipeline once, build every section (figures
+written as SVG, plus PNG and PDF when asked, under figures/; full tables as CSV beside the report) and write one
+self-contained report.html.
+
+Nothing is written in place until everything succeeded: the files are built in a staging folder beside the
+report and moved into place at the end, so a failed run leaves no partial output.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from painregen.evidence import models as m
 from painregen.report.html import render_report
@@ -12,28 +20,52 @@ from painregen.report.output import PUBLICATION_FORMATS, ReportOutput
 from painregen.report.pipeline import run_analysis
 from painregen.report.sections import build_sections
 
+if TYPE_CHECKING:
+    from painregen.registry.scope import AnalysisEvidence
+
 TOP_N = 25
 
 
-def write_report(ds: m.Dataset, out: Path, *, measure: str = "SMD", method: str = "REML",
+def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: str = "SMD", method: str = "REML",
                  title: str = "painregen evidence report", top_n: int = TOP_N,
                  figure_formats: Sequence[str] = PUBLICATION_FORMATS,
-                 progress: Callable[[str], None] | None = None) -> Path:
+                 progress: Callable[[str], None] | None = None, failures: list[str] | None = None) -> Path:
     """Write ``out`` (an .html file), its figures (``figures/*.svg`` plus ``figure_formats``, PNG and PDF by
     default) and its full tables as CSV files beside it; returns the report path.
 
-    ``top_n``: rows shown in long tables (the CSV files hold them all); ``progress``: called with the name of
-    each step (the CLI can show it). The HTML itself is self-contained: figures are inline SVG."""
+    ``source``: a Dataset, or the evidence a registry prepared (:meth:`painregen.registry.Registry.analysis_evidence`,
+    with mapped labels and provenance). ``top_n``: rows shown in long tables (the CSV files hold them all);
+    ``progress``: called with the name of each step. A section that cannot be computed becomes a note in the
+    report (see :func:`painregen.report.sections.build_sections`) and, when ``failures`` is given, a sentence
+    appended to it; any other failure leaves nothing behind."""
     import matplotlib
 
     matplotlib.use("Agg")
     out = Path(out)
-    if progress is not None:
-        progress("effects and pooled models")
-    analysis = run_analysis(ds, measure=measure, method=method)
-    output = ReportOutput(out.parent, top_n=top_n, formats=tuple(figure_formats))
-    sections = build_sections(analysis, output, progress)
-    if progress is not None:
-        progress("writing the HTML")
-    out.write_text(render_report(analysis, sections, output, title=title), encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".painregen-report-", dir=out.parent))
+    try:
+        if progress is not None:
+            progress("effects and pooled models")
+        analysis = run_analysis(source, measure=measure, method=method)
+        output = ReportOutput(staging, top_n=top_n, formats=tuple(figure_formats))
+        sections = build_sections(analysis, output, progress)
+        if failures is not None:
+            failures.extend(f"section {f.section!r} could not be computed: {f.message}"
+                            for f in analysis.cache.get("failures", []))
+        if progress is not None:
+            progress("writing the HTML")
+        (staging / out.name).write_text(render_report(analysis, sections, output, title=title), encoding="utf-8")
+        _move_into_place(staging, out.parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Move every file of ``staging`` to the same relative place under ``target``, replacing files of the same
+    name (other files the user keeps there are left alone)."""
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        dest = target / path.relative_to(staging)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(dest)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from painregen.evidence.quantities import format_days
+
 DASH = "–"
 
 
@@ -59,4 +61,9 @@ def dose(x: Any) -> str:
     return f"{xf:.0f}" if xf >= 100 else f"{xf:.3g}"
 
 
-FILTERS = {"num": num, "ci": ci, "pval": pval, "pct": pct, "dose": dose}
+def days(x: Any) -> str:
+    """A time after injury (days) in the unit that reads best (:func:`painregen.evidence.quantities.format_days`)."""
+    return DASH if _missing(x) else format_days(float(x))
+
+
+FILTERS = {"num": num, "ci": ci, "pval": pval, "pct": pct, "dose": dose, "days": days}

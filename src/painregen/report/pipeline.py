@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from painregen.meta.results_mv import RmaMvResult
 
 if TYPE_CHECKING:
     from painregen.appraise.summary import StudyAppraisal
+    from painregen.registry.scope import AnalysisEvidence
 
 DOMAINS = ("evoked", "spontaneous", "affective", "motor", "structural", "molecular", "imaging", "safety")
 KEYS = ["study", "experiment", "cohort", "outcome"]  # one comparison (as appraise.synthesis.effects_frame)
@@ -55,6 +57,20 @@ class Analysis:
     domains: list[DomainSynthesis] = field(default_factory=list)
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per comparison (latest timepoint)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # results shared between report sections
+    evidence: AnalysisEvidence | None = None  # where the studies came from, labels, mapping notes
+
+    def label(self, study: str) -> str:
+        """The author-year label of a study (its key when it has none)."""
+        return self.evidence.labels.get(study, study) if self.evidence is not None else study
+
+    def origin(self, studies: Iterable[str] | None = None) -> str:
+        """'simulated', 'real', 'mixed' or 'empty' for ``studies`` (default: every study analysed)."""
+        from painregen.registry.scope import origin_of
+
+        simulated = {s.study_id: s.simulated for s in self.dataset.studies}
+        chosen = list(simulated) if studies is None else [s for s in dict.fromkeys(studies) if s in simulated]
+        n_sim = sum(simulated[s] for s in chosen)
+        return origin_of(n_sim, len(chosen) - n_sim)
 
     @property
     def mv_method(self) -> str:
@@ -114,7 +130,7 @@ def _interventions(ds: m.Dataset) -> dict[tuple[str, str, str], m.Intervention]:
             for c in e.cohorts if c.intervention is not None}
 
 
-def comparisons_frame(ds: m.Dataset, effects: EffectTable) -> pd.DataFrame:
+def comparisons_frame(ds: m.Dataset, effects: EffectTable, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per comparison (study, experiment, treated cohort, outcome) at its latest timepoint
     (:func:`painregen.effects.collapse`, method "last"), with covariates as vocabulary labels plus the
     preparation (product kind), donor relation and timing mode of the treated cohort."""
@@ -135,7 +151,10 @@ def comparisons_frame(ds: m.Dataset, effects: EffectTable) -> pd.DataFrame:
     out["preparation"] = [(_term("product", i.product)[1] or "not reported") if i else "not reported" for i in found]
     out["donor"] = [i.donor_relation.value if i and i.donor_relation else "not reported" for i in found]
     out["timing"] = [i.timing_mode.value if i and i.timing_mode else "not reported" for i in found]
-    out["label"] = [f"{s} · {c} · {o}" for s, c, o in zip(out["study"], out["cohort"], out["outcome"], strict=True)]
+    labels = labels or {}
+    out["study_label"] = [labels.get(s, s) for s in out["study"]]
+    out["label"] = [f"{s} · {c} · {o}" for s, c, o in zip(out["study_label"], out["cohort"], out["outcome"],
+                                                           strict=True)]
     return out
 
 
@@ -162,12 +181,20 @@ def _domain(rows: pd.DataFrame, domain: str, method: str, mv_method: str) -> Dom
                            studies, rows.reset_index(drop=True))
 
 
-def run_analysis(ds: m.Dataset, *, measure: str = "SMD", method: str = "REML") -> Analysis:
+def run_analysis(source: m.Dataset | AnalysisEvidence, *, measure: str = "SMD", method: str = "REML") -> Analysis:
     """Effects per comparison, then per outcome domain (latest timepoint per comparison) a random-effects model
-    (``method``) and a three-level model (comparisons within studies; REML unless ``method`` is ML)."""
+    (``method``) and a three-level model (comparisons within studies; REML unless ``method`` is ML).
+
+    ``source``: the evidence a registry prepared (:meth:`painregen.registry.Registry.analysis_evidence`: labels
+    mapped with people's decisions, provenance, author-year labels), or a Dataset (its labels are then mapped by
+    confident proposals only, see :func:`painregen.registry.scope.evidence_from_dataset`)."""
+    from painregen.registry.scope import evidence_from_dataset
+
+    evidence = evidence_from_dataset(source) if isinstance(source, m.Dataset) else source
+    ds = evidence.dataset
     effects = dataset_effects(ds, measure)
-    analysis = Analysis(ds, measure, method, evidence_summary(ds), effects)
-    analysis.frame = frame = comparisons_frame(ds, effects)
+    analysis = Analysis(ds, measure, method, evidence_summary(ds), effects, evidence=evidence)
+    analysis.frame = frame = comparisons_frame(ds, effects, evidence.labels)
     if frame.empty:
         return analysis
     for domain in DOMAINS:

@@ -49,7 +49,7 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
              "camarades_max": r.camarades.max_score} for r in recs]
     tables = {"arrive": out.csv("reporting.csv", rows), "arrive_items": out.csv("arrive_items.csv", arrive_items(a))}
     ctx = {"n": len(recs), "n_assessed": len(assessed), "essential_median": median(ess) if ess else None,
-           "recommended_median": median(rec) if rec else None, "items": arrive_items(a) if assessed else [],
+           "recommended_median": median(rec) if rec else None, "item_rows": arrive_items(a) if assessed else [],
            "statuses": STATUSES, "camarades": camarades_items(a),
            "scores": sorted(scores.items()), "max_score": recs[0].camarades.max_score,
            "score_median": median(r.camarades.score for r in recs)}

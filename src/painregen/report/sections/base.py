@@ -17,7 +17,10 @@ class Section:
     figures: dict[str, FigureRef] = field(default_factory=dict)
     tables: dict[str, CsvRef] = field(default_factory=dict)
     methods: list[str] = field(default_factory=list)
+    failure: str | None = None  # why the section could not be computed (then only this note is shown)
+    studies: list[str] | None = None  # the studies its numbers come from (None: every study analysed)
+    source: str = "evidence"  # "evidence", or "knowledge base" for tables curated from the literature
 
     @property
     def template(self) -> str:
-        return f"sections/{self.id}.html"
+        return "sections/failed.html" if self.failure is not None else f"sections/{self.id}.html"

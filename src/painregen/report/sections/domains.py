@@ -40,7 +40,7 @@ def _forest(d: DomainSynthesis, a: Analysis, out: ReportOutput) -> FigureRef | N
     labels = [mpl_text(x) for x in d.labels]
     if d.multilevel is not None:
         by: Literal["comparison", "study"] = "comparison" if d.k <= MAX_COMPARISON_ROWS else "study"
-        fig = forest_mv(d.multilevel, studies=[mpl_text(s) for s in d.studies], labels=labels, by=by,
+        fig = forest_mv(d.multilevel, studies=[mpl_text(a.label(s)) for s in d.studies], labels=labels, by=by,
                         max_rows=MAX_STUDY_ROWS, xlabel=xlabel)
         what = ("one row per comparison (study · treated cohort · outcome), grouped by study" if by == "comparison"
                 else f"one row per study (its {d.k} comparisons pooled within studies, see Methods)")

@@ -1,7 +1,7 @@
 """Dose-response windows: the dose-finding experiments (one product at >= 3 doses plus a control, i.e. >= 4
 distinct doses with vehicle), MCP-Mod and the saturation window on each (painregen.dose), a summary per product,
-fitted-curve plots per product, and the review's Table 3 of dose windows. While painregen.dose does not provide
-MCP-Mod the section lists the experiments and says that the modelling step is pending."""
+fitted-curve plots per product, and the rows of Table 3 of Zhu et al.'s review (dose windows) for the product
+families the registry holds. The section is left out when there is neither."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from painregen import kb
 from painregen.evidence import models as m
+from painregen.evidence.vocab import get_vocabulary
 from painregen.report.output import ReportOutput
 from painregen.report.pipeline import Analysis, label_of
 from painregen.report.sections import dose_models as dm
@@ -46,11 +47,35 @@ def _route(e: m.Experiment) -> str | None:
     return next((c.intervention.route for c in e.cohorts if c.intervention is not None and c.intervention.route), None)
 
 
-def kb_windows() -> list[dict[str, Any]]:
-    """The review's Table 3 (painregen.kb.dose_windows)."""
+def product_family(curie: str) -> str:
+    """The broadest product a product belongs to (the product vocabulary's ``parent`` chain): MSCs of any
+    tissue -> mesenchymal stem cell, exosomes -> extracellular vesicle."""
+    vocab = get_vocabulary("product")
+    seen = {curie}
+    while True:
+        try:
+            parent = vocab.get(curie).extra.get("parent")
+        except KeyError:
+            return curie
+        if not parent or parent in seen:
+            return curie
+        seen.add(parent)
+        curie = parent
+
+
+def kb_windows(products: set[str] | None = None) -> list[dict[str, Any]]:
+    """Rows of Table 3 of Zhu et al.'s review (painregen.kb.dose_windows) whose product is of a family in
+    ``products`` (all rows when None)."""
+    families = None if products is None else {product_family(p) for p in products}
     return [{"product": w.product_text, "model": w.model_text, "setting": w.setting, "doses": list(w.doses),
              "unit": w.dose_unit, "pattern": w.pattern, "med": w.med, "saturation": w.saturation,
-             "implication": w.implication} for w in kb.dose_windows()]
+             "implication": w.implication} for w in kb.dose_windows()
+            if families is None or (w.product is not None and product_family(w.product) in families)]
+
+
+def treated_products(ds: m.Dataset) -> set[str]:
+    return {c.intervention.product for s in ds.studies for e in s.experiments for c in e.cohorts
+            if c.role is m.Role.treated and c.intervention is not None}
 
 
 def product_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -105,14 +130,16 @@ def model_all(a: Analysis, series: list[dict[str, Any]], out: ReportOutput) -> d
                    "band: window from the MED to the saturation dose (dashed).")
         if len(items) > MAX_PANELS:
             caption += f" The first {MAX_PANELS} of {len(items)} experiments are drawn."
-        figures[f"curves{i}"] = out.figure(dm.curves(p, items[:MAX_PANELS]), f"dose_curves_{i + 1}", caption)
+        figures[f"curves{i}"] = out.figure(dm.curves(p, items[:MAX_PANELS], a.label), f"dose_curves_{i + 1}", caption)
     tables = {"windows": out.csv("dose_windows.csv", rows), "groups": out.csv("dose_groups.csv", groups)}
     return {"rows": rows, "skipped": skipped, "figures": figures, "tables": tables,
             "products": product_rows(rows), "truncated": max(0, len(series) - MAX_FITS)}
 
 
-def build(a: Analysis, out: ReportOutput) -> Section:
+def build(a: Analysis, out: ReportOutput) -> Section | None:
     series = dose_finding(a.dataset)
+    if not series and not kb_windows(treated_products(a.dataset)):
+        return None
     tables = {"studies": out.csv("dose_finding.csv", [s | {"doses": ";".join(f"{d:g}" for d in s["doses"]),
                                                           "cohorts": ";".join(s["cohorts"])} for s in series],
                                  columns=["study", "experiment", "model", "product", "route", "unit", "basis", "doses",
@@ -122,8 +149,12 @@ def build(a: Analysis, out: ReportOutput) -> Section:
     if modelled:
         tables |= modelled["tables"]
     a.cache["dose"] = modelled
+    products = treated_products(a.dataset)
+    families = sorted({label_of("product", product_family(p)) for p in products})
     ctx = {"series": series[: out.top_n], "n_series": len(series), "products": sorted({s["product"] for s in series}),
-           "kb": kb_windows(), "engine": dm.engine() is not None, "m": modelled, "p": dm.P_SATURATION}
+           "kb": kb_windows(products), "kb_families": families, "review": kb.REVIEW_SHORT,
+           "review_citation": kb.REVIEW_CITATION, "engine": dm.engine() is not None, "m": modelled,
+           "p": dm.P_SATURATION}
     methods = [f"Dose-finding experiments: one product given at >= {MIN_TREATED_DOSES} doses in one unit and basis "
                "with a vehicle control in the same experiment."]
     if modelled:

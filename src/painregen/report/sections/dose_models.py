@@ -142,7 +142,7 @@ def _x(doses: np.ndarray, lowest: float) -> np.ndarray:
     return np.where(doses > 0, np.log10(np.maximum(doses, 1e-300)), math.log10(lowest) - 1.0)
 
 
-def curves(product: str, items: list[tuple[DoseSeries, Any]]) -> Figure:
+def curves(product: str, items: list[tuple[DoseSeries, Any]], label: Callable[[str], str] = str) -> Figure:
     """One panel per experiment: group means with 95% CIs, the selected model's curve and the window."""
     ncol = min(3, len(items))
     nrow = math.ceil(len(items) / ncol)
@@ -162,7 +162,7 @@ def curves(product: str, items: list[tuple[DoseSeries, Any]]) -> Figure:
             ax.axvline(math.log10(w.saturation), color="tab:green", linestyle="--", linewidth=0.9)
         ticks = _x(d, lowest)
         ax.set_xticks(ticks, ["0"] + [f"{x:.0e}" if x >= 1e4 else f"{x:g}" for x in d[1:]], fontsize=7)
-        ax.set_title(mpl_text(f"{s.study} ({res.selected_model or 'no model'})"), fontsize=9)
+        ax.set_title(mpl_text(f"{label(s.study)} ({res.selected_model or 'no model'})"), fontsize=9)
         ax.set_xlabel(mpl_text(f"dose ({s.unit} {s.basis.replace('_', ' ')}; log scale)"), fontsize=8)
         ax.set_ylabel(mpl_text(s.outcome), fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)

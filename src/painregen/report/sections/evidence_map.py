@@ -16,6 +16,7 @@ from painregen.report.pipeline import Analysis
 from painregen.report.sections.base import Section
 
 MAX_ROWS, MAX_COLUMNS = 30, 12
+NOT_REPORTED = "not reported"
 Z95 = 1.959963984540054  # normal 97.5% quantile
 
 
@@ -73,6 +74,15 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
         return None
     table = map_table(a.frame, a.method)
     csv = out.csv("evidence_map.csv", table, top=True)
+    ctx: dict[str, Any] = {"rows": out.top(table), "n_cells": len(table), "measure": a.measure}
+    methods = [f"Evidence map: within each model x route x product cell, the comparisons (latest timepoint, every "
+               f"outcome domain) are pooled with a random-effects model ({a.method}) taken as independent; a cell "
+               "with one comparison shows that comparison with its normal-theory 95% CI. The map is descriptive."]
+    known = bool((table[["model", "route", "product"]].to_numpy() != NOT_REPORTED).any())
+    if not known:  # one grey cell says nothing: say what is missing instead
+        ctx["unmapped"] = True
+        return Section("evidence_map", "Evidence map", ctx, tables={"map": csv}, methods=methods,
+                       studies=sorted(set(a.frame["study"])))
     fig, n_rows, n_cols = heatmap(table, a.measure)
     n_row_total = table[["model", "route"]].drop_duplicates().shape[0]
     caption = (f"Evidence map: pooled {a.measure} of all comparisons (every outcome domain) per injury model and "
@@ -80,8 +90,5 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
     if n_rows < n_row_total or n_cols < table["product"].nunique():
         caption += f" The {n_rows} model · route rows and {n_cols} products with most comparisons are drawn."
     ref = out.figure(fig, "evidence_map", caption)
-    ctx: dict[str, Any] = {"rows": out.top(table), "n_cells": len(table), "measure": a.measure}
-    return Section("evidence_map", "Evidence map", ctx, figures={"map": ref}, tables={"map": csv}, methods=[
-        f"Evidence map: within each model x route x product cell, the comparisons (latest timepoint, every outcome "
-        f"domain) are pooled with a random-effects model ({a.method}) taken as independent; a cell with one "
-        "comparison shows that comparison with its normal-theory 95% CI. The map is descriptive."])
+    return Section("evidence_map", "Evidence map", ctx, figures={"map": ref}, tables={"map": csv}, methods=methods,
+                   studies=sorted(set(a.frame["study"])))

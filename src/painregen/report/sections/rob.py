@@ -50,7 +50,7 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
     records = a.appraisals
     if not records:
         return None
-    assessments = {mpl_text(r.study): r.syrcle for r in records}
+    assessments = {mpl_text(a.label(r.study)): r.syrcle for r in records}
     shown = dict(list(assessments.items())[:MAX_TRAFFIC_ROWS])
     figures = {"traffic": out.figure(traffic_light(shown), "rob_traffic_light", (
         "SYRCLE risk of bias per study and item (D1-D10)" + (

@@ -1,5 +1,6 @@
-"""Term mappings (free-text labels of imported files -> vocabulary terms, confirmed once and reused) and
-background jobs of the web workbench (report builds and other long work, shared by every server worker).
+"""Projects (named sets of studies); a cohort's model and treatment as the source names them; term mappings
+(free-text labels of imported files -> vocabulary terms, confirmed once and reused); background jobs of the web
+workbench (report builds and other long work, shared by every server worker).
 
 Revision ID: 0002
 Revises: 0001
@@ -23,6 +24,27 @@ SHORT = sa.String(length=32)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cohorts") as batch:
+        batch.add_column(sa.Column("model_text", TEXT, nullable=True))
+        batch.add_column(sa.Column("treatment_text", TEXT, nullable=True))
+    op.create_table(
+        "projects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", TEXT, nullable=False),
+        sa.Column("description", TEXT, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
+        sa.UniqueConstraint("name", name=op.f("uq_projects_name")),
+    )
+    op.create_table(
+        "project_studies",
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("study_pk", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("project_id", "study_pk", name=op.f("pk_project_studies")),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"], name=op.f("fk_project_studies_project_id_projects")),
+        sa.ForeignKeyConstraint(["study_pk"], ["studies.id"], name=op.f("fk_project_studies_study_pk_studies")),
+    )
+    op.create_index(op.f("ix_project_studies_study_pk"), "project_studies", ["study_pk"], unique=False)
     op.create_table(
         "term_mappings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -61,3 +83,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("jobs")
     op.drop_table("term_mappings")
+    op.drop_index(op.f("ix_project_studies_study_pk"), table_name="project_studies")
+    op.drop_table("project_studies")
+    op.drop_table("projects")
+    with op.batch_alter_table("cohorts") as batch:
+        batch.drop_column("treatment_text")
+        batch.drop_column("model_text")
