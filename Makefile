@@ -26,6 +26,7 @@ test: $(STAMP) lint
 bench: $(STAMP)
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_dedup.py
 
 clean:
 	rm -rf $(VENV) demo-output build *.egg-info
