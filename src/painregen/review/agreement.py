@@ -65,7 +65,7 @@ class PairAgreement:
         d = asdict(self)
         d["percent"] = self.percent
         d["table"] = [list(r) for r in self.table]
-        return d
+        return _no_nan(d)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,16 @@ class MultiAgreement:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["percent"] = self.percent
-        return d
+        return _no_nan(d)
+
+
+def _no_nan(obj: Any) -> Any:
+    """A to_dict() result with undefined statistics (NaN) as None, so it is valid JSON."""
+    if isinstance(obj, dict):
+        return {k: _no_nan(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_no_nan(v) for v in obj]
+    return None if isinstance(obj, float) and math.isnan(obj) else obj
 
 
 def _categories(observed: Iterable[str], categories: Sequence[str] | None) -> tuple[str, ...]:

@@ -125,10 +125,19 @@ def criteria(session: Session) -> list[dict[str, Any]]:
             for s in sorted(stages.values(), key=lambda s: s.ordinal)]
 
 
+def utc(t: datetime) -> datetime:
+    """A time as aware UTC (SQLite gives back naive UTC times)."""
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def _order(r: ScreeningDecisionRow) -> tuple[datetime, int]:
+    return utc(r.decided_at), r.id or 0
+
+
 def _latest(rows: Iterable[ScreeningDecisionRow]) -> dict[tuple[str, str], ScreeningDecisionRow]:
     """(role, reviewer) -> latest decision."""
     out: dict[tuple[str, str], ScreeningDecisionRow] = {}
-    for r in sorted(rows, key=lambda r: (r.decided_at, r.id)):
+    for r in sorted(rows, key=_order):
         out[(r.role, r.reviewer)] = r
     return out
 
@@ -162,7 +171,7 @@ def outcome_of(pub_id: int, rows: Sequence[ScreeningDecisionRow], required: int)
     latest = _latest(rows)
     screeners = {rev: r for (role, rev), r in latest.items() if role == SCREENER}
     arbiters = [r for (role, _), r in latest.items() if role == ARBITER]
-    arbiter = max(arbiters, key=lambda r: (r.decided_at, r.id)) if arbiters else None
+    arbiter = max(arbiters, key=_order) if arbiters else None
     if len(screeners) < required:
         return Outcome(pub_id, "pending", None, screeners, arbiter)
     kinds = {r.decision for r in screeners.values()}
