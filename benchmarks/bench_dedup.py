@@ -13,7 +13,6 @@ import contextlib
 import csv
 import io
 import json
-import re
 import sys
 import time
 import warnings
@@ -23,14 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
+from benchmarks.sections import write_section  # noqa: E402
 from painregen.review.dedup import find_duplicates, pairwise_scores  # noqa: E402
 from painregen.review.intake import read_records  # noqa: E402
 from painregen.review.intake.table import record_from_dict  # noqa: E402
 
 DEDUP = ROOT.parent / "shared" / "data" / "literature" / "dedup"
 SETS = ["rathbone2015_cytology", "rathbone2015_haematology", "rathbone2015_respiratory", "bibdedupe_special_cases"]
-BEGIN, END = "<!-- dedup:begin -->", "<!-- dedup:end -->"
 
 Groups = list[list[str]]
 
@@ -164,12 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report()
     print(text)
     if not args.no_write:
-        path = ROOT / "benchmarks" / "RESULTS.md"
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
-        block = f"{BEGIN}\n{text}{END}\n"
-        new = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", lambda _m: block, old, flags=re.S) \
-            if BEGIN in old else old.rstrip("\n") + "\n\n" + block
-        path.write_text(new, encoding="utf-8")
+        write_section(ROOT / "benchmarks" / "RESULTS.md", "dedup", text)
     return 0
 
 
