@@ -29,7 +29,7 @@ from benchmarks import cases, cases_dose, machine, peers_py, peers_r, report  # 
 from benchmarks.results import MemRow, Row  # noqa: E402
 
 CASES = ("meta_regression", "intercept", "permutation", "three_level", "memory",
-         "dose_mcp_mod", "dose_simulation", "dose_meta_one_stage", "dose_meta_two_stage")
+         "dose_mcp_mod", "dose_simulation", "dose_meta_one_stage", "dose_meta_two_stage", "screening")
 DOSE_CASES = {
     "dose_mcp_mod": cases_dose.case_mcp_mod,
     "dose_simulation": cases_dose.case_simulation,
@@ -99,10 +99,17 @@ def main(argv: list[str] | None = None) -> int:
         for name, case in DOSE_CASES.items():
             if name in args.cases:
                 rows += case(ctx)
+        sections: list[str] = []  # markdown sections of the review benchmarks (issue 15), after the tables
+        if "screening" in args.cases:
+            from benchmarks import screening as screening_bench
+
+            sections.append(screening_bench.markdown(screening_bench.case_screening(step)))
     total = time.perf_counter() - t0
     for table in report.rich_tables(rows, mem):
         console.print(table)
     judged = [x.passed for x in rows if x.passed is not None] + [m.passed for m in mem if m.passed is not None]
+    for section in sections:
+        console.print(section, markup=False, highlight=False)
     console.print(f"targets met: {sum(judged)} of {len(judged)}; whole run {total:.0f} s")
     if not args.no_write:
         meta = {
@@ -126,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             " R call does not do (painregen's mcp_mod adds the saturation window with bootstrap intervals);"
             " the notes on the rows say what, and a second row times the like-for-like steps where they differ.",
         ]
-        args.out.write_text(report.markdown(rows, mem, info, meta, notes))
+        args.out.write_text(report.markdown(rows, mem, info, meta, notes) + "".join(sections))
         console.print(f"wrote {args.out}")
     return 0
 
