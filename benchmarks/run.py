@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import re
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ from rich.console import Console  # noqa: E402
 
 from benchmarks import cases, cases_dose, machine, peers_py, peers_r, report  # noqa: E402
 from benchmarks.results import MemRow, Row  # noqa: E402
+from benchmarks.sections import write_section  # noqa: E402
 
 CASES = ("meta_regression", "intercept", "permutation", "three_level", "memory",
          "dose_mcp_mod", "dose_simulation", "dose_meta_one_stage", "dose_meta_two_stage", "screening")
@@ -99,16 +101,16 @@ def main(argv: list[str] | None = None) -> int:
         for name, case in DOSE_CASES.items():
             if name in args.cases:
                 rows += case(ctx)
-        sections: list[str] = []  # markdown sections of the review benchmarks (issue 15), after the tables
+        sections: list[tuple[str, str]] = []  # (name, markdown) of sections after the tables (issue 15)
         if "screening" in args.cases:
             from benchmarks import screening as screening_bench
 
-            sections.append(screening_bench.markdown(screening_bench.case_screening(step)))
+            sections.append(("screening", screening_bench.markdown(screening_bench.case_screening(step))))
     total = time.perf_counter() - t0
     for table in report.rich_tables(rows, mem):
         console.print(table)
     judged = [x.passed for x in rows if x.passed is not None] + [m.passed for m in mem if m.passed is not None]
-    for section in sections:
+    for _, section in sections:
         console.print(section, markup=False, highlight=False)
     console.print(f"targets met: {sum(judged)} of {len(judged)}; whole run {total:.0f} s")
     if not args.no_write:
@@ -133,7 +135,12 @@ def main(argv: list[str] | None = None) -> int:
             " R call does not do (painregen's mcp_mod adds the saturation window with bootstrap intervals);"
             " the notes on the rows say what, and a second row times the like-for-like steps where they differ.",
         ]
-        args.out.write_text(report.markdown(rows, mem, info, meta, notes) + "".join(sections))
+        previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        args.out.write_text(report.markdown(rows, mem, info, meta, notes))
+        # sections owned by separate scripts (bench_dedup.py, ...) stay; this run's sections replace theirs
+        kept = re.findall(r"<!-- (\w+):begin -->\n(.*?)<!-- \1:end -->", previous, flags=re.S)
+        for name, text in [*kept, *sections]:
+            write_section(args.out, name, text)
         console.print(f"wrote {args.out}")
     return 0
 

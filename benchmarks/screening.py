@@ -128,7 +128,7 @@ def _mean(runs: list[Run], attr: str) -> float:
 
 def markdown(res: ScreeningResult) -> str:
     """The RESULTS.md section."""
-    lines = ["", "## Screening prioritisation (issue 15): WSS@95 against ASReview", ""]
+    lines = ["## Screening prioritisation (issue 15): WSS@95 against ASReview", ""]
     if not res.painregen:
         return "\n".join([*lines, res.note, ""])
     lines += [
@@ -161,6 +161,11 @@ def markdown(res: ScreeningResult) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # standalone: python benchmarks/screening.py [--no-asreview]
-    result = case_screening(lambda s: print(s, file=sys.stderr), with_asreview="--no-asreview" not in sys.argv)
-    print(markdown(result))
+if __name__ == "__main__":  # standalone: python benchmarks/screening.py [--no-asreview] (updates RESULTS.md)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from benchmarks.sections import write_section
+
+    text = markdown(case_screening(lambda s: print(s, file=sys.stderr), with_asreview="--no-asreview" not in sys.argv))
+    write_section(ROOT / "benchmarks" / "RESULTS.md", "screening", text)
+    print(text)
