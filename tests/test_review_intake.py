@@ -248,3 +248,15 @@ def test_csv_row_with_too_many_cells(tmp_path: Path) -> None:
 def test_unknown_content_needs_a_format(tmp_path: Path) -> None:
     (msg,) = problems_of(tmp_path, "i.dat", "just some text\n")
     assert "cannot tell the format of this file (fix: give it with --format" in msg
+
+
+def test_explicit_formats(tmp_path: Path) -> None:
+    assert read_search_file(FORMATS / "pubmed_parser_pubmed-29768149.xml", fmt="xml").format == "pubmed_xml"
+    assert read_search_file(FORMATS / "asysd_zotero_export.xml", fmt="xml").format == "endnote_xml"
+    assert len(read_records(FORMATS / "synthesisr_Scopus_bib_example.bib", fmt="bib")) == 3
+    (msg,) = problems_of(tmp_path, "j.ris", RIS_TEXT, fmt="xml")
+    assert "cannot tell the format" in msg
+    (msg,) = problems_of(tmp_path, "k.ris", RIS_TEXT, fmt="docx")
+    assert "unknown format 'docx'" in msg
+    msgs = problems_of(tmp_path, "l.txt", RIS_TEXT, fmt="nbib")
+    assert "record 1: line 1: tag 'TY' outside a record (fix: start every record with a 'PMID- ' line)" in msgs[0]

@@ -60,8 +60,8 @@ def now() -> datetime:
 
 @dataclass
 class DedupSummary:
-    """What a duplicate-detection run changed: pairs merged automatically, pairs queued for a reviewer, and
-    publications merged into others."""
+    """What a duplicate-detection run changed: pairs newly merged automatically, pairs newly queued for a
+    reviewer, and publications merged into others."""
 
     auto_pairs: int = 0
     queued_pairs: int = 0
@@ -186,6 +186,8 @@ def detect_duplicates(session: Session) -> DedupSummary:
         row = decided.get(key)
         if row is not None and row.status in (PAIR_MERGED, PAIR_DISTINCT):
             continue  # a reviewer decided
+        if row is not None and row.status == status:
+            continue  # found before
         if row is None:
             row = DuplicatePairRow(record_a_id=key[0], record_b_id=key[1], method="similarity", status=status,
                                    decided_at=moment)

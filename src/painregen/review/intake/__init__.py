@@ -26,7 +26,7 @@ from painregen.review.records import Record, RecordProblem
 
 FORMATS = ("ris", "bibtex", "nbib", "pubmed_xml", "endnote_xml", "wos", "csv")
 #: short names accepted for ``fmt`` (the CLI's ``--format``)
-ALIASES = {"bib": "bibtex", "medline": "nbib", "pubmed": "nbib", "ciw": "wos", "xml": "xml", "tsv": "csv", "txt": "txt"}
+ALIASES = {"bib": "bibtex", "medline": "nbib", "pubmed": "nbib", "ciw": "wos", "tsv": "csv"}
 
 _SUFFIX = {".ris": "ris", ".bib": "bibtex", ".nbib": "nbib", ".ciw": "wos", ".csv": "csv", ".tsv": "csv"}
 
@@ -73,14 +73,13 @@ def parse_search_text(data: bytes, file: str, fmt: str | None = None,
     from painregen.review.intake import bibtex, table, tagged, xml
 
     text, encoding = decode(data)
-    suffix = Path(file).suffix
     fmt = ALIASES.get(fmt, fmt) if fmt else None
-    if fmt in (None, "xml", "txt") or fmt not in FORMATS:
-        detected = detect_format(text, suffix)
-        if fmt not in (None, "xml", "txt") and fmt not in FORMATS:
-            return "", encoding, [], [RecordProblem(file, None, None, f"unknown format {fmt!r}",
-                                                    f"use one of {', '.join(FORMATS)}")]
-        if detected is None:
+    if fmt is not None and fmt not in FORMATS and fmt != "xml":
+        return "", encoding, [], [RecordProblem(file, None, None, f"unknown format {fmt!r}",
+                                                f"use one of {', '.join(FORMATS)}")]
+    if fmt is None or fmt == "xml":  # xml: PubMed or EndNote, told apart by the content
+        detected = detect_format(text, Path(file).suffix)
+        if detected is None or (fmt == "xml" and not detected.endswith("_xml")):
             return "", encoding, [], [RecordProblem(
                 file, None, None, "cannot tell the format of this file",
                 f"give it with --format ({', '.join(FORMATS)})")]

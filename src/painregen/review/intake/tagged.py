@@ -43,12 +43,13 @@ class Grammar:
     tag: re.Pattern[str]
     start: str
     end: str | None  # None: a record ends at a blank line (MEDLINE)
+    start_line: str  # how a record's first line begins
     header: frozenset[str] = frozenset()  # tags allowed outside records
 
 
-RIS = Grammar("RIS", _RIS_TAG, "TY", "ER")
-WOS = Grammar("Web of Science", _WOS_TAG, "PT", "ER", frozenset({"FN", "VR", "EF"}))
-MEDLINE = Grammar("MEDLINE", re.compile(r"^([A-Z][A-Z0-9]{1,3}) *- "), "PMID", None)
+RIS = Grammar("RIS", _RIS_TAG, "TY", "ER", "TY  - ")
+WOS = Grammar("Web of Science", _WOS_TAG, "PT", "ER", "PT ", frozenset({"FN", "VR", "EF"}))
+MEDLINE = Grammar("MEDLINE", re.compile(r"^([A-Z][A-Z0-9]{1,3}) *- "), "PMID", None, "PMID- ")
 
 
 @dataclass
@@ -65,7 +66,6 @@ def frame(text: str, grammar: Grammar, file: str, problems: list[RecordProblem])
     """
     chunks: list[Chunk] = []
     current: Chunk | None = None
-    start_hint = f"'{grammar.start}  - '" if grammar is RIS else f"'{grammar.start} '"
     for lineno, line in enumerate(text.split("\n"), start=1):
         m = grammar.tag.match(line)
         tag = m.group(1) if m else None
@@ -76,7 +76,7 @@ def frame(text: str, grammar: Grammar, file: str, problems: list[RecordProblem])
                 problems.append(RecordProblem(
                     file, len(chunks) + 1, None,
                     f"line {lineno}: tag {tag!r} outside a record",
-                    f"start every record with a {start_hint} line",
+                    f"start every record with a '{grammar.start_line}' line",
                 ))
             continue
         if grammar.end is None:
@@ -234,7 +234,7 @@ def _read(text: str, file: str, grammar: Grammar, fields: Callable[[list[str]], 
     records = [make(c.number, fields(c.lines)) for c in chunks]
     if not chunks and not problems:
         problems.append(RecordProblem(file, None, None, f"no {grammar.name} records found",
-                                      f"check the format (records start with {grammar.start!r})"))
+                                      f"check the format (records start with '{grammar.start_line}')"))
     return records, problems
 
 
