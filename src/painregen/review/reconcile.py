@@ -131,8 +131,12 @@ def parse_value(text: str, like: Any) -> Any:
 
 
 def finalise(session: Session, publication_id: int, decided_by: str, *, allow_single: bool = False,
-             rel_tol: float = REL_TOL) -> PublicationRow:
-    """Import the reconciled (or, with ``allow_single``, the only) version into the evidence registry and link it."""
+             link_existing: bool = False, rel_tol: float = REL_TOL) -> PublicationRow:
+    """Import the reconciled (or, with ``allow_single``, the only) version into the evidence registry and link it.
+
+    ``link_existing``: when the registry already holds the study (same key or DOI) and its content equals the
+    reconciled version cell by cell, link the publication to it instead of importing a copy (a differing study
+    is an error)."""
     from painregen.registry import store
 
     pub = session.get(PublicationRow, publication_id)
@@ -156,6 +160,19 @@ def finalise(session: Session, publication_id: int, decided_by: str, *, allow_si
         except ValueError as exc:
             raise ScreeningError(f"publication {publication_id}: {exc} (painregen reconcile agree)") from None
         status = RECONCILED
+    existing = _existing(session, study) if link_existing else None
+    if existing is not None:
+        from painregen.registry.export import export_dataset
+
+        stored = export_dataset(session, [existing]).studies[0]
+        diff = compare({"registry": stored, "reconciled": study}, rel_tol=rel_tol).discrepancies
+        if diff:
+            raise ScreeningError(f"publication {publication_id}: evidence study {existing} differs from the "
+                                 f"reconciled extraction in {len(diff)} cells (first: {diff[0].path})")
+        pub.study_pk = existing
+        pub.linked_by, pub.linked_at, pub.extraction_status = decided_by, _now(), status
+        session.flush()
+        return pub
     payload = json.dumps(study.model_dump(mode="json"), sort_keys=True).encode()
     summary = store.import_dataset(session, m.Dataset(studies=[study], simulated=study.simulated),
                                    source=f"review publication {publication_id} ({status})",
@@ -164,6 +181,15 @@ def finalise(session: Session, publication_id: int, decided_by: str, *, allow_si
     pub.linked_by, pub.linked_at, pub.extraction_status = decided_by, _now(), status
     session.flush()
     return pub
+
+
+def _existing(session: Session, study: m.Study) -> int | None:
+    from painregen.registry.schema import StudyRow
+
+    q = select(StudyRow.id).where(StudyRow.study_id == study.study_id)
+    if study.doi:
+        q = select(StudyRow.id).where((StudyRow.study_id == study.study_id) | (StudyRow.doi == study.doi))
+    return session.scalar(q.order_by(StudyRow.id))
 
 
 def status(session: Session) -> list[dict[str, Any]]:
