@@ -29,10 +29,12 @@ OFF_TOPIC = {
 TOPICS = ["microglial activation", "cytokine release", "TNF-alpha signalling", "axonal regeneration",
           "mechanical allodynia", "inflammatory hyperalgesia", "NLRP3 inflammasome activity", "BDNF expression"]
 #: look relevant from title and abstract, fail at full text (the exclusion criterion in the kind: "ft:<code>")
-BORDERLINE = [("ft:no_control", "Umbilical cord stromal cells and {x} in rats with sciatic nerve injury: an "
-               "uncontrolled series"), ("ft:no_data", "Exosomes from stem cells attenuate {x} in a rat model of chronic "
-               "constriction injury"), ("ft:no_full_text", "Intrathecal mesenchymal stem cells and {x} after spinal "
-                                        "cord injury in rats (conference abstract)")]
+BORDERLINE = [
+    ("ft:no_control", "Umbilical cord stromal cells and {x} in rats with sciatic nerve injury: an uncontrolled series"),
+    ("ft:no_data", "Exosomes from stem cells attenuate {x} in a rat model of chronic constriction injury"),
+    ("ft:no_full_text", "Intrathecal mesenchymal stem cells and {x} after spinal cord injury in rats (conference "
+                        "abstract)"),
+]
 JOURNALS = ["Journal of Simulated Pain Research", "Simulated Neuroscience Letters", "Simulated Cell Therapy"]
 
 
