@@ -35,12 +35,21 @@ def demo_command(
         with open_registry(db) as reg:
             reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
             evidence = reg.analysis_evidence()
+            progress.update(task, description="review workflow on SIMULATED search results")
+            from painregen.report.sections.review import review_context, review_summary
+            from painregen.review.demo import run_review_demo
+
+            with reg.session() as s, s.begin():
+                run_review_demo(s, ds, out)
+            with reg.session() as s:
+                review = review_summary(s)
 
         def step(name: str) -> None:
             progress.update(task, description=f"report: {name}")
 
-        report = write_report(evidence, out / "report.html", title="painregen demonstration (SIMULATED evidence)",
-                              progress=step)
+        with review_context(review):
+            report = write_report(evidence, out / "report.html",
+                                  title="painregen demonstration (SIMULATED evidence)", progress=step)
         progress.update(task, description="done")
     console.print(f"[green]report[/] {report}  (registry: {db}; data: {data}; figures: {out / 'figures'})")
 
@@ -68,14 +77,19 @@ def report_command(
             evidence = reg.analysis_evidence(scope)
         except ScopeError as exc:
             fail(str(exc), EXIT_USAGE)
+        from painregen.report.sections.review import review_context, review_summary
+
+        with reg.session() as s:
+            review = review_summary(s) if scope.everything else None
     if not evidence.dataset.studies:
         fail(f"the registry {db} holds no studies" + ("" if scope.everything else f" in {scope.describe()}"))
     failures: list[str] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as progress:
         task = progress.add_task("report", total=None)
-        path = write_report(evidence, output, measure=measure.upper(), method=method.upper(),
-                            progress=lambda name: progress.update(task, description=f"report: {name}"),
-                            failures=failures)
+        with review_context(review):
+            path = write_report(evidence, output, measure=measure.upper(), method=method.upper(),
+                                progress=lambda name: progress.update(task, description=f"report: {name}"),
+                                failures=failures)
     for f in failures:
         err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
     console.print(f"[green]report[/] {path}  ({evidence.provenance()['origin']} evidence: "

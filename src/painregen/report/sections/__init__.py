@@ -30,6 +30,7 @@ from painregen.report.sections import (
     mapping,
     mechanism,
     methods,
+    review,
     rob,
     summary,
     truth,
@@ -45,11 +46,13 @@ BUILDERS: tuple[tuple[str, Builder], ...] = (  # build order: truth uses the res
     ("dose_meta", dose_meta.build), ("rob", rob.build),
     ("truth", truth.build), ("arrive", arrive.build), ("battery", battery.build), ("mechanism", mechanism.build),
     ("flags", flags.build), ("design", design.build), ("mapping", mapping.build), ("ledger", ledger.build),
-    ("warnings", warnings.build),
+    ("warnings", warnings.build), ("review", review.build),
 )
-DISPLAY = ("summary", "mapping", "ledger", "evidence_map", "domains", "truth", "heterogeneity", "bias", "dose",
+DISPLAY = ("summary", "review", "mapping", "ledger", "evidence_map", "domains", "truth", "heterogeneity", "bias",
+           "dose",
            "dose_meta", "rob", "arrive", "battery", "mechanism", "flags", "design", "warnings")
-TITLES = {"summary": "Evidence base", "mapping": "Labels mapped to terms", "ledger": "Comparison ledger",
+TITLES = {"summary": "Evidence base", "review": "Review process", "mapping": "Labels mapped to terms",
+          "ledger": "Comparison ledger",
           "evidence_map": "Evidence map", "domains": "Pooled effects by outcome domain",
           "truth": "Estimate vs truth (simulated evidence)", "heterogeneity": "Heterogeneity: subgroups and "
           "meta-regression", "bias": "Small-study effects and publication bias", "dose": "Dose-response windows",
