@@ -1,10 +1,17 @@
-"""Rebuild the plain texts of tests/data/rob_corpus/ from JATS XML articles in fetched public repositories.
+"""Rebuild the plain texts of tests/data/rob_corpus/ from articles in fetched public repositories.
 
-The corpus texts are committed (tests/data/rob_corpus/texts/); this script records how they were made. It
-reads each article's JATS XML from a local git mirror (``git show COMMIT:PATH``), keeps the title, abstract,
-body paragraphs, section titles, figure captions and the back-matter statements (acknowledgements, competing
-interests, funding, ethics), drops references, tables and reviewers' sub-articles, and writes one UTF-8 text per
-article plus ``documents.csv`` (id, source repo@commit, path, DOI, licence, title).
+The corpus texts are committed (tests/data/rob_corpus/texts/); this script records how they were made. For each
+row of ``documents.csv`` it reads the article from a local git mirror (``git show COMMIT:PATH``):
+
+- JATS XML (``.xml``/``.nxml``: PLOS, eLife, PMC): keeps the title, abstract, body paragraphs, section titles,
+  figure captions and the back-matter statements (acknowledgements, competing interests, funding, ethics), drops
+  references, tables and reviewers' sub-articles;
+- plain text (``.txt``: the CRAFT corpus, UCDenver-ccp/CRAFT ``articles/txt/<PMID>.txt``, already PMC full text
+  with headings and back matter): copied as it is (line ends normalised).
+
+It writes one UTF-8 text per article. ``--add REPO@COMMIT:PATH ... --doc-id ID --split S --kind K`` appends new
+rows to ``documents.csv`` (DOI, licence and title read from the article; for CRAFT from its ``.copyright``
+file) before writing the texts.
 
     .venv/bin/python tools/rob_corpus_build.py --mirror-root /work/.mirror --out tests/data/rob_corpus
 
@@ -113,18 +120,63 @@ def git_show(mirror: Path, src: Source) -> bytes:
                           capture_output=True).stdout
 
 
+def plain_text(raw: bytes, copyright_note: bytes | None = None) -> tuple[str, dict[str, str]]:
+    """(text, metadata) of a plain-text article (CRAFT): DOI left empty, PMID/PMCID and licence from the
+    ``.copyright`` note when given."""
+    text = raw.decode("utf-8").replace("\r\n", "\n").strip() + "\n"
+    meta = {"doi": "", "pmcid": "", "title": text.split("\n", 1)[0].strip(), "licence": ""}
+    if copyright_note is not None:
+        note = re.sub(r"\s+", " ", copyright_note.decode("utf-8"))
+        pmid = re.search(r"PubMed ID:\s*(\d+)", note)
+        pmc = re.search(r"/pmc/articles/(PMC\d+)", note)
+        meta["doi"] = f"PMID:{pmid.group(1)}" if pmid else ""
+        meta["pmcid"] = pmc.group(1) if pmc else ""
+        lic = re.search(r"(This is an? [Oo]pen[- ][Aa]ccess article[^.]*)", note)
+        meta["licence"] = (lic.group(1) if lic else "")[:200]
+    return text, meta
+
+
+FIELDS = ["doc_id", "split", "kind", "source", "path", "doi", "licence", "title"]
+
+
+def read_article(mirror_root: Path, source: str, path: str) -> tuple[str, dict[str, str]]:
+    repo, _, commit = source.partition("@")
+    mirror = mirror_root / repo.replace("/", "+") / "repo"
+    raw = git_show(mirror, Source(repo, commit, path))
+    if path.endswith(".txt"):
+        note = git_show(mirror, Source(repo, commit, path[:-4] + ".copyright"))
+        return plain_text(raw, note)
+    return article_text(raw)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mirror-root", type=Path, required=True, help="folder holding owner+name/repo git mirrors")
     p.add_argument("--out", type=Path, required=True, help="corpus folder (documents.csv is read from it)")
+    p.add_argument("--add", nargs="*", default=[], help="new articles as ID=REPO@COMMIT:PATH (appended as rows)")
+    p.add_argument("--split", default="dev", help="split of the added rows")
+    p.add_argument("--kind", default="in_vivo", help="kind of the added rows (in_vivo or other)")
     args = p.parse_args(argv)
     with (args.out / "documents.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    known = {r["doc_id"] for r in rows}
+    for spec in args.add:
+        doc_id, _, where = spec.partition("=")
+        source, _, path = where.partition(":")
+        if doc_id in known:
+            raise SystemExit(f"{doc_id} is already in documents.csv")
+        _text, meta = read_article(args.mirror_root, source, path)
+        rows.append({"doc_id": doc_id, "split": args.split, "kind": args.kind, "source": source, "path": path,
+                     "doi": meta["doi"], "licence": meta["licence"][:120], "title": meta["title"]})
+        known.add(doc_id)
     for row in rows:
-        repo, _, commit = row["source"].partition("@")
-        mirror = args.mirror_root / repo.replace("/", "+") / "repo"
-        text, _meta = article_text(git_show(mirror, Source(repo, commit, row["path"])))
+        text, _meta = read_article(args.mirror_root, row["source"], row["path"])
         (args.out / "texts" / f"{row['doc_id']}.txt").write_text(text, encoding="utf-8")
+    if args.add:
+        with (args.out / "documents.csv").open("w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
     print(f"wrote {len(rows)} texts")
     return 0
 

@@ -1,7 +1,8 @@
 """Turn the hand-written label lines of the rob corpus (``doc_id|item|label|quoted words``) into sentence spans.
 
 Each line quotes a few words of a sentence of ``texts/<doc_id>.txt``; the spans written to ``labels.csv`` are the
-whole sentences holding each occurrence of the quote (sentence boundaries from :func:`painregen.appraise.textnorm.split_sentences`,
+whole sentences holding each occurrence of the quote (sentence boundaries from
+:func:`painregen.appraise.textnorm.split_sentences`,
 computed once here: later changes to the splitter do not move the gold spans).
 
     .venv/bin/python tools/rob_labels.py LINES.txt --corpus tests/data/rob_corpus --split dev
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("lines", type=Path)
     p.add_argument("--corpus", type=Path, required=True)
-    p.add_argument("--split", required=True, choices=["dev", "heldout"])
+    p.add_argument("--split", required=True, choices=["dev", "heldout", "heldout_b"])
     args = p.parse_args(argv)
     out_path = args.corpus / "labels.csv"
     rows = list(csv.DictReader(out_path.open(encoding="utf-8"))) if out_path.exists() else []

@@ -1,0 +1,54 @@
+"""List the sentences of rob-corpus texts that a labeller must read: every sentence holding a broad cue word of
+any appraisal item (random, blind, aware, conceal, coded, sample size, power, approved, committee, guideline,
+ethic, competing, conflict, exclude, ...), with its heading, numbered per document.
+
+The cue list is deliberately much wider than any detector's patterns and is fixed (it is not derived from the
+detectors or their errors), so that gold labels do not follow what painregen already finds. Sentences without a
+cue word are not shown and stay unlabelled (gold: not "yes"); see tests/data/rob_corpus/README.md.
+
+    .venv/bin/python tools/rob_candidates.py --corpus tests/data/rob_corpus --split heldout_b > candidates.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+from pathlib import Path
+
+from painregen.appraise.textnorm import split_sentences
+
+CUES = re.compile(
+    r"random|blind|mask|unaware|\baware\b|knowledge\s+of|conceal|\bcod(?:ed|es?|ing)\b|envelope|allocat|\bassign"
+    r"|sample\s+sizes?|\bpower\b|\bn\s*=\s*\d+\s+(?:per|/)|a\s+priori|predetermin|approv|committee|\bboard\b"
+    r"|guideline|regulation|\blaws?\b|\bact\b|welfare|ethic|IACUC|licen[cs]|permit|directive|\bprotocol\b|ARRIVE"
+    r"|humane|suffering|competing|conflict|disclos|financial|\bshares?\b|employee|consult|patent|royalt|honorari"
+    r"|\bfund(?:er|ers|ing)\b|sponsor|exclu|inclusion|\boutlier|\bcriteri|\border\b|\bcages?\b|\bracks?\b"
+    r"|investigator|experimenter|observer|examiner|assessor|\brater|scorer|double|single[- ]blind|independent",
+    re.IGNORECASE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--corpus", type=Path, required=True)
+    p.add_argument("--split", required=True)
+    p.add_argument("--doc", action="append", help="only these documents")
+    args = p.parse_args(argv)
+    with (args.corpus / "documents.csv").open(encoding="utf-8") as fh:
+        docs = [r for r in csv.DictReader(fh) if r["split"] == args.split and (not args.doc or r["doc_id"] in args.doc)]
+    for d in docs:
+        text = (args.corpus / "texts" / f"{d['doc_id']}.txt").read_text(encoding="utf-8")
+        print(f"### {d['doc_id']} ({d['kind']}): {d['title']}")
+        heading = ""
+        for n, (a, b) in enumerate(split_sentences(text)):
+            s = " ".join(text[a:b].split())
+            if len(s) <= 60 and not s.endswith((".", ";", ",")):
+                heading = s
+                continue
+            if CUES.search(s):
+                print(f"{n}\t[{heading[:30]}]\t{s}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
