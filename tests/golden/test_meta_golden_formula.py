@@ -10,13 +10,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from cli_golden import HERE, as_list, check_fit, check_meta_json, cli_json, close, load
 
 from painregen.cli.meta_input import load_effects
 from painregen.meta import rma
 from painregen.meta.anova import compare, fitstats, linear_hypotheses, parse_btt, parse_hypothesis
 from painregen.meta.formula import FormulaError, terms
-
-from cli_golden import HERE, as_list, check_fit, check_meta_json, cli_json, close, load
 
 G = load("metafor_formula.json")
 

@@ -15,14 +15,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from cli_golden import HERE, as_list, check_fit, check_meta_json, cli, cli_json, close, fit_args, load
 
 from painregen.cli.meta_input import load_effects
 from painregen.effects import escalc
 from painregen.meta import fsn, rma, subgroup
 from painregen.meta.bias import regtest
 from painregen.meta.collate import factor_levels, r_number, r_sort
-
-from cli_golden import HERE, as_list, check_fit, check_meta_json, cli, cli_json, close, fit_args, load
 
 G = load("metafor_inputs.json")
 MODEL_CASES = [c for c in G["cases"] if "result" in c]

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_golden import HERE, as_list, cli, cli_json, close, load
 
 from painregen.cli.meta_input import load_effects
 from painregen.meta import influence, leave1out, permutest, rma, robust
 from painregen.meta.bias import regtest
-
-from cli_golden import HERE, as_list, cli, cli_json, close, load
 
 G = load("metafor_tools.json")
 

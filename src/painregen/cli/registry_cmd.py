@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -41,23 +42,46 @@ def ls_command(
         typer.echo(json.dumps({"studies": [s.to_dict() for s in studies]}, indent=2))
         return
     console = Console()
+    console.print(studies_table(studies, db, console.width))
+
+
+STUDY_KEY_MIN = 14  # a long study key (a SyRF UUID) is shortened to this when the title would get too little room
+TITLE_MIN = 24
+
+
+def studies_table(studies: list[Any], db: str, width: int) -> Table:
+    """One line per study, fitted to ``width`` columns (80 at least readable): compact layout without cell borders,
+    the title given the room the other columns leave (shortened with an ellipsis), the "[SIMULATED]" prefix dropped
+    (the sim column says so) and, when the room is short, long study keys (SyRF UUIDs) shortened: `show` takes the id
+    or the full key, as `ls --json` lists them."""
     rows = [
-        [str(s.id), escape(s.study_id), "" if s.year is None else str(s.year), s.title,
+        [str(s.id), s.study_id, "" if s.year is None else str(s.year), _plain_title(s.title, s.simulated),
          str(s.n_experiments), str(s.n_cohorts), str(s.n_observations), "yes" if s.simulated else "no"]
         for s in studies
     ]
-    headers = ["id", "study", "year", "title", "exps", "cohorts", "obs", "sim"]  # exps/obs: experiments/observations
+    headers = ["id", "study", "year", "title", "exp", "coh", "obs", "sim"]  # experiments, cohorts, observations
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    # one line per study: the title gets the width the other columns leave (each column costs 3 for borders)
-    room = console.width - sum(w for i, w in enumerate(widths) if i != 3) - 3 * len(headers) - 1
+    room = width - sum(w for i, w in enumerate(widths) if i != 3) - 2 * len(headers) + 1  # 2 = pad + divider
+    if room < TITLE_MIN and widths[1] > STUDY_KEY_MIN:
+        room += widths[1] - STUDY_KEY_MIN
+        widths[1] = STUDY_KEY_MIN
     title_width = max(12, min(TITLE_WIDTH, room))
-    table = Table(title=f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'} in {escape(db)}")
+    table = Table(title=f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'} in {escape(db)}",
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), title_justify="left")
     for i, h in enumerate(headers):
         table.add_column(h, justify="right" if i in (0, 4, 5, 6) else "left", no_wrap=True)
     for r in rows:
+        r[1] = escape(_truncate(r[1], widths[1]))
         r[3] = escape(_truncate(r[3], title_width))
         table.add_row(*r)
-    console.print(table)
+    return table
+
+
+def _plain_title(title: str, simulated: bool) -> str:
+    text = title.strip()
+    if simulated and text.upper().startswith("[SIMULATED]"):
+        text = text[len("[SIMULATED]"):].strip()
+    return text
 
 
 def show_command(
