@@ -3,6 +3,7 @@ meta-analysis of one effect per row (metafor's ``forest``, ``influence`` and ``l
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,13 @@ FAVOURS = ("Favours control", "Favours treatment")
 ID_COLUMNS = ("study", "experiment", "cohort", "outcome")
 
 
-def study_labels(frame: pd.DataFrame, column: str | None = None) -> list[str]:
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def study_labels(frame: pd.DataFrame, column: str | None = None, exclude: str | None = None) -> list[str]:
     """Row labels for plots and tables: ``column``, else ``label``, else study (with cohort and outcome when a study
-    has several rows), else row numbers."""
+    has several rows; not ``exclude``, e.g. the subgroup column, which heads the rows), else row numbers. A study key
+    that is a UUID (SyRF) is shown by its first 8 characters."""
     if column is None and "label" in frame.columns:
         column = "label"
     if column is not None:
@@ -28,8 +33,13 @@ def study_labels(frame: pd.DataFrame, column: str | None = None) -> list[str]:
     if "study" not in frame.columns:
         return [f"Row {i + 1}" for i in range(len(frame))]
     parts = ["study"] if frame["study"].astype(str).is_unique else [
-        c for c in ("study", "cohort", "outcome") if c in frame.columns]
-    return [" · ".join(str(frame[c].iloc[i]) for c in parts if frame[c].iloc[i] is not None) for i in range(len(frame))]
+        c for c in ("study", "cohort", "outcome") if c in frame.columns and c != exclude]
+
+    def cell(c: str, i: int) -> str:
+        text = str(frame[c].iloc[i])
+        return text[:8] if c == "study" and UUID.match(text) else text
+
+    return [" · ".join(cell(c, i) for c in parts if frame[c].iloc[i] is not None) for i in range(len(frame))]
 
 
 def draw_forest(res: Any, frame: pd.DataFrame, subgroup: str | None, out: Path, *, labels: list[str] | None = None,
@@ -45,7 +55,7 @@ def draw_forest(res: Any, frame: pd.DataFrame, subgroup: str | None, out: Path, 
     fit = res.overall if isinstance(res, meta.SubgroupResult) else res
     if not isinstance(fit, meta.RmaResult) or not fit.int_only:
         fail("a forest plot needs a model without --mods or --random (add --subgroup for subgroup diamonds)", code=2)
-    names = labels if labels is not None else study_labels(frame)
+    names = labels if labels is not None else study_labels(frame, exclude=subgroup)
     keep = frame[subgroup].notna().to_numpy() if subgroup else np.ones(len(frame), dtype=bool)
     groups = frame.loc[keep, subgroup].tolist() if subgroup else None
     fig = forest(res, labels=[n for n, k in zip(names, keep, strict=True) if k], groups=groups, favours=favours,
@@ -111,7 +121,7 @@ def forest_command(
 ) -> None:
     """RevMan-style forest plot: labels, estimate [CI], weights, favours labels, subgroup and pooled diamonds, PI."""
     res, frame = _fit(file, yi, vi, method, test, [labels] if labels else [], na_values, subgroup=subgroup)
-    draw_forest(res, frame, subgroup, output, labels=study_labels(frame, labels),
+    draw_forest(res, frame, subgroup, output, labels=study_labels(frame, labels, exclude=subgroup),
                 favours=(favours_left, favours_right), xlabel=xlabel)
 
 

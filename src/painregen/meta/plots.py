@@ -161,7 +161,7 @@ def forest(
         notes = [_heterogeneity(fit), _overall_test(fit)]
         if isinstance(res, SubgroupResult):
             notes.append(f"Test for subgroup differences: Q = {res.Q_between:.2f}, df = {res.Q_between_df} "
-                         f"(p = {_p(res.Q_between_p)})")
+                         f"({_p(res.Q_between_p)})")
         for j, text in enumerate(notes):
             _note(ax, bottom - 0.9 - 0.6 * j, text)
         bottom -= 0.9 + 0.6 * (len(notes) - 1)
@@ -183,17 +183,18 @@ def forest(
 
 
 def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """``p = 0.012`` or ``p < 0.001``."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _heterogeneity(fit: RmaResult) -> str:
     tau = f"Tau2 = {fit.tau2:.3f}; " if fit.random else ""
-    return f"Heterogeneity: {tau}Q = {fit.QE:.2f}, df = {fit.QE_df} (p = {_p(fit.QE_p)}); I2 = {fit.I2:.0f}%"
+    return f"Heterogeneity: {tau}Q = {fit.QE:.2f}, df = {fit.QE_df} ({_p(fit.QE_p)}); I2 = {fit.I2:.0f}%"
 
 
 def _overall_test(fit: RmaResult) -> str:
     stat = "t" if fit.ddf is not None else "Z"
-    return f"Test for overall effect: {stat} = {float(fit.stat[0]):.2f} (p = {_p(float(fit.pval[0]))})"
+    return f"Test for overall effect: {stat} = {float(fit.stat[0]):.2f} ({_p(float(fit.pval[0]))})"
 
 
 def finish_forest(fig: Figure, ax: Any, ticks: Sequence[float], ticklabels: Sequence[str], y: float, n_rows: int,
