@@ -3,6 +3,7 @@
 Definitions follow R's metafor (Viechtbauer 2010); see docs/meta.md for the name mapping.
 """
 
+from painregen.meta.anova import Comparison, FitStats, Hypotheses, compare, fitstats, linear_hypotheses
 from painregen.meta.bias import RanktestResult, RegtestResult, fsn, ranktest, regtest
 from painregen.meta.bias_report import BiasReport, bias_report
 from painregen.meta.control import Control, ConvergenceError
@@ -23,8 +24,11 @@ from painregen.meta.trimfill import TrimfillResult, trimfill
 __all__ = [
     "TAU2_ESTIMATORS",
     "BiasReport",
+    "Comparison",
     "Control",
     "ConvergenceError",
+    "FitStats",
+    "Hypotheses",
     "Influence",
     "LeaveOneOut",
     "MvMetaResult",
@@ -40,10 +44,13 @@ __all__ = [
     "Tau2Interval",
     "TrimfillResult",
     "bias_report",
+    "compare",
     "confint_tau2",
+    "fitstats",
     "fsn",
     "influence",
     "leave1out",
+    "linear_hypotheses",
     "mvmeta",
     "partition_q",
     "permutest",
