@@ -53,9 +53,10 @@ def test_bias_prints_a_summary_by_default_and_json_on_request() -> None:
     f = GOLDEN / "dorn2007.csv"
     text = runner.invoke(app, ["bias", str(f), "--predictor", "sqrtninv"])
     assert text.exit_code == 0, text.output
-    for part in ("Regression test for funnel plot asymmetry", "inverse of the square root of the sample size",
+    for part in ("Egger's regression test for funnel plot asymmetry", "(predictor: 1/sqrt(n))",
                  "Rank correlation test", "Trim-and-fill", "Fail-safe N (Rosenthal):"):
         assert part in text.stdout
+    assert max(len(line) for line in text.stdout.splitlines()) <= 80
     out = json.loads(runner.invoke(app, ["bias", str(f), "--json"]).stdout)
     assert {"egger", "rank", "trimfill", "failsafe_n"} <= set(out)
     assert {"stat", "p", "limit_estimate"} <= set(out["egger"]) and {"tau", "p"} <= set(out["rank"])

@@ -139,11 +139,11 @@ def format_bias(rep: BiasReport) -> str:
     """Egger's regression test, rank correlation, trim-and-fill and fail-safe N."""
     eg, rk, tf = rep.egger, rep.rank, rep.trimfill
     stat = "t" if eg.ddf is not None else "z"
-    what = {"sei": "standard error", "vi": "sampling variance", "ni": "sample size", "ninv": "inverse of the sample "
-            "size", "sqrtninv": "inverse of the square root of the sample size"}[eg.predictor]
+    what = {"sei": "standard error", "vi": "sampling variance", "ni": "sample size", "ninv": "1/n",
+            "sqrtninv": "1/sqrt(n)"}[eg.predictor]
     fit = tf.fit
     out = [f"Publication bias and small-study effects (k = {rep.fit.k}; model: {rep.fit.method})", "",
-           f"Regression test for funnel plot asymmetry (Egger; predictor: {what}):",
+           f"Egger's regression test for funnel plot asymmetry (predictor: {what}):",
            f"  test for funnel plot asymmetry: {stat} = {fmt(eg.stat)}, p = {fmt_p(eg.p)}"]
     if eg.limit_estimate is not None and eg.limit_ci is not None:
         out.append(f"  limit estimate (as the predictor -> 0): {fmt(eg.limit_estimate)} "
@@ -159,16 +159,16 @@ def format_bias(rep: BiasReport) -> str:
 
 
 def format_comparison(cmp: Comparison) -> str:
-    """``print.anova.rma`` for a likelihood-ratio test."""
-    rows = []
-    for name, fs, qe, t2, lrt, p, r2 in (("Full", cmp.full, cmp.QE_full, cmp.tau2_full, None, None, None),
-                                         ("Reduced", cmp.reduced, cmp.QE_reduced, cmp.tau2_reduced, cmp.LRT,
-                                          cmp.pval, cmp.R2)):
-        rows.append([name, str(fs.parms), fmt(fs.AIC), fmt(fs.BIC), fmt(fs.AICc), fmt(fs.ll),
-                     "" if lrt is None else fmt(lrt), "" if p is None else fmt_p(p), fmt(qe),
-                     "" if t2 is None else fmt(t2), "" if r2 is None else f"{fmt(r2, 2)}%"])
-    head = ["", "df", "AIC", "BIC", "AICc", "logLik", "LRT", "pval", "QE", "tau^2", "R^2"]
-    return "\n".join([f"Model comparison (likelihood-ratio test, {cmp.method}):", "", *table(rows, head)]) + "\n"
+    """``print.anova.rma`` for a likelihood-ratio test (as two tables, to fit 80 columns)."""
+    fits = [[name, str(fs.parms), fmt(fs.AIC), fmt(fs.BIC), fmt(fs.AICc), fmt(fs.ll)]
+            for name, fs in (("Full", cmp.full), ("Reduced", cmp.reduced))]
+    tests = [["Full", "", "", fmt(cmp.QE_full), fmt(cmp.tau2_full) if cmp.tau2_full is not None else "", ""],
+             ["Reduced", fmt(cmp.LRT), fmt_p(cmp.pval), fmt(cmp.QE_reduced),
+              fmt(cmp.tau2_reduced) if cmp.tau2_reduced is not None else "",
+              "" if cmp.R2 is None else f"{fmt(cmp.R2, 2)}%"]]
+    return "\n".join([f"Model comparison (likelihood-ratio test, {cmp.method}):", "",
+                      *table(fits, ["", "df", "AIC", "BIC", "AICc", "logLik"]), "",
+                      *table(tests, ["", "LRT", "pval", "QE", "tau^2", "R^2"])]) + "\n"
 
 
 def format_hypotheses(h: Hypotheses) -> str:
