@@ -121,7 +121,7 @@ def test_v_blocks_enter_the_marginal_covariance() -> None:
         cov = np.full((4, 4), 0.04)
         np.fill_diagonal(cov, vi[rows])
         V.append((rows, cov))
-    r = dose_response_meta(dose, yi, vi, study, V, emax=False)
+    r = dose_response_meta(dose, yi, vi, study, V, scale="linear", emax=False)
     X = rcs_basis(dose, r.knots)
     s1, s2 = r.sigma2
     M = np.zeros((24, 24))
@@ -140,7 +140,7 @@ def test_v_blocks_enter_the_marginal_covariance() -> None:
 
 def test_wald_nonlinearity_by_hand() -> None:
     dose, yi, vi, study = _toy(4, 8)
-    r = dose_response_meta(dose, yi, vi, study, None, emax=False)
+    r = dose_response_meta(dose, yi, vi, study, None, scale="linear", emax=False)
     b2 = r.b[1:]
     stat = float(b2 @ np.linalg.inv(r.vb[1:, 1:]) @ b2)
     assert r.nonlinear_df == 2
@@ -222,7 +222,7 @@ def test_metafor_hmisc_golden() -> None:
         cov = np.full((rows.size, rows.size), g["cov_shared"])
         np.fill_diagonal(cov, vi[rows])
         V.append((rows, cov))
-    r = dose_response_meta(dose, yi, vi, study, V, grid=g["grid"], emax=False)
+    r = dose_response_meta(dose, yi, vi, study, V, scale="linear", grid=g["grid"], emax=False)
     np.testing.assert_allclose(r.knots, g["knots"], rtol=1e-12)
     np.testing.assert_allclose(rcs_basis(dose, r.knots), g["basis"], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(r.sigma2, g["sigma2"], rtol=1e-6)

@@ -154,7 +154,8 @@ def dose_meta_command(
                               "species' typical weight) or per-animal."),
     by: str | None = typer.Option(None, "--by", help="Stratify by comparison column(s), e.g. product, route or "
                                   "product,route."),
-    scale: str = typer.Option("linear", "--scale", help="Spline on the linear or log10 dose scale."),
+    scale: str = typer.Option("auto", "--scale", help="Spline dose scale: auto (log10 when the doses span more than "
+                              "a decade, else the scale with the smaller AIC), linear or log10."),
     model: str = typer.Option("one-stage", "--model", help="one-stage (every study; Crippa et al. 2019) or "
                               "two-stage (per-study splines pooled by multivariate meta-analysis)."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the pooled curve(s) with 95% bands (.svg, .png "
@@ -167,8 +168,8 @@ def dose_meta_command(
 
     if (file is None) == (db is None):
         fail("give a dataset file or --db, not both", code=2)
-    if scale not in ("linear", "log10"):
-        fail("--scale is linear or log10", code=2)
+    if scale not in ("auto", "linear", "log10"):
+        fail("--scale is auto, linear or log10", code=2)
     if basis not in ("per-kg", "per-animal"):
         fail("--basis is per-kg or per-animal", code=2)
     if model not in ("one-stage", "two-stage"):

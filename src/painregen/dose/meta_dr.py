@@ -11,6 +11,14 @@ linear mixed model on the contrasts: ``yi = s(d_i)'b + u_study + u_contrast + e_
 spline basis minus its value at dose 0 (:mod:`.splines`) and no intercept (the contrast at dose 0 is 0),
 ``e ~ N(0, V)``, random intercepts per study and per contrast, fitted by REML with
 :func:`painregen.meta.rma_mv`.
+
+Dose scale (``scale="auto"``, the default): the spline is put on ``log10(dose + offset)`` when the positive doses
+span more than a decade (a linear-scale spline with percentile knots then has most knots among the high doses and
+misfits a steep rise at low doses), otherwise on the scale whose maximum-likelihood fit has the smaller AIC (same
+number of parameters on both).  The curve's shape -- plateau, or an inverted U reported as a peak with a decline
+flag -- and intervals for the plateau and peak doses come from :mod:`.shape`.  A random-effects fit that does not
+converge falls back to the maximum-likelihood fit, then to fixed-effect GLS, each time with a note: a pooled curve
+is always returned for a spline that is identified.
 """
 
 from __future__ import annotations
@@ -23,12 +31,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, stats
 
-from painregen.dose.splines import ORSINI_PERCENTILES, rcs_basis, rcs_knots
+from painregen.dose.errors import DoseFitError
+from painregen.dose.shape import CurveShape, curve_shape
+from painregen.dose.splines import ORSINI_PERCENTILES, default_knots, rcs_basis
 from painregen.meta import rma_mv
 from painregen.meta.control import ConvergenceError
 
 FloatArray = npt.NDArray[np.float64]
-Scale = Literal["linear", "log10"]
+Scale = Literal["auto", "linear", "log10"]
+FIT_ERRORS = (ConvergenceError, np.linalg.LinAlgError, FloatingPointError, ValueError)
 Block = tuple[npt.ArrayLike, npt.ArrayLike]
 
 
@@ -99,6 +110,8 @@ class SplineFit:
     curve: DoseCurve
     plateau_dose: float
     plateau_fraction: float
+    shape: CurveShape
+    scale_choice: dict[str, Any]
 
     def spline_dict(self, model: str) -> dict[str, Any]:
         """The JSON of the shared fields, ``model`` naming the model."""
@@ -110,7 +123,9 @@ class SplineFit:
             "vb": [[_f(v) for v in row] for row in self.vb], "logLik": _f(self.logLik),
             "nonlinearity": {"stat": _f(self.nonlinear_stat), "df": self.nonlinear_df, "p": _f(self.nonlinear_p)},
             "curve": self.curve.to_dict(), "plateau_dose": _f(self.plateau_dose),
-            "plateau_fraction": self.plateau_fraction,
+            "plateau_fraction": self.plateau_fraction, "plateau_ci": [_f(v) for v in self.shape.plateau_ci],
+            "peak_dose": _f(self.shape.peak_dose), "decline": self.shape.decline, "shape": self.shape.to_dict(),
+            "scale_choice": dict(self.scale_choice),
         }
 
 
@@ -175,6 +190,7 @@ class SplineDesign:
     offset: float
     knots: FloatArray
     X: FloatArray
+    knot_note: str | None = None
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -191,14 +207,85 @@ def spline_design(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stu
                   knots: npt.ArrayLike | None = None, scale: str = "linear",
                   offset: float | None = None) -> SplineDesign:
     """Checked inputs, the log10 ``offset`` (default 0.01 x the largest dose), knots (default the Orsini
-    percentiles of the doses on the spline scale) and the basis relative to dose 0 (:func:`rcs_basis`)."""
+    percentiles of the doses on the spline scale, fewer when they tie: :func:`painregen.dose.splines.default_knots`)
+    and the basis relative to dose 0 (:func:`rcs_basis`)."""
     d, y, v, s = _check_inputs(dose, yi, vi, study)
     off = float(offset) if offset is not None else 0.01 * float(d.max())
     if scale == "log10" and not off > 0:
         raise ValueError("log10 scale needs a positive offset")
     x, x0 = _transform(d, scale, off)
-    kn = rcs_knots(x, ORSINI_PERCENTILES) if knots is None else np.asarray(knots, dtype=float)
-    return SplineDesign(d, y, v, s, off, kn, rcs_basis(x, kn, zero=x0))
+    note = None
+    if knots is None:
+        kn, note = default_knots(x, ORSINI_PERCENTILES)
+    else:
+        kn = np.asarray(knots, dtype=float)
+    return SplineDesign(d, y, v, s, off, kn, rcs_basis(x, kn, zero=x0), note)
+
+
+def choose_scale(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
+                 V: Sequence[Block] | None = None, *, scale: str = "auto", offset: float | None = None,
+                 random: bool = True) -> tuple[str, dict[str, Any]]:
+    """The spline's dose scale and why (module docstring): a given ``scale`` is kept; ``"auto"`` takes log10 when
+    the positive doses span more than a decade, else the scale whose ML fit (one-stage model) has the smaller
+    AIC. Returns the scale and ``{"rule", "span", "aic"}``."""
+    if scale in ("linear", "log10"):
+        return scale, {"requested": scale, "rule": "given", "span": None, "aic": None}
+    if scale != "auto":
+        raise ValueError(f"scale must be 'auto', 'linear' or 'log10' (got {scale!r})")
+    d = np.asarray(dose, dtype=float).ravel()
+    pos = d[np.isfinite(d) & (d > 0)]
+    span = float(pos.max() / pos.min()) if pos.size else float("nan")
+    if np.isfinite(span) and span > 10:
+        return "log10", {"requested": "auto", "rule": f"doses span {span:.3g}-fold (> 1 decade)", "span": span,
+                         "aic": None}
+    aic: dict[str, float | None] = {}
+    for sc in ("linear", "log10"):
+        try:
+            sd = spline_design(dose, yi, vi, study, scale=sc, offset=offset)
+            if np.linalg.matrix_rank(sd.X) < sd.X.shape[1]:
+                raise ValueError("spline not identified")
+            b, _vb, sig, ll, fell_back = _fit(sd, V, "ML", 95, random)
+            aic[sc] = None if fell_back else -2.0 * ll + 2.0 * (b.size + sig.size)
+        except FIT_ERRORS:
+            aic[sc] = None
+    finite = {k: v for k, v in aic.items() if v is not None and np.isfinite(v)}
+    chosen = min(finite, key=lambda k: finite[k]) if finite else "linear"
+    return chosen, {"requested": "auto", "rule": "smaller AIC of the ML fits" if finite else
+                    "linear (neither ML fit converged)", "span": span, "aic": aic}
+
+
+def _fit(sd: SplineDesign, V: Sequence[Block] | None, method: str, level: float,
+         random: bool) -> tuple[FloatArray, FloatArray, FloatArray, float, list[str]]:
+    """``b, vb, sigma2, logLik`` of the one-stage model on ``sd`` and notes: REML (or ``method``) by
+    :func:`painregen.meta.rma_mv`; if that fails, ML; if that fails too, fixed-effect GLS (logLik of the GLS fit)."""
+    notes: list[str] = []
+    if random:
+        for m in dict.fromkeys((method, "ML")):
+            try:
+                res = rma_mv(sd.yi, sd.vi, clusters=_clusters(sd.study), mods=sd.X, intercept=False, method=m, V=V,
+                             level=level)
+                if not (np.all(np.isfinite(res.b)) and np.all(np.isfinite(res.vb))):
+                    raise FloatingPointError("non-finite estimates")
+                if m != method:
+                    notes.append(f"the {method} random-effects fit did not converge; ML estimates shown")
+                return res.b, res.vb, np.asarray(res.sigma2, dtype=float), float(res.logLik), notes
+            except FIT_ERRORS as exc:
+                why = str(exc) or type(exc).__name__
+        notes.append(f"the random-effects fit did not converge ({why}); fixed-effect GLS shown (no between-study "
+                     "variance: intervals are too narrow if studies differ)")
+    b, vb = _gls(sd.X, sd.yi, sd.vi, V)
+    return b, vb, np.zeros(0), _gls_loglik(sd, V, b), notes
+
+
+def _gls_loglik(sd: SplineDesign, V: Sequence[Block] | None, b: FloatArray) -> float:
+    """Log-likelihood of the fixed-effect GLS fit (normal, known covariance)."""
+    M = np.diag(sd.vi)
+    for rows, mat in V or ():
+        r = np.asarray(rows, dtype=np.int64)
+        M[np.ix_(r, r)] = np.asarray(mat, dtype=float)
+    resid = sd.yi - sd.X @ b
+    logdet = float(np.linalg.slogdet(M)[1])
+    return float(-0.5 * (resid @ np.linalg.solve(M, resid) + logdet + resid.size * np.log(2 * np.pi)))
 
 
 def wald_nonlinearity(b: npt.ArrayLike, vb: npt.ArrayLike) -> tuple[float, int, float]:
@@ -280,13 +367,21 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
         x = d / (10.0 ** log_ed50 + d)
         return rma_mv(y, v, clusters=cl, mods=x[:, None], intercept=False, method=method, V=V)
 
+    def loglik(log_ed50: float) -> float:
+        try:
+            return float(fit(log_ed50).logLik)
+        except FIT_ERRORS:
+            return -np.inf
+
     grid = np.linspace(np.log10(lo), np.log10(hi), n_grid)
-    lls = np.array([fit(g).logLik for g in grid])
+    lls = np.array([loglik(g) for g in grid])
+    if not np.any(np.isfinite(lls)):
+        raise DoseFitError("the Emax meta-regression did not converge at any ED50 of the profile grid")
     i = int(np.argmax(lls))
     at_bound = i in (0, n_grid - 1)
     best = float(grid[i])
     if not at_bound:
-        opt = optimize.minimize_scalar(lambda t: -fit(t).logLik, bounds=(grid[i - 1], grid[i + 1]),
+        opt = optimize.minimize_scalar(lambda t: -loglik(t), bounds=(grid[i - 1], grid[i + 1]),
                                        method="bounded", options={"xatol": 1e-8})
         if -float(opt.fun) > lls[i]:
             best = float(opt.x)
@@ -302,48 +397,61 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
 
 def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
                        V: Sequence[Block] | None = None, *, knots: npt.ArrayLike | None = None,
-                       scale: Scale = "linear", offset: float | None = None, random: bool = True,
+                       scale: Scale = "auto", offset: float | None = None, random: bool = True,
                        method: str = "REML", grid: npt.ArrayLike | None = None, level: float = 95,
-                       plateau_fraction: float = 0.05, emax: bool = True) -> DoseResponseMeta:
+                       plateau_fraction: float = 0.05, emax: bool = True, n_draws: int = 2000,
+                       seed: int = 2012) -> DoseResponseMeta:
     """One-stage dose-response meta-analysis with a restricted cubic spline (Crippa et al. 2019).
 
     ``dose``: the treated arm's dose of each contrast (vehicle = 0); ``V``: blocks ``(rows, matrix)`` of the known
-    sampling covariance (diagonal = ``vi``), each inside one study. ``scale="log10"`` puts the spline on
-    ``log10(dose + offset)`` (``offset`` default 0.01 x the largest dose, as DoseFinding's linlog ``off``);
-    ``knots`` (on that scale) default to the 5/35/65/95th percentiles of the contrasts' doses (Orsini et al.
-    2012). ``random=False`` drops the random effects (fixed-effect GLS on V). The curve is on ``grid`` (default
-    101 doses from 0 to the largest) with pointwise Wald limits by the delta method (``var = g' vb g``);
-    :func:`plateau` gives ``plateau_dose``; ``emax=True`` adds :func:`emax_profile`.
+    sampling covariance (diagonal = ``vi``), each inside one study. ``scale``: ``"auto"`` (default; module
+    docstring, :func:`choose_scale`), ``"linear"``, or ``"log10"`` for ``log10(dose + offset)`` (``offset``
+    default 0.01 x the largest dose, as DoseFinding's linlog ``off``); ``knots`` (on that scale; with ``"auto"``
+    given knots mean the linear scale) default to the 5/35/65/95th percentiles of the contrasts' doses (Orsini et
+    al. 2012), fewer when those tie. ``random=False`` drops the random effects (fixed-effect GLS on V). The curve
+    is on ``grid`` (default 101 doses from 0 to the largest) with pointwise Wald limits by the delta method
+    (``var = g' vb g``);
+    :func:`painregen.dose.shape.curve_shape` gives the shape, ``plateau_dose`` (NaN for an inverted U, reported as
+    a peak) and intervals from ``n_draws`` seeded draws of the coefficients; ``emax=True`` adds
+    :func:`emax_profile`. ValueError when the spline is not identified (too few distinct doses).
     """
-    sd = spline_design(dose, yi, vi, study, knots=knots, scale=scale, offset=offset)
+    if knots is not None and scale == "auto":
+        scale = "linear"  # knots given on the dose scale
+    used, choice = choose_scale(dose, yi, vi, study, V, scale=scale, offset=offset, random=random)
+    sd = spline_design(dose, yi, vi, study, knots=knots, scale=used, offset=offset)
     d, y, v, s, off, kn, X = sd.dose, sd.yi, sd.vi, sd.study, sd.offset, sd.knots, sd.X
-    terms = sd.terms
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise ValueError(f"the spline is not identified: {np.unique(d).size} distinct doses cannot fit "
                          f"{X.shape[1]} coefficients with knots {np.round(kn, 6).tolist()}")
-    notes: list[str] = []
-    if random:
-        res = rma_mv(y, v, clusters=_clusters(s), mods=X, intercept=False, method=method, V=V, level=level)
-        b, vb, sigma2, ll = res.b, res.vb, np.asarray(res.sigma2, dtype=float), float(res.logLik)
-    else:
-        b, vb = _gls(X, y, v, V)
-        sigma2, ll = np.zeros(0), float("nan")
+    notes = [sd.knot_note] if sd.knot_note else []
+    b, vb, sigma2, ll, fit_notes = _fit(sd, V, method, level, random)
+    notes += fit_notes
+    if not random:
+        ll = float("nan")
     se = np.sqrt(np.diag(vb))
     stat, df, p = wald_nonlinearity(b, vb)
     g = sd.grid(grid)
-    curve = pooled_curve(b, vb, kn, g, scale=scale, offset=off, level=level)
-    fit = curve.fit
+    curve = pooled_curve(b, vb, kn, g, scale=used, offset=off, level=level)
+    shape = spline_shape(g, kn, b, vb, used, off, plateau_fraction, level, n_draws, seed)
     em = None
     if emax:
         try:
             em = emax_profile(d, y, v, s, V, method=method)
-        except (ValueError, np.linalg.LinAlgError, ConvergenceError) as exc:  # the alternative must not sink the fit
+        except (*FIT_ERRORS, DoseFitError) as exc:  # the alternative must not sink the fit
             notes.append(f"emax profile failed: {exc}")
     return DoseResponseMeta(
-        scale=scale, offset=off if scale == "log10" else 0.0, knots=kn, terms=terms, b=b, vb=vb, se=se,
+        scale=used, offset=off if used == "log10" else 0.0, knots=kn, terms=sd.terms, b=b, vb=vb, se=se,
         sigma2=sigma2, logLik=ll, k=int(y.size), n_studies=int(np.unique(s).size), nonlinear_stat=stat,
-        nonlinear_df=df, nonlinear_p=p, curve=curve, plateau_dose=plateau(g, fit, plateau_fraction),
-        plateau_fraction=plateau_fraction, emax=em, notes=tuple(notes))
+        nonlinear_df=df, nonlinear_p=p, curve=curve, plateau_dose=shape.plateau_dose,
+        plateau_fraction=plateau_fraction, shape=shape, scale_choice=choice, emax=em, notes=tuple(notes))
+
+
+def spline_shape(grid: FloatArray, knots: FloatArray, b: FloatArray, vb: FloatArray, scale: str, offset: float,
+                 fraction: float, level: float, n_draws: int, seed: int) -> CurveShape:
+    """:func:`painregen.dose.shape.curve_shape` of the spline curve on ``grid``."""
+    x, x0 = _transform(np.asarray(grid, dtype=float), scale, offset)
+    return curve_shape(grid, rcs_basis(x, knots, zero=x0), b, vb, fraction=fraction, level=level, n_draws=n_draws,
+                       seed=seed)
 
 
 def subset_blocks(blocks: Sequence[Block] | None, keep: npt.ArrayLike) -> list[tuple[FloatArray, FloatArray]]:
@@ -389,6 +497,6 @@ def stratified(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study:
             continue
         try:
             results[level] = model(d[idx], y[idx], v[idx], s[idx], subset_blocks(V, idx), **kwargs)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            skipped[level] = str(exc)
+        except (*FIT_ERRORS, DoseFitError) as exc:
+            skipped[level] = str(exc) or type(exc).__name__
     return StratifiedDoseResponse(by=name, results=results, skipped=skipped)

@@ -44,6 +44,7 @@ class ModelDef:
     grad: Callable[[Array, Array, Fixed], Array]
     default_bounds: Callable[[float], Array] | None = None
     fixed_names: tuple[str, ...] = ()
+    std_grad: Callable[[Array, Array, Fixed], tuple[Array, ...]] | None = None
 
     @property
     def n_linear(self) -> int:
@@ -58,6 +59,14 @@ class ModelDef:
         coefs = np.asarray(coefs, dtype=float)
         nl = coefs[self.n_linear :]
         return np.asarray(self.basis(np.asarray(dose, float), nl, fixed) @ coefs[: self.n_linear])
+
+    def nl_grad(self, dose: Array, nl: Array, fixed: Fixed) -> Array:
+        """Derivatives of the standardised shape ``f0`` in the nonlinear parameters: ``nl`` (B, q) -> (B, k, q)."""
+        assert self.std_grad is not None
+        cols = self.std_grad(np.asarray(dose, dtype=float), np.asarray([nl[:, i, None] for i in range(nl.shape[1])]),
+                             fixed)
+        shape = (nl.shape[0], np.size(dose))
+        return np.stack([np.broadcast_to(c, shape) for c in cols], axis=-1)
 
     def mean_batch(self, dose: Array, coefs: Array, fixed: Fixed) -> Array:
         """Means for a batch: ``coefs`` (B, p), ``dose`` (B, G) or (G,) -> (B, G)."""
@@ -156,6 +165,7 @@ MODELS: dict[str, ModelDef] = {
         basis=_nl_basis(_emax_f0), std_f0=_unpack(_emax_f0), std_range=_mono_range(_unpack(_emax_f0)),
         grad=lambda d, c, fx: m.emax_grad(d, c[1], c[2]),
         default_bounds=_bnds((0.001, 1.5, True)),
+        std_grad=lambda d, std, fx: m.emax_f0_grad(d, *std),
     ),
     "sigEmax": ModelDef(
         "sigEmax", ("e0", "eMax", "ed50", "h"), ("ed50", "h"), ("ed50", "h"),
@@ -163,12 +173,14 @@ MODELS: dict[str, ModelDef] = {
         basis=_nl_basis(_sig_f0), std_f0=_unpack(_sig_f0), std_range=_mono_range(_unpack(_sig_f0)),
         grad=lambda d, c, fx: m.sig_emax_grad(d, c[1], c[2], c[3]),
         default_bounds=_bnds((0.001, 1.5, True), (0.5, 10.0, False)),
+        std_grad=lambda d, std, fx: m.sig_emax_f0_grad(d, *std),
     ),
     "exponential": ModelDef(
         "exponential", ("e0", "e1", "delta"), ("delta",), ("delta",), "e0 + e1*(exp(d/delta) - 1)",
         basis=_nl_basis(_exp_f0), std_f0=_unpack(_exp_f0), std_range=_mono_range(_unpack(_exp_f0)),
         grad=lambda d, c, fx: m.exponential_grad(d, c[1], c[2]),
         default_bounds=_bnds((0.1, 2.0, True)),
+        std_grad=lambda d, std, fx: m.exponential_f0_grad(d, *std),
     ),
     "betaMod": ModelDef(
         "betaMod", ("e0", "eMax", "delta1", "delta2"), ("delta1", "delta2"), ("delta1", "delta2"),
@@ -178,6 +190,7 @@ MODELS: dict[str, ModelDef] = {
         grad=lambda d, c, fx: m.beta_mod_grad(d, c[1], c[2], c[3], fx["scal"]),
         default_bounds=_bnds((0.05, 4.0, False), (0.05, 4.0, False)),
         fixed_names=("scal",),
+        std_grad=lambda d, std, fx: m.beta_f0_grad(d, std[0], std[1], fx["scal"]),
     ),
     "logistic": ModelDef(
         "logistic", ("e0", "eMax", "ed50", "delta"), ("ed50", "delta"), ("ed50", "delta"),
@@ -185,6 +198,7 @@ MODELS: dict[str, ModelDef] = {
         basis=_nl_basis(_logis_f0), std_f0=_unpack(_logis_f0), std_range=_mono_range(_unpack(_logis_f0)),
         grad=lambda d, c, fx: m.logistic_grad(d, c[1], c[2], c[3]),
         default_bounds=_bnds((0.001, 1.5, True), (0.01, 0.5, True)),
+        std_grad=lambda d, std, fx: m.logistic_f0_grad(d, *std),
     ),
 }
 

@@ -14,7 +14,8 @@ and Pinheiro, Bretz & Branson (2006, in Ting (ed.), *Dose Finding in Drug Develo
                  B = (delta1 + delta2)^(delta1 + delta2) / (delta1^delta1 delta2^delta2)
     logistic     f = e0 + eMax / (1 + exp((ed50 - d) / delta))
 
-Gradients return arrays of shape ``dose.shape + (p,)`` with columns in coefficient order.
+Gradients return arrays of shape ``dose.shape + (p,)`` with columns in coefficient order; ``*_f0_grad`` give
+the derivatives of the standardised shapes in their nonlinear parameters (broadcast over batches of them).
 """
 
 from __future__ import annotations
@@ -177,6 +178,57 @@ def logistic_grad(dose: ArrayLike, eMax: float, ed50: float, delta: float) -> Ar
     f0 = logistic_f0(d, ed50, delta)
     w = f0 * (1.0 - f0)
     return np.stack([np.ones_like(d), f0, -eMax * w / delta, eMax * w * (ed50 - d) / delta**2], axis=-1)
+
+
+def emax_f0_grad(dose: ArrayLike, ed50: ArrayLike) -> tuple[Array]:
+    """Derivative of :func:`emax_f0` in ed50: ``-d / (ed50 + d)^2``."""
+    d = _d(dose)
+    e = np.asarray(ed50, dtype=float)
+    return (-d / (e + d) ** 2,)
+
+
+def sig_emax_f0_grad(dose: ArrayLike, ed50: ArrayLike, h: ArrayLike) -> tuple[Array, Array]:
+    """Derivatives of :func:`sig_emax_f0` in (ed50, h): ``-h w / ed50`` and ``w log(d / ed50)`` with
+    ``w = f0 (1 - f0)`` (0 at d = 0)."""
+    d = _d(dose)
+    e = np.asarray(ed50, dtype=float)
+    hh = np.asarray(h, dtype=float)
+    f0 = sig_emax_f0(d, e, hh)
+    w = f0 * (1.0 - f0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dlog = np.where(d > 0, np.log(np.where(d > 0, d, 1.0)) - np.log(e), 0.0)
+    return -hh * w / e, w * dlog
+
+
+def exponential_f0_grad(dose: ArrayLike, delta: ArrayLike) -> tuple[Array]:
+    """Derivative of :func:`exponential_f0` in delta: ``-d exp(d / delta) / delta^2``."""
+    d = _d(dose)
+    dl = np.asarray(delta, dtype=float)
+    return (-d * np.exp(d / dl) / dl**2,)
+
+
+def beta_f0_grad(dose: ArrayLike, delta1: ArrayLike, delta2: ArrayLike, scal: float) -> tuple[Array, Array]:
+    """Derivatives of :func:`beta_f0` in (delta1, delta2): ``f0 (log(d1 + d2) - log d1 + log x)`` and
+    ``f0 (log(d1 + d2) - log d2 + log(1 - x))`` (0 at x = 0)."""
+    x = _d(dose) / scal
+    d1 = np.asarray(delta1, dtype=float)
+    d2 = np.asarray(delta2, dtype=float)
+    f0 = beta_f0(_d(dose), d1, d2, scal)
+    safe = np.where(x > 0, x, 1.0)
+    g1 = np.where(x > 0, f0 * (np.log(d1 + d2) - np.log(d1) + np.log(safe)), 0.0)
+    g2 = np.where(x > 0, f0 * (np.log(d1 + d2) - np.log(d2) + np.log1p(-x)), 0.0)
+    return g1, g2
+
+
+def logistic_f0_grad(dose: ArrayLike, ed50: ArrayLike, delta: ArrayLike) -> tuple[Array, Array]:
+    """Derivatives of :func:`logistic_f0` in (ed50, delta): ``-w / delta`` and ``-w (d - ed50) / delta^2``
+    with ``w = f0 (1 - f0)``."""
+    d = _d(dose)
+    e = np.asarray(ed50, dtype=float)
+    dl = np.asarray(delta, dtype=float)
+    f0 = logistic_f0(d, e, dl)
+    w = f0 * (1.0 - f0)
+    return -w / dl, -w * (d - e) / dl**2
 
 
 def _expit(z: Array) -> Array:

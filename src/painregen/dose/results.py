@@ -105,7 +105,8 @@ class FitResult(ResultMixin):
 
     ``rss`` is the residual sum of squares (raw data) or the GLS criterion ``gRSS`` (summary data);
     ``aic`` is then AIC or DoseFinding's gAIC, as ``criterion`` says.  ``vcov`` is the asymptotic
-    covariance of ``coefs``; ``at_bound`` lists nonlinear parameters that stopped at a bound.
+    covariance of ``coefs`` (NaN rows and columns for parameters that are not identified, listed in
+    ``not_identified``); ``at_bound`` lists nonlinear parameters that stopped at a bound.
     """
 
     model: str
@@ -121,6 +122,8 @@ class FitResult(ResultMixin):
     fixed: dict[str, float]
     doses: Array
     bounds: Array
+    not_identified: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def coefficients(self) -> dict[str, float]:
@@ -128,7 +131,9 @@ class FitResult(ResultMixin):
 
     @property
     def se(self) -> Array:
-        return np.asarray(np.sqrt(np.maximum(np.diag(self.vcov), 0.0)))
+        """Standard errors; NaN (never 0) for a parameter that is not identified."""
+        v = np.diag(self.vcov)
+        return np.asarray(np.where(v >= 0, np.sqrt(np.abs(v)), np.nan))
 
     def _def(self) -> Any:
         from .model_defs import get_model
@@ -152,14 +157,16 @@ class FitResult(ResultMixin):
         g = self.gradient(dose)
         if effect:
             g = g - self.gradient(0.0)
-        return np.asarray(np.sqrt(np.maximum(np.einsum("...i,ij,...j->...", g, self.vcov, g), 0.0)))
+        v = np.einsum("...i,ij,...j->...", g, self.vcov, g)
+        return np.asarray(np.where(v >= 0, np.sqrt(np.abs(v)), np.nan))
 
     def _title(self) -> str:
         return f"FitResult: {self.model} ({self.type}), {self.criterion}={self.aic:.4f}"
 
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame({"coefficient": list(self.coef_names), "estimate": self.coefs, "se": self.se,
-                             "at_bound": [c in self.at_bound for c in self.coef_names]})
+                             "at_bound": [c in self.at_bound for c in self.coef_names],
+                             "identified": [c not in self.not_identified for c in self.coef_names]})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +179,8 @@ class FitResult(ResultMixin):
             "df": num(self.df),
             "at_bound": bool(self.at_bound),
             "at_bound_parameters": list(self.at_bound),
+            "not_identified": list(self.not_identified),
+            "notes": list(self.notes),
         }
 
 

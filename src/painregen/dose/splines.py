@@ -11,6 +11,14 @@ non-linear term divided by ``(t_k - t_1)^2`` so its size is that of the dose): w
 so every linear combination is a cubic spline that is linear below ``t_1`` and above ``t_k``. Default knots are the
 5th, 35th, 65th and 95th percentiles of the doses, as Orsini, Li, Wolk, Khudyakov & Spiegelman (2012, *Am J
 Epidemiol* 175:66) recommend for dose-response meta-analysis.
+
+When those percentiles tie (many contrasts at the same dose, typically the top one), :func:`default_knots` falls
+back to fewer knots the way Hmisc's ``rcspline.eval`` does (its documented rules: with few distinct values the
+knots are the distinct values other than the smallest and largest, and tied knots are merged; Harrell 2015, sec.
+2.4.6): (1) when the doses have at most ``len(percentiles) + 2`` distinct values, the knots are the distinct
+doses without the smallest and the largest (at least 3 are needed); (2) otherwise the distinct percentile knots,
+if at least 3; (3) otherwise the 10th, 50th and 90th percentiles (Harrell's three-knot default) if distinct.
+Anything else has too few distinct doses for a spline and is refused.
 """
 
 from __future__ import annotations
@@ -35,6 +43,39 @@ def rcs_knots(dose: npt.ArrayLike, percentiles: Sequence[float] = ORSINI_PERCENT
     knots = np.percentile(d, np.asarray(percentiles, dtype=float))
     _check_knots(knots)
     return knots
+
+
+def default_knots(dose: npt.ArrayLike, percentiles: Sequence[float] = ORSINI_PERCENTILES
+                  ) -> tuple[FloatArray, str | None]:
+    """Knots at ``percentiles`` of the finite doses (:func:`rcs_knots`), or, when they tie, fewer knots by the
+    fallback of the module docstring; the second value is a note saying which fallback was used (None when the
+    percentiles were distinct). ValueError when fewer than 3 knots can be placed."""
+    d = np.asarray(dose, dtype=float).ravel()
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        raise ValueError("no finite doses to place knots")
+    knots = np.percentile(d, np.asarray(percentiles, dtype=float))
+    if np.all(np.diff(knots) > 0):
+        return knots, None
+    distinct = np.unique(d)
+    want = f"the {', '.join(f'{q:g}' for q in percentiles)}th percentiles of the doses tie ({_fmt(knots)})"
+    if distinct.size - 2 <= len(percentiles):
+        inner = distinct[1:-1]
+        if inner.size >= 3:
+            return inner, f"{want}: knots at the {inner.size} distinct doses other than the smallest and largest"
+    else:
+        merged = np.unique(knots)
+        if merged.size >= 3:
+            return merged, f"{want}: {merged.size} knots at the distinct percentiles"
+        three = np.percentile(d, [10.0, 50.0, 90.0])
+        if np.all(np.diff(three) > 0):
+            return three, f"{want}: 3 knots at the 10th, 50th and 90th percentiles"
+    raise ValueError(f"{want}, and {distinct.size} distinct doses ({_fmt(distinct)}) cannot give 3 distinct knots; "
+                     "a spline needs more distinct doses (or give the knots)")
+
+
+def _fmt(x: FloatArray) -> str:
+    return ", ".join(f"{v:.6g}" for v in x)
 
 
 def _check_knots(knots: FloatArray) -> None:

@@ -24,17 +24,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from painregen.dose.errors import DoseFitError
 from painregen.dose.meta_dr import (
+    FIT_ERRORS,
     Block,
     Scale,
     SplineFit,
     _f,
-    plateau,
+    choose_scale,
     pooled_curve,
     spline_design,
+    spline_shape,
     wald_nonlinearity,
 )
-from painregen.meta.mvmeta import MvMetaResult, mvmeta
+from painregen.meta.mvmeta import MVMETA_METHODS, MvMetaResult, mvmeta
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -119,44 +122,67 @@ def first_stage(X: FloatArray, y: FloatArray, C: FloatArray, s: np.ndarray) -> t
 
 def dose_response_two_stage(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
                             V: Sequence[Block] | None = None, *, knots: npt.ArrayLike | None = None,
-                            scale: Scale = "linear", offset: float | None = None, method: str = "REML",
+                            scale: Scale = "auto", offset: float | None = None, method: str = "REML",
                             grid: npt.ArrayLike | None = None, level: float = 95,
-                            plateau_fraction: float = 0.05) -> TwoStageDoseResponse:
+                            plateau_fraction: float = 0.05, n_draws: int = 2000,
+                            seed: int = 2012) -> TwoStageDoseResponse:
     """Two-stage dose-response meta-analysis (Orsini et al. 2006; module docstring).
 
     Inputs as :func:`painregen.dose.meta_dr.dose_response_meta`: one row per treated-versus-vehicle contrast
     (``dose`` of the treated arm, vehicle = 0), ``V`` blocks ``(rows, matrix)`` of the known sampling covariance
     inside a study. ``knots`` (on the spline scale) default to the 5/35/65/95th percentiles of all contrasts'
-    doses, excluded studies included; ``scale="log10"`` uses ``log10(dose + offset)`` (``offset`` default 0.01 x
-    the largest dose). ``method``: "REML", "ML" or "fixed" for stage 2 (:func:`painregen.meta.mvmeta`). The
-    pooled curve is on ``grid`` (default 101 doses from 0 to the largest) with pointwise Wald limits. ValueError
+    doses, excluded studies included (fewer when they tie); ``scale`` is ``"auto"`` (default: the rule of
+    :func:`painregen.dose.meta_dr.choose_scale`), ``"linear"`` or ``"log10"`` for ``log10(dose + offset)``
+    (``offset`` default 0.01 x the largest dose). ``method``: "REML", "ML" or "fixed" for stage 2
+    (:func:`painregen.meta.mvmeta`); if the random-effects stage 2 fails it falls back to ML, then fixed, with a
+    note. The pooled curve is on ``grid`` (default 101 doses from 0 to the largest) with pointwise Wald limits;
+    shape, plateau and peak as the one-stage model (:mod:`painregen.dose.shape`). DoseFitError (a ValueError)
     when fewer than 2 studies keep a full-rank stage-1 design.
     """
-    sd = spline_design(dose, yi, vi, study, knots=knots, scale=scale, offset=offset)
+    if method not in MVMETA_METHODS:
+        raise ValueError(f"method must be one of {MVMETA_METHODS}, got {method!r}")
+    if knots is not None and scale == "auto":
+        scale = "linear"  # knots given on the dose scale
+    used, choice = choose_scale(dose, yi, vi, study, V, scale=scale, offset=offset)
+    sd = spline_design(dose, yi, vi, study, knots=knots, scale=used, offset=offset)
     y, v, s, off, kn, X = sd.yi, sd.vi, sd.study, sd.offset, sd.knots, sd.X
     p = X.shape[1]
     fits, excluded = first_stage(X, y, _study_covariances(v, s, V), s)
     if len(fits) < 2:
-        raise ValueError(f"two-stage dose-response needs at least 2 studies with a full-rank stage-1 design "
-                         f"({p} coefficients); {len(fits)} of {len(excluded) + len(fits)} qualify (a study needs "
-                         f"{p} distinct treated doses, not all below the inner knots)")
-    mv: MvMetaResult = mvmeta(np.array([f.b for f in fits]), np.array([f.S for f in fits]), method=method,
-                              level=level)
-    notes: list[str] = []
+        raise DoseFitError(f"two-stage dose-response needs at least 2 studies with a full-rank stage-1 design "
+                           f"({p} coefficients); {len(fits)} of {len(excluded) + len(fits)} qualify (a study needs "
+                           f"{p} distinct treated doses, not all below the inner knots)")
+    notes: list[str] = [sd.knot_note] if sd.knot_note else []
+    mv: MvMetaResult | None = None
+    used_method = method
+    for m in dict.fromkeys((method, "ML", "fixed")):
+        try:
+            mv = mvmeta(np.array([f.b for f in fits]), np.array([f.S for f in fits]), method=m, level=level)
+        except FIT_ERRORS as exc:
+            notes.append(f"stage 2 ({m}) failed: {str(exc) or type(exc).__name__}")
+            continue
+        if m != method:
+            notes.append(f"stage 2 by {m} instead of {method}")
+        used_method = m
+        break
+    if mv is None:
+        raise DoseFitError("the two-stage model's stage 2 failed with every method: " + "; ".join(notes))
     if excluded:
         notes.append(f"{len(excluded)} studies excluded at stage 1 (rank-deficient spline design); the one-stage "
                      "model (dose_response_meta) uses them")
-    if method != "fixed" and mv.Psi_rank < p:
+    if used_method != "fixed" and mv.Psi_rank < p:
         notes.append(f"between-study covariance Psi on the boundary (rank {mv.Psi_rank} < {p})")
     if not mv.converged:
         notes.append("stage-2 optimiser did not report convergence")
     stat, df, pval = wald_nonlinearity(mv.b, mv.vb)
     g = sd.grid(grid)
-    curve = pooled_curve(mv.b, mv.vb, kn, g, scale=scale, offset=off, level=level)
+    curve = pooled_curve(mv.b, mv.vb, kn, g, scale=used, offset=off, level=level)
+    shape = spline_shape(g, kn, mv.b, mv.vb, used, off, plateau_fraction, level, n_draws, seed)
     return TwoStageDoseResponse(
-        scale=scale, offset=off if scale == "log10" else 0.0, knots=kn,
-        terms=sd.terms, b=mv.b, vb=mv.vb, se=mv.se, Psi=mv.Psi, method=method,
+        scale=used, offset=off if used == "log10" else 0.0, knots=kn,
+        terms=sd.terms, b=mv.b, vb=mv.vb, se=mv.se, Psi=mv.Psi, method=used_method,
         logLik=mv.logLik, k=int(sum(f.n_contrasts for f in fits)), n_studies=len(fits), excluded=excluded,
         first_stage=tuple(fits), Q=mv.Q, Q_df=mv.Q_df, Q_p=mv.Q_p, I2=mv.I2, nonlinear_stat=stat,
-        nonlinear_df=df, nonlinear_p=pval, curve=curve, plateau_dose=plateau(g, curve.fit, plateau_fraction),
-        plateau_fraction=plateau_fraction, converged=mv.converged, notes=tuple(notes))
+        nonlinear_df=df, nonlinear_p=pval, curve=curve, plateau_dose=shape.plateau_dose,
+        plateau_fraction=plateau_fraction, shape=shape, scale_choice=choice, converged=mv.converged,
+        notes=tuple(notes))
