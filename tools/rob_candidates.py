@@ -33,7 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", type=Path, required=True)
     p.add_argument("--split", required=True)
     p.add_argument("--doc", action="append", help="only these documents")
+    p.add_argument("--unlabelled", action="store_true", help="hide sentences that already carry a label (audit)")
     args = p.parse_args(argv)
+    labelled: set[tuple[str, int]] = set()
+    if args.unlabelled and (args.corpus / "labels.csv").exists():
+        with (args.corpus / "labels.csv").open(encoding="utf-8") as fh:
+            labelled = {(r["doc_id"], int(r["start"])) for r in csv.DictReader(fh)}
     with (args.corpus / "documents.csv").open(encoding="utf-8") as fh:
         docs = [r for r in csv.DictReader(fh) if r["split"] == args.split and (not args.doc or r["doc_id"] in args.doc)]
     for d in docs:
@@ -45,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(s) <= 60 and not s.endswith((".", ";", ",")):
                 heading = s
                 continue
-            if CUES.search(s):
+            if CUES.search(s) and (d["doc_id"], a) not in labelled:
                 print(f"{n}\t[{heading[:30]}]\t{s}")
     return 0
 
