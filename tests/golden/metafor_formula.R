@@ -10,31 +10,7 @@ suppressMessages({
   library(metafor)
   library(jsonlite)
 })
-invisible(Sys.setlocale("LC_COLLATE", "C.UTF-8"))
-dir <- file.path("tests", "golden")
-csv_dir <- file.path(dir, "metafor_cli")
-ctl <- list(threshold = 1e-12, maxiter = 10000, tol = 1e-12)
-num <- function(x) as.numeric(x)
-put_csv <- function(d, name) {
-  write.csv(d, file.path(csv_dir, name), row.names = FALSE, na = "")
-  file.path("metafor_cli", name)
-}
-fit_summary <- function(res) {
-  o <- list(k = res$k, p = res$p, b = num(res$beta), se = num(res$se), zval = num(res$zval),
-            pval = num(res$pval), ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2),
-            QE = num(res$QE), QEp = num(res$QEp), I2 = num(res$I2), H2 = num(res$H2), QM = num(res$QM),
-            QMp = num(res$QMp), QMdf = num(res$QMdf), btt = num(res$btt), test = res$test,
-            terms = rownames(res$beta))
-  o$R2 <- if (is.null(res$R2)) NULL else num(res$R2)
-  if (res$method != "FE" && res$k > res$p) {
-    ci <- confint(res, control = list(tol = 1e-12, tau2.max = 1e7))$random
-    o$confint <- list(tau2 = num(ci["tau^2", ]), tau = num(ci["tau", ]), I2 = num(ci["I^2(%)", ]),
-                      H2 = num(ci["H^2", ]))
-  }
-  fs <- fitstats(res, REML = res$method == "REML")
-  o$fitstats <- list(ll = num(fs[1]), dev = num(fs[2]), AIC = num(fs[3]), BIC = num(fs[4]), AICc = num(fs[5]))
-  o
-}
+source(file.path("tests", "golden", "metafor_helpers.R"))
 
 la <- escalc(measure = "OR", ai = n.cbt.non, bi = n.cbt.rec, ci = n.ctrl.non, di = n.ctrl.rec,
              data = dat.landenberger2005)
@@ -129,9 +105,7 @@ for (spec in list(list(la_file, "setting + design", c("designnonequiv - designrc
   }
 
 golden <- list(
-  versions = list(R = R.version.string, metafor = as.character(packageVersion("metafor")),
-                  metadat = as.character(packageVersion("metadat")), jsonlite = as.character(packageVersion("jsonlite")),
-                  LC_COLLATE = Sys.getlocale("LC_COLLATE"), ICU = unname(extSoftVersion()["ICU"])),
+  versions = versions(),
   formula = cases, btt = btt_cases, anova = anova_cases, contrasts = contrast_cases
 )
 write_json(golden, file.path(dir, "metafor_formula.json"), digits = NA, auto_unbox = TRUE, null = "null",

@@ -14,35 +14,8 @@ suppressMessages({
   library(metafor)
   library(jsonlite)
 })
-invisible(Sys.setlocale("LC_COLLATE", "C.UTF-8"))
+source(file.path("tests", "golden", "metafor_helpers.R"))
 stopifnot(identical(sort(c("UC-MSC", "bmMSC", "adMSC", "None", "none")), c("adMSC", "bmMSC", "none", "None", "UC-MSC")))
-
-dir <- file.path("tests", "golden")
-csv_dir <- file.path(dir, "metafor_cli")
-dir.create(csv_dir, showWarnings = FALSE)
-ctl <- list(threshold = 1e-12, maxiter = 10000, tol = 1e-12)
-num <- function(x) as.numeric(x)
-put_csv <- function(d, name) {
-  write.csv(d, file.path(csv_dir, name), row.names = FALSE, na = "")
-  file.path("metafor_cli", name)
-}
-fit_summary <- function(res) {
-  o <- list(k = res$k, p = res$p, b = num(res$beta), se = num(res$se), zval = num(res$zval),
-            pval = num(res$pval), ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), tau2 = num(res$tau2),
-            QE = num(res$QE), QEp = num(res$QEp), I2 = num(res$I2), H2 = num(res$H2), QM = num(res$QM),
-            QMp = num(res$QMp), QMdf = num(res$QMdf), test = res$test, terms = rownames(res$beta))
-  o$R2 <- if (is.null(res$R2)) NULL else num(res$R2)
-  if (res$method != "FE" && res$k > res$p) {
-    ci <- confint(res, control = list(tol = 1e-12, tau2.max = 1e7))$random
-    o$confint <- list(tau2 = num(ci["tau^2", ]), tau = num(ci["tau", ]), I2 = num(ci["I^2(%)", ]),
-                      H2 = num(ci["H^2", ]))
-  }
-  if (res$p == 1) {
-    pr <- predict(res)
-    o$pi <- num(c(if (is.null(pr$pi.lb)) pr$ci.lb else pr$pi.lb, if (is.null(pr$pi.ub)) pr$ci.ub else pr$pi.ub))
-  }
-  o
-}
 
 cases <- list()
 add_case <- function(...) cases[[length(cases) + 1]] <<- list(...)
@@ -187,9 +160,7 @@ collation <- list(input = labels, sorted = sort(labels), factor_levels = levels(
                   numeric_factor_levels = levels(factor(c(10, 2, 1, 0.5, 2, 10))))
 
 golden <- list(
-  versions = list(R = R.version.string, metafor = as.character(packageVersion("metafor")),
-                  metadat = as.character(packageVersion("metadat")), jsonlite = as.character(packageVersion("jsonlite")),
-                  LC_COLLATE = Sys.getlocale("LC_COLLATE"), ICU = unname(extSoftVersion()["ICU"])),
+  versions = versions(),
   cases = cases, escalc = escalc_cases, fsn = fsn_cases, collation = collation,
   equal_vi = list(file = equal_file, metafor_error = equal_msg)
 )

@@ -12,15 +12,7 @@ suppressMessages({
   library(clubSandwich)
   library(jsonlite)
 })
-invisible(Sys.setlocale("LC_COLLATE", "C.UTF-8"))
-dir <- file.path("tests", "golden")
-csv_dir <- file.path(dir, "metafor_cli")
-ctl <- list(threshold = 1e-12, maxiter = 10000, tol = 1e-12)
-num <- function(x) as.numeric(x)
-put_csv <- function(d, name) {
-  write.csv(d, file.path(csv_dir, name), row.names = FALSE, na = "")
-  file.path("metafor_cli", name)
-}
+source(file.path("tests", "golden", "metafor_helpers.R"))
 
 dorn <- escalc(measure = "RR", ai = x.a, n1i = n.a, ci = x.p, n2i = n.p, data = dat.dorn2007)
 dorn$ni <- dorn$n.a + dorn$n.p
@@ -98,10 +90,7 @@ for (spec in list(list(dorn_file, dorn), list(cr_file, cr)))
   }
 
 golden <- list(
-  versions = list(R = R.version.string, metafor = as.character(packageVersion("metafor")),
-                  metadat = as.character(packageVersion("metadat")),
-                  clubSandwich = as.character(packageVersion("clubSandwich")),
-                  jsonlite = as.character(packageVersion("jsonlite")), LC_COLLATE = Sys.getlocale("LC_COLLATE")),
+  versions = versions(clubSandwich = as.character(packageVersion("clubSandwich"))),
   robust = robust_cases, permutest = perm_cases, influence = infl_cases, regtest = reg_cases
 )
 write_json(golden, file.path(dir, "metafor_tools.json"), digits = NA, auto_unbox = TRUE, null = "null",

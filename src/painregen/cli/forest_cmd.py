@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,18 +147,11 @@ def influence_command(
         infl = meta.influence(res)
     except ValueError as exc:
         fail(str(exc))
-    names = study_labels(frame, labels)
-    summary = infl.summary()
-    summary.insert(0, "label", names)
-    if output is not None:
-        summary.to_csv(output, index=False)
-        err_console.print(f"wrote {output}", highlight=False)
-    if plot is not None:
-        from painregen.meta.plots import save_figure
-        from painregen.meta.plots_influence import influence_panels
+    from painregen.meta.plots_influence import influence_panels
 
-        save_figure(influence_panels(infl, res, names), plot)
-        err_console.print(f"wrote {plot}", highlight=False)
+    names = study_labels(frame, labels)
+    summary = _labelled(infl.summary(), names, output)
+    _save_plot(plot, lambda: influence_panels(infl, res, names))
     if json_out:
         rows = summary.to_dict(orient="records")
         print_json(meta.results.clean_json({"k": res.k, "method": res.method, "studies": rows}))
@@ -189,18 +183,11 @@ def leave1out_command(
         l1o = meta.leave1out(res)
     except ValueError as exc:
         fail(str(exc))
-    names = study_labels(frame, labels)
-    summary = l1o.table.copy()
-    summary.insert(0, "label", names)
-    if output is not None:
-        summary.to_csv(output, index=False)
-        err_console.print(f"wrote {output}", highlight=False)
-    if plot is not None:
-        from painregen.meta.plots import save_figure
-        from painregen.meta.plots_influence import leave1out_plot
+    from painregen.meta.plots_influence import leave1out_plot
 
-        save_figure(leave1out_plot(l1o, res, names), plot)
-        err_console.print(f"wrote {plot}", highlight=False)
+    names = study_labels(frame, labels)
+    summary = _labelled(l1o.table.copy(), names, output)
+    _save_plot(plot, lambda: leave1out_plot(l1o, res, names))
     if json_out:
         rows = summary.to_dict(orient="records")
         print_json(meta.results.clean_json({"k": res.k, "method": res.method, "estimate": float(res.b[0]),
@@ -213,6 +200,26 @@ def leave1out_command(
     lines = table(body, ["", "estimate", "se", stat, "pval", "ci.lb", "ci.ub", "tau^2", "I^2"])
     console.print("\n".join([f"Leave-one-out (k = {res.k}; {res.method}; all studies: {fmt(res.b[0])}):", "",
                              *lines]), highlight=False, markup=False, soft_wrap=True)
+
+
+def _labelled(summary: pd.DataFrame, names: list[str], output: Path | None) -> pd.DataFrame:
+    """The per-study table with its labels first, written as CSV to ``output`` when given."""
+    summary.insert(0, "label", names)
+    if output is not None:
+        summary.to_csv(output, index=False)
+        err_console.print(f"wrote {output}", highlight=False)
+    return summary
+
+
+def _save_plot(plot: Path | None, draw: Callable[[], Any]) -> None:
+    if plot is None:
+        return
+    from painregen.meta.plots import FORMATS, save_figure
+
+    if plot.suffix.lower() not in FORMATS:
+        fail(f"unsupported plot format {plot.suffix!r}; use {', '.join(FORMATS)}", code=2)
+    save_figure(draw(), plot)
+    err_console.print(f"wrote {plot}", highlight=False)
 
 
 def _short(text: str, width: int = 18) -> str:

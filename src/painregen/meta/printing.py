@@ -87,18 +87,23 @@ def format_rma(res: RmaResult) -> str:
         rows.append(["R^2", f"{fmt(res.R2, 2)}%", "", ""])
     head = f"Heterogeneity ({resid}{'; Q-profile ' + fmt(res.level, 0) + '% CI' if ci else ''}):"
     out += [head, *("  " + line for line in table(rows, ["", "estimate", "ci.lb", "ci.ub"])), ""]
-    q = "Q" if res.int_only else "QE"
-    out += [f"Test for {'Heterogeneity' if res.int_only else 'Residual Heterogeneity'}:",
-            f"{q}(df = {res.QE_df}) = {fmt(res.QE)}, p-val = {fmt_p(res.QE_p)}", ""]
-    if not res.int_only:
-        out += [_omnibus(res), ""]
-    out += ["Model Results:", "", *coef_table(res), ""]
+    out += _tests_and_coefficients(res)
     if res.int_only and res.random:
         pred = res.predict()
         out.append(f"Prediction interval: {fmt(pred.pi_low[0])} to {fmt(pred.pi_high[0])}")
     if res.k_omitted:
         out.append(f"{res.k_omitted} row(s) with missing values omitted.")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _tests_and_coefficients(res: Any) -> list[str]:
+    """The heterogeneity test, the test of moderators and the coefficient table (rma and rma.mv alike)."""
+    q = "Q" if res.int_only else "QE"
+    out = [f"Test for {'Heterogeneity' if res.int_only else 'Residual Heterogeneity'}:",
+           f"{q}(df = {res.QE_df}) = {fmt(res.QE)}, p-val = {fmt_p(res.QE_p)}", ""]
+    if not res.int_only:
+        out += [_omnibus(res), ""]
+    return [*out, "Model Results:", "", *coef_table(res), ""]
 
 
 def _ci(bounds: tuple[float, float] | None, digits: int = 4, pct: str = "") -> list[str]:
@@ -112,12 +117,7 @@ def format_rma_mv(res: RmaMvResult, level_names: Sequence[str] = ()) -> str:
     rows = [[f"sigma^2.{j + 1}", fmt(s), fmt(np.sqrt(s)), str(n), names[j] if j < len(names) else ""]
             for j, (s, n) in enumerate(zip(res.sigma2, res.s_nlevels, strict=True))]
     out += [*table(rows, ["", "estim", "sqrt", "nlvls", "factor"]), ""]
-    q = "Q" if res.int_only else "QE"
-    out += [f"Test for {'Heterogeneity' if res.int_only else 'Residual Heterogeneity'}:",
-            f"{q}(df = {res.QE_df}) = {fmt(res.QE)}, p-val = {fmt_p(res.QE_p)}", ""]
-    if not res.int_only:
-        out += [_omnibus(res), ""]
-    out += ["Model Results:", "", *coef_table(res), ""]
+    out += _tests_and_coefficients(res)
     if res.int_only:
         pr = res.predict()
         out.append(f"Prediction interval: {fmt(pr['pi_low'][0])} to {fmt(pr['pi_high'][0])}")
