@@ -11,141 +11,105 @@ The (restricted) log-likelihood (Harville 1977, JASA 72:320-338)::
     ML:   -1/2 [k log(2 pi) + log|M| + r'M^-1 r]
     REML: -1/2 [(k-p) log(2 pi) + log|M| + log|X'M^-1X| + r'M^-1 r] + 1/2 log|X'X|
 
-is maximised by Fisher scoring on sigma2 >= 0 (active-set projection, step halving), with
-score_j = -1/2 tr(P G_j) + 1/2 y'P G_j P y and information 1/2 tr(P G_j P G_l) (REML; M^-1 for
-P under ML), G_j = Z_j Z_j'. Every quantity is assembled block by block (outer clusters), so
-no k x k matrix is formed.
+is maximised over sigma2 >= 0 (:mod:`painregen.meta.varcomp` for the likelihood, score and information with
+G_j = Z_j Z_j'; :mod:`painregen.meta.varcomp_opt` for the optimiser: Newton/Fisher scoring with an active set
+and step halving, falling back to L-BFGS-B and Powell and to further starting values, as metafor falls back
+between optimisers). Every quantity is assembled block by block (outer clusters), so no k x k matrix is
+formed.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
 from painregen.meta.blocks import BlockGroup, apply_minv, check_vcov, evaluate, kept_vcov, level_codes, make_blocks
-from painregen.meta.control import Control, ConvergenceError
+from painregen.meta.control import Control
 from painregen.meta.design import build_design
 from painregen.meta.inference import level_to_alpha, wald
 from painregen.meta.results_mv import RmaMvResult
 from painregen.meta.rma import clean_inputs
 from painregen.meta.tau2 import tau2_dl
+from painregen.meta.varcomp import VcEval, evaluate_vc
+from painregen.meta.varcomp_opt import Point, Problem, maximise, unidentified
 from painregen.meta.wls import wls
 
 FloatArray = np.ndarray
 MV_TESTS = ("z", "t")
 
 
-@dataclass(frozen=True, eq=False)
-class _Eval:
-    ll: float
-    b: FloatArray
-    vb: FloatArray
-    score: FloatArray
-    info: FloatArray
+def _starts(y: FloatArray, v: FloatArray, X: FloatArray, n_levels: int, control: Control) -> list[FloatArray]:
+    """Starting values: the DerSimonian-Laird tau2 (or a tenth of the mean sampling variance when that is 0)
+    split equally over the levels, then all of it at the outermost, then at the innermost level."""
+    total = float(tau2_dl(y, v, X, control))
+    if total <= 0:
+        total = 0.1 * float(np.mean(v))
+    starts = [np.full(n_levels, total / n_levels)]
+    if n_levels > 1:
+        for j in (0, n_levels - 1):
+            s = np.zeros(n_levels)
+            s[j] = total
+            starts.append(s)
+    return starts
 
 
-def _evaluate(
-    groups: list[BlockGroup], y: FloatArray, v: FloatArray, X: FloatArray, sigma2: FloatArray, reml: bool,
-    derivs: bool = True,
-) -> _Eval:
-    k, p = X.shape
-    ev = evaluate(groups, v, sigma2)
-    MX = apply_minv(groups, ev, X)
-    A = X.T @ MX
-    vb = np.linalg.inv(A)
-    b = vb @ (MX.T @ y)
-    r = y - X @ b
-    Pr = apply_minv(groups, ev, r)
-    quad = float(r @ Pr)
-    if reml:
-        _, logdet_a = np.linalg.slogdet(A)
-        _, logdet_xx = np.linalg.slogdet(X.T @ X)
-        ll = -0.5 * ((k - p) * np.log(2 * np.pi) + ev.logdet + logdet_a + quad) + 0.5 * logdet_xx
-    else:
-        ll = -0.5 * (k * np.log(2 * np.pi) + ev.logdet + quad)
-    L = len(sigma2)
-    score = np.zeros(L)
-    info = np.zeros((L, L))
-    if not derivs:
-        return _Eval(ll=float(ll), b=b, vb=vb, score=score, info=info)
-    tr_mg = np.zeros(L)
-    quad_g = np.zeros(L)
-    t1 = np.zeros((L, L))
-    B = np.zeros((L, p, p))
-    C = np.zeros((L, L, p, p))
-    for grp, mi in zip(groups, ev.minv, strict=True):
-        F = [mi @ G for G in grp.G]
-        mxb = MX[grp.rows]
-        prb = Pr[grp.rows]
-        U = [G @ mxb for G in grp.G]
-        for j in range(L):
-            tr_mg[j] += float(np.einsum("bii->", F[j]))
-            quad_g[j] += float(np.einsum("bi,bij,bj->", prb, grp.G[j], prb))
-            if reml:
-                B[j] += np.einsum("bip,biq->pq", mxb, U[j])
-            for m in range(j, L):
-                t1[j, m] += float(np.einsum("bik,bki->", F[j], F[m]))
-                if reml:
-                    C[j, m] += np.einsum("bip,bij,bjq->pq", U[j], mi, U[m])
-                    if m != j:
-                        C[m, j] += np.einsum("bip,bij,bjq->pq", U[m], mi, U[j])
-    for j in range(L):
-        for m in range(j + 1, L):
-            t1[m, j] = t1[j, m]
-    for j in range(L):
-        if reml:
-            score[j] = -0.5 * (tr_mg[j] - np.trace(vb @ B[j])) + 0.5 * quad_g[j]
-        else:
-            score[j] = -0.5 * tr_mg[j] + 0.5 * quad_g[j]
-        for m in range(L):
-            if reml:
-                info[j, m] = 0.5 * (
-                    t1[j, m] - np.trace(vb @ C[j, m]) - np.trace(vb @ C[m, j]) + np.trace(vb @ B[j] @ vb @ B[m])
-                )
-            else:
-                info[j, m] = 0.5 * t1[j, m]
-    return _Eval(ll=float(ll), b=b, vb=vb, score=score, info=info)
+def _probes(size: float, n_levels: int) -> list[FloatArray]:
+    """Where else to look for a higher maximum (:func:`painregen.meta.varcomp_opt.maximise`): a grid of 0 and 7
+    values from 1e-3 to 3 x ``size`` per level (all combinations up to two levels; each level alone and all
+    levels equal beyond)."""
+    axis = np.r_[0.0, size * np.geomspace(1e-3, 3.0, 7)]
+    if n_levels <= 2:
+        return [np.array(t) for t in np.array(np.meshgrid(*([axis] * n_levels), indexing="ij")).reshape(n_levels, -1).T]
+    out = [np.full(n_levels, a) for a in axis[1:]]
+    for j in range(n_levels):
+        for a in axis[1:]:
+            t = np.zeros(n_levels)
+            t[j] = a
+            out.append(t)
+    return out
 
 
 def fit_sigma2(
     groups: list[BlockGroup], y: FloatArray, v: FloatArray, X: FloatArray, n_levels: int, reml: bool,
     control: Control,
-) -> tuple[FloatArray, _Eval, int]:
-    """Maximise the (restricted) likelihood over sigma2 >= 0; returns (sigma2, evaluation, iterations)."""
-    start = float(tau2_dl(y, v, X, control))
-    if start <= 0:
-        start = 0.1 * float(np.mean(v))
-    sigma2 = np.full(n_levels, start / n_levels)
-    cur = _evaluate(groups, y, v, X, sigma2, reml)
-    for it in range(1, control.maxiter + 1):
-        free = ~((sigma2 <= 0) & (cur.score <= 0))
-        step = np.zeros(n_levels)
-        if free.any():
-            info_ff = cur.info[np.ix_(free, free)]
-            try:
-                step[free] = np.linalg.solve(info_ff, cur.score[free])
-            except np.linalg.LinAlgError:
-                step[free] = np.linalg.lstsq(info_ff, cur.score[free], rcond=None)[0]
-        step *= control.step_adj
-        for _ in range(60):
-            new = np.maximum(0.0, sigma2 + step)
-            cand = _evaluate(groups, y, v, X, new, reml, derivs=False)
-            if cand.ll >= cur.ll - 1e-12 * max(1.0, abs(cur.ll)):
-                break
-            step = step / 2.0
-        change = np.abs(new - sigma2)
-        sigma2 = new
-        cur = _evaluate(groups, y, v, X, sigma2, reml)
-        if np.all(change <= control.threshold * np.maximum(1.0, sigma2)):
-            return sigma2, cur, it
-    raise ConvergenceError(
-        f"rma_mv ({'REML' if reml else 'ML'}) did not converge in {control.maxiter} iterations; "
-        "try control={'maxiter': ..., 'step_adj': 0.5}"
-    )
+) -> tuple[FloatArray, VcEval, int]:
+    """Maximise the (restricted) likelihood over sigma2 >= 0 (:func:`painregen.meta.varcomp_opt.maximise`:
+    Newton/Fisher scoring with step halving, then L-BFGS-B and Powell fallbacks, from several starts); returns
+    (sigma2, evaluation, iterations). ConvergenceError when no optimiser reaches a stationary point.
+
+    The fit uses the orthonormal ``Q`` of ``X = QR`` in place of ``X`` (the likelihood depends on ``X`` only
+    through its column space: REML's ``log|X'M^-1X| - log|X'X| = log|Q'M^-1Q|``), so that ill-conditioned
+    covariates (doses of 10^7 cells beside dummies) do not cost the log-determinants their precision;
+    ``b = R^-1 b_Q`` and ``vb = R^-1 vb_Q R^-T``."""
+    Xs, R = np.linalg.qr(X)
+
+    def evaluate(theta: FloatArray, derivs: bool) -> Point:
+        ev = evaluate_vc(groups, y, v, Xs, theta, reml, derivs)
+        return Point(theta=theta, ll=ev.ll, score=ev.score if derivs else None, info=ev.info if derivs else None,
+                     obs=ev.obs if derivs else None, payload=ev)
+
+    starts = _starts(y, v, X, n_levels, control)
+    scale = np.full(n_levels, max(float(np.sum(starts[0])), float(np.mean(v))))
+    cap = 1e4 * (float(np.var(y)) + float(np.max(v)))  # far beyond any variance these data can support
+    problem = Problem(evaluate=evaluate, lower=np.zeros(n_levels), upper=np.full(n_levels, cap), scale=scale,
+                      name=f"rma_mv ({'REML' if reml else 'ML'})")
+    opt = maximise(problem, starts, control, probes=_probes(float(np.var(y)) + float(np.mean(v)), n_levels))
+    ev = opt.point.payload
+    flat = unidentified(ev.info)
+    if flat.any():
+        warnings.warn(f"rma_mv: sigma2 of level(s) {', '.join(str(j + 1) for j in np.flatnonzero(flat))} "
+                      "not identified by these data (zero information: e.g. one row per cluster at two levels, or "
+                      "moderators constant within clusters that span the cluster means); their values are "
+                      "arbitrary, only the identified combinations are estimated", UserWarning, stacklevel=3)
+    Ri = np.linalg.inv(R)
+    vb = Ri @ ev.vb @ Ri.T
+    ev = replace(ev, b=Ri @ ev.b, vb=(vb + vb.T) / 2)
+    return opt.point.theta, ev, opt.iterations
 
 
 def rma_mv(
