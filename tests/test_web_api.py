@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -240,11 +242,28 @@ def test_subgroup_analysis_matches_the_library(client: TestClient, tmp_path: Pat
     assert "Test of subgroup differences" in page
 
 
+def wait_for_job(client: TestClient, job_id: str, timeout: float = 300.0) -> dict[str, Any]:
+    """Poll a background job until it finishes (the worker is a separate process)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["finished"] or time.monotonic() > deadline:
+            return dict(job)
+        time.sleep(0.5)
+
+
 def test_downloads(client: TestClient, sim_csv: Path) -> None:
     assert client.get("/download/report.html").status_code == 404  # empty registry
     upload(client, "e.csv", sim_csv.read_bytes())
     ds, _ = read_dataset(sim_csv)
-    r = client.get("/download/report.zip")  # report.html alone is downloaded in the browser test
+    r = client.get("/download/report.zip", follow_redirects=False)  # starts the report job, shows its page
+    assert r.status_code == 303 and r.headers["location"].startswith("/jobs/")
+    job = wait_for_job(client, r.headers["location"].removeprefix("/jobs/"))
+    assert job["status"] == "done" and job["result"]["origin"] == "simulated", job
+    assert {f["name"] for f in job["files"]} == {"report.html", "report.zip"}
+    again = client.get("/download/report.zip", follow_redirects=False)  # an unchanged registry: the same job
+    assert again.headers["location"] == r.headers["location"]
+    r = client.get(r.headers["location"] + "/report.zip")
     assert r.headers["content-disposition"] == 'attachment; filename="painregen-report.zip"'
     zf = zipfile.ZipFile(io.BytesIO(r.content))
     names = zf.namelist()

@@ -164,11 +164,18 @@ def test_upload_fix_import_analyse_download(server: tuple[str, Path], page: Any,
     _shot(page, "dose")
     page.goto(f"{base}/downloads")
     _shot(page, "downloads")
+    page.click("#download-report")  # the report is built in the background; its page refreshes until ready
+    page.wait_for_url("**/jobs/*")
+    _shot(page, "report-job-running")
+    page.locator("#job-done, #job-failed").first.wait_for(timeout=300_000)
+    assert page.locator("#job-failed").count() == 0, page.inner_text("main")
+    _shot(page, "report-job-done")
     with page.expect_download() as info:
-        page.click("#download-report")
+        page.click("#file-report-html")
     report = Path(info.value.path()).read_text(encoding="utf-8")
     assert info.value.suggested_filename == "report.html"
     assert "<html" in report.lower() and "SIM-" in report
+    page.goto(f"{base}/downloads")
     with page.expect_download() as info:
         page.click("#download-effects")
     header = Path(info.value.path()).read_text(encoding="utf-8").splitlines()[0]

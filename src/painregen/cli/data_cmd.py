@@ -46,6 +46,8 @@ def import_command(
     fmt: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     skip_duplicates: bool = typer.Option(False, "--skip-duplicates", help="Skip studies already registered."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    project: str | None = typer.Option(None, "--project", help="Also put the imported studies in this project "
+                                       "(created if new); analyses can be limited to it (--project)."),
 ) -> None:
     """Validate a file and import it into the registry, all or nothing."""
     from painregen.registry import DuplicateStudyError, open_registry
@@ -55,14 +57,22 @@ def import_command(
         try:
             summary = reg.import_dataset(ds, source=file, sha256=sha256_of(file) if file.is_file() else
                                          _dir_hash(file), fmt=detected,
-                                         on_duplicate="skip" if skip_duplicates else "error")
+                                         on_duplicate="skip" if skip_duplicates else "error", project=project)
         except DuplicateStudyError as exc:
             fail(f"{exc}\nnothing was imported (use --skip-duplicates to import the rest)")
-    result = summary.to_dict() if hasattr(summary, "to_dict") else dict(vars(summary))
+    result = summary.to_dict()
     if json_out:
         print_json(result)
+        return
+    if summary.import_id is None:
+        console.print(f"nothing imported from {file}: every study is already in {db}", soft_wrap=True)
     else:
-        console.print(f"[green]imported[/] {file} into {db}: {result}")
+        tables = ", ".join(f"{n} {t.replace('_', ' ')}" for t, n in summary.rows.items() if n and t != "studies")
+        console.print(f"[green]imported[/] {summary.n_studies} stud{'y' if summary.n_studies == 1 else 'ies'} from "
+                      f"{file} into {db} as import {summary.import_id} ({tables})"
+                      + (f"; project {project!r}" if project else ""), soft_wrap=True)
+    for d in summary.skipped:
+        console.print(f"  skipped {d.study_id!r}: same {d.key} as {d.existing_study_id!r}", soft_wrap=True)
 
 
 def _dir_hash(path: Path) -> str:

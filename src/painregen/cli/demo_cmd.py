@@ -36,7 +36,7 @@ def demo_command(
             reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
             evidence = reg.analysis_evidence()
             progress.update(task, description="review workflow on SIMULATED search results")
-            from painregen.report.sections.review import review_context, review_summary
+            from painregen.report.sections.review import review_summary
             from painregen.review.demo import run_review_demo
 
             with reg.session() as s, s.begin():
@@ -47,9 +47,8 @@ def demo_command(
         def step(name: str) -> None:
             progress.update(task, description=f"report: {name}")
 
-        with review_context(review):
-            report = write_report(evidence, out / "report.html",
-                                  title="painregen demonstration (SIMULATED evidence)", progress=step)
+        report = write_report(evidence, out / "report.html", title="painregen demonstration (SIMULATED evidence)",
+                              progress=step, review=review)
         progress.update(task, description="done")
     console.print(f"[green]report[/] {report}  (registry: {db}; data: {data}; figures: {out / 'figures'})")
 
@@ -77,7 +76,7 @@ def report_command(
             evidence = reg.analysis_evidence(scope)
         except ScopeError as exc:
             fail(str(exc), EXIT_USAGE)
-        from painregen.report.sections.review import review_context, review_summary
+        from painregen.report.sections.review import review_summary
 
         with reg.session() as s:
             review = review_summary(s) if scope.everything else None
@@ -86,10 +85,9 @@ def report_command(
     failures: list[str] = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as progress:
         task = progress.add_task("report", total=None)
-        with review_context(review):
-            path = write_report(evidence, output, measure=measure.upper(), method=method.upper(),
-                                progress=lambda name: progress.update(task, description=f"report: {name}"),
-                                failures=failures)
+        path = write_report(evidence, output, measure=measure.upper(), method=method.upper(),
+                            progress=lambda name: progress.update(task, description=f"report: {name}"),
+                            failures=failures, review=review)
     for f in failures:
         err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
     console.print(f"[green]report[/] {path}  ({evidence.provenance()['origin']} evidence: "

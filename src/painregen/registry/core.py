@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from painregen.evidence.mapping_table import StoredDecision
 from painregen.evidence.models import Dataset, Study
-from painregen.registry import export, provenance, store
+from painregen.registry import export, jobs, projects, provenance, store
 from painregen.registry.migrate import current_revision, upgrade
 from painregen.registry.records import (
     ImportRecord,
@@ -129,18 +130,23 @@ class Registry:
         sha256: str,
         fmt: str,
         on_duplicate: store.OnDuplicate = "error",
+        project: str | None = None,
     ) -> ImportSummary:
         """Store ``dataset`` in one transaction (all or nothing).
 
         A study already in the registry, or met twice in ``dataset``, is a duplicate when it shares a DOI
         (case-insensitive), a PMID, or a normalised title and year; a file whose ``sha256`` was imported before
         is a duplicate as a whole. Duplicates raise :class:`DuplicateStudyError` (nothing written) unless
-        ``on_duplicate="skip"``: then they are left out and listed in ``ImportSummary.skipped``.
+        ``on_duplicate="skip"``: then they are left out and listed in ``ImportSummary.skipped``. ``project``:
+        put the imported studies in this project (created if new), in the same transaction.
         """
         with self._sessions.begin() as session:
-            return store.import_dataset(
+            summary = store.import_dataset(
                 session, dataset, source=source, sha256=sha256, fmt=fmt, on_duplicate=on_duplicate
             )
+            if project is not None:
+                projects.add_studies(session, project, summary.study_ids)
+            return summary
 
     def export_dataset(self, study_ids: list[int] | None = None) -> Dataset:
         """All studies (in import order) or those with the given registry ids (in the order given)."""
@@ -163,6 +169,41 @@ class Registry:
         """Store label decisions in one transaction (all or nothing); returns how many."""
         with self._sessions.begin() as session:
             return store_decisions(session, decisions, reviewer)
+
+    def projects(self) -> list[dict[str, object]]:
+        """Every project (name, number of studies)."""
+        with self._sessions() as session:
+            return projects.project_summaries(session)
+
+    def add_to_project(self, name: str, study_ids: list[int]) -> int:
+        with self._sessions.begin() as session:
+            return projects.add_studies(session, name, study_ids)
+
+    def content_version(self) -> str:
+        """A string that changes whenever what analyses read changes (for caching results)."""
+        with self._sessions() as session:
+            return jobs.content_version(session)
+
+    def create_job(self, kind: str, params: dict[str, Any], created_by: str | None = None) -> jobs.Job:
+        with self._sessions.begin() as session:
+            return jobs.create_job(session, kind, params, created_by)
+
+    def job(self, job_id: str) -> jobs.Job | None:
+        with self._sessions() as session:
+            return jobs.get_job(session, job_id)
+
+    def recent_jobs(self, kind: str, limit: int = 50) -> list[jobs.Job]:
+        with self._sessions() as session:
+            return jobs.recent_jobs(session, kind, limit)
+
+    def update_job(self, job_id: str, **values: Any) -> None:
+        """Set a job's ``status``, ``progress``, ``message``, ``result`` or ``error``."""
+        with self._sessions.begin() as session:
+            jobs.update_job(session, job_id, **values)
+
+    def fail_stale_jobs(self, before: datetime) -> int:
+        with self._sessions.begin() as session:
+            return jobs.fail_stale_jobs(session, before)
 
     def studies(self) -> list[StudySummary]:
         with self._sessions() as session:

@@ -307,6 +307,7 @@ class JobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # the worker's last sign of life
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

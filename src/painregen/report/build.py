@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from painregen.evidence import models as m
 from painregen.report.html import render_report
@@ -29,7 +29,8 @@ TOP_N = 25
 def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: str = "SMD", method: str = "REML",
                  title: str = "painregen evidence report", top_n: int = TOP_N,
                  figure_formats: Sequence[str] = PUBLICATION_FORMATS,
-                 progress: Callable[[str], None] | None = None, failures: list[str] | None = None) -> Path:
+                 progress: Callable[[str], None] | None = None, failures: list[str] | None = None,
+                 review: dict[str, Any] | None = None) -> Path:
     """Write ``out`` (an .html file), its figures (``figures/*.svg`` plus ``figure_formats``, PNG and PDF by
     default) and its full tables as CSV files beside it; returns the report path.
 
@@ -37,7 +38,8 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
     with mapped labels and provenance). ``top_n``: rows shown in long tables (the CSV files hold them all);
     ``progress``: called with the name of each step. A section that cannot be computed becomes a note in the
     report (see :func:`painregen.report.sections.build_sections`) and, when ``failures`` is given, a sentence
-    appended to it; any other failure leaves nothing behind."""
+    appended to it; any other failure leaves nothing behind. ``review``: the review process summary
+    (:func:`painregen.report.sections.review.review_summary`) for the "Review process" section."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,6 +50,7 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
         if progress is not None:
             progress("effects and pooled models")
         analysis = run_analysis(source, measure=measure, method=method)
+        analysis.review = review
         output = ReportOutput(staging, top_n=top_n, formats=tuple(figure_formats))
         sections = build_sections(analysis, output, progress)
         if failures is not None:

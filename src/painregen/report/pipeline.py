@@ -45,6 +45,27 @@ class DomainSynthesis:
     multilevel: RmaMvResult | None = None  # three-level model: comparisons nested in studies
     studies: list[str] = field(default_factory=list)  # study of each row (the outer cluster)
     rows: pd.DataFrame | None = None  # the comparisons pooled, with their covariates
+    study_labels: list[str] = field(default_factory=list)  # author-year label of each row's study (for figures)
+
+    def headline(self) -> dict[str, Any] | None:
+        """The number the report and the workbench lead with, and the model it comes from: the three-level model
+        (comparisons nested in studies) when it was fitted, else the univariate random-effects model (one
+        study, or the three-level fit failed; ``note`` says why). None when nothing was pooled."""
+        if self.multilevel is not None:
+            ml = self.multilevel
+            pred = ml.predict()
+            return {"model": f"three-level random-effects model ({ml.method}; comparisons nested in studies)",
+                    "kind": "three-level", "estimate": float(ml.b[0]), "se": float(ml.se[0]),
+                    "ci_low": float(ml.ci_low[0]), "ci_high": float(ml.ci_high[0]), "p": float(ml.pval[0]),
+                    "pi_low": float(pred["pi_low"][0]), "pi_high": float(pred["pi_high"][0])}
+        if self.result is not None:
+            r = self.result
+            d = r.to_dict()
+            return {"model": f"univariate random-effects model ({r.method}; comparisons taken as independent)",
+                    "kind": "univariate", "estimate": float(r.b[0]), "se": float(r.se[0]),
+                    "ci_low": float(r.ci_low[0]), "ci_high": float(r.ci_high[0]), "p": float(r.pval[0]),
+                    "pi_low": d.get("pi_low"), "pi_high": d.get("pi_high")}
+        return None
 
 
 @dataclass
@@ -58,6 +79,7 @@ class Analysis:
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per comparison (latest timepoint)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # results shared between report sections
     evidence: AnalysisEvidence | None = None  # where the studies came from, labels, mapping notes
+    review: dict[str, Any] | None = None  # the review process (PRISMA counts, agreement), when there was one
 
     def label(self, study: str) -> str:
         """The author-year label of a study (its key when it has none)."""

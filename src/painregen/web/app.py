@@ -6,8 +6,11 @@ Pages are server-rendered Jinja2 templates (autoescaped, no JavaScript); every p
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,12 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from painregen import __version__
 from painregen.registry import open_registry
 from painregen.web.config import DEFAULT_MAX_UPLOAD_BYTES, WebConfig
+from painregen.web.jobs import STALE_AFTER, JobRunner
 from painregen.web.render import render_page
 from painregen.web.security import SecurityMiddleware, require_csrf
 from painregen.web.views import ROUTERS
 
+log = logging.getLogger(__name__)
 TITLES = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed", 409: "Conflict",
           413: "Too large", 415: "Unsupported file type", 422: "Invalid input", 500: "Server error"}
 
@@ -48,6 +53,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error(request, exc.status_code, exc.detail)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On shutdown: stop the job worker and close the registry's connection pool."""
+    yield
+    app.state.jobs.shutdown()
+    app.state.registry.close()
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An unforeseen error: a readable page (or JSON) saying what to do, never a bare 500; logged with its
+    traceback for the operator."""
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = ("painregen could not finish this request because of an unexpected error "
+              f"({type(exc).__name__}). Nothing was changed in the registry. Try again; if it happens again, "
+              "download the evidence (Downloads, evidence.json) and report the problem with it.")
+    return _error(request, 500, detail)
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
@@ -55,28 +78,35 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(db: str | Path = "painregen.db", *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-               secret: bytes | None = None, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+               secret: bytes | None = None, allowed_hosts: Sequence[str] | None = None,
+               work_dir: Path | None = None) -> FastAPI:
     """Build the workbench for the registry ``db`` (SQLite path or database URL; created if missing).
 
-    ``max_upload_bytes`` caps an upload (413 above it); ``secret`` signs the CSRF cookie (random by default,
-    so tokens do not outlive the process); ``allowed_hosts`` restricts the Host header (against DNS rebinding).
+    The registry is opened (and its schema upgraded) once, here; every request shares its connection pool.
+    ``max_upload_bytes`` caps an upload (413 above it); ``secret`` signs the cookies (random by default, so
+    tokens do not outlive the process); ``allowed_hosts`` restricts the Host header (against DNS rebinding);
+    ``work_dir`` is where background jobs write their results (see :meth:`WebConfig.jobs_dir`).
     """
     import matplotlib
 
     matplotlib.use("Agg")
-    cfg = WebConfig(str(db), max_upload_bytes, secret or secrets.token_bytes(32))
-    open_registry(cfg.db).close()  # create or upgrade now, so a bad --db fails at start-up
-    app = FastAPI(title="painregen workbench", version=__version__, docs_url=None, redoc_url=None,
+    cfg = WebConfig(str(db), max_upload_bytes, secret or secrets.token_bytes(32), work_dir)
+    registry = open_registry(cfg.db)  # create or upgrade now, so a bad --db fails at start-up
+    registry.fail_stale_jobs(datetime.now(UTC) - STALE_AFTER)
+    app = FastAPI(lifespan=_lifespan, title="painregen workbench", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json", dependencies=[Depends(require_csrf)],
                   description="JSON API of the painregen web workbench. Every page has a twin under /api built "
                               "from the same context. POST /api/upload validates a file and imports it all or "
                               "nothing.")
     app.state.config = cfg
+    app.state.registry = registry
+    app.state.jobs = JobRunner(registry, cfg.jobs_dir(), cfg.db)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("painregen.web", "static")]), name="static")
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)
     app.add_middleware(SecurityMiddleware, secret=cfg.secret, max_body=cfg.max_upload_bytes)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))

@@ -1,8 +1,11 @@
-"""Settings of one workbench app, and the request-scoped registry."""
+"""Settings of one workbench app, its registry (one engine and connection pool per process, schema upgraded once
+at start-up, never per request) and the reviewer of a request."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,7 +13,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from painregen.registry import Registry, open_registry
+from painregen.registry import Registry
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".json")
@@ -19,11 +22,23 @@ UPLOAD_SUFFIXES = (".csv", ".xlsx", ".json")
 @dataclass(frozen=True)
 class WebConfig:
     """``db``: the registry (SQLite path or database URL); ``max_upload_bytes``: the largest accepted upload
-    (request body); ``secret``: key that signs the CSRF cookie (random per process unless given)."""
+    (request body); ``secret``: key that signs the cookies (random per process unless given); ``work_dir``:
+    where background jobs write their results (shared by the server's workers on one machine)."""
 
     db: str
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    work_dir: Path | None = None
+
+    def jobs_dir(self) -> Path:
+        """The job results folder: ``work_dir``, else beside a SQLite registry (``<db>.jobs``), else a folder in
+        the system's temporary directory named after the database URL."""
+        if self.work_dir is not None:
+            return self.work_dir
+        if "://" not in self.db:
+            return Path(self.db).expanduser().with_name(Path(self.db).name + ".jobs")
+        digest = hashlib.sha256(self.db.encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"painregen-jobs-{digest}"
 
 
 def config_of(request: Request) -> WebConfig:
@@ -33,9 +48,9 @@ def config_of(request: Request) -> WebConfig:
 
 @contextmanager
 def registry_of(request: Request) -> Iterator[Registry]:
-    """Open the app's registry for the length of one request."""
-    with open_registry(config_of(request).db) as reg:
-        yield reg
+    """The app's registry (shared by all requests; each method runs its own transaction)."""
+    registry: Registry = request.app.state.registry
+    yield registry
 
 
 def db_label(db: str | Path) -> str:

@@ -15,8 +15,9 @@ from painregen.web.config import config_of, db_label
 from painregen.web.security import CSRF_FIELD, csrf_token
 
 NAV = (("home", "/", "Overview"), ("upload", "/upload", "Upload"), ("studies", "/studies", "Studies"),
-       ("analysis", "/analysis", "Meta-analysis"), ("dose", "/dose", "Dose-response"),
-       ("downloads", "/downloads", "Downloads"))
+       ("mapping", "/mapping", "Mapping"), ("analysis", "/analysis", "Meta-analysis"), ("ledger", "/ledger", "Ledger"),
+       ("dose", "/dose", "Dose-response"), ("downloads", "/downloads", "Downloads"),
+       ("review", "/review", "Review"))
 
 
 def svg_data_uri(svg: str) -> str:

@@ -21,13 +21,14 @@ MAX_STUDY_ROWS = 60
 
 def pooled_row(d: DomainSynthesis) -> dict[str, Any]:
     row: dict[str, Any] = {"domain": d.domain, "k": d.k, "n_studies": d.n_studies, "note": d.note}
+    head = d.headline()
+    if head is not None:
+        row |= {k: head[k] for k in ("model", "kind", "estimate", "se", "ci_low", "ci_high", "p", "pi_low",
+                                     "pi_high")}
     if d.multilevel is not None:
         ml = d.multilevel
-        pred = ml.predict()
-        row |= {"estimate": float(ml.b[0]), "se": float(ml.se[0]), "ci_low": float(ml.ci_low[0]),
-                "ci_high": float(ml.ci_high[0]), "p": float(ml.pval[0]), "sigma2_study": float(ml.sigma2[0]),
-                "sigma2_within": float(ml.sigma2[1]), "pi_low": float(pred["pi_low"][0]),
-                "pi_high": float(pred["pi_high"][0]), "Q": ml.QE, "Q_df": ml.QE_df, "Q_p": ml.QE_p}
+        row |= {"sigma2_study": float(ml.sigma2[0]), "sigma2_within": float(ml.sigma2[1]), "Q": ml.QE,
+                "Q_df": ml.QE_df, "Q_p": ml.QE_p}
     if d.result is not None:
         r = d.result
         row |= {"rma_estimate": float(r.b[0]), "rma_ci_low": float(r.ci_low[0]), "rma_ci_high": float(r.ci_high[0]),

@@ -1,21 +1,16 @@
 """Review process: the PRISMA 2020 flow diagram, agreement of the screeners per stage and reviewer pair, agreement
 of the extractors per field and item, and the studies that entered from a single extractor.
 
-The report is built from a Dataset, so the review summary (read from the registry by :func:`review_summary`)
-is handed over by the caller with :func:`review_context` around ``write_report``."""
+The review summary is read from the registry by :func:`review_summary` and handed to
+``write_report(..., review=...)`` by the caller (the CLI, the demo, the workbench's report job)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
 from typing import Any
 
 from painregen.report.output import ReportOutput
 from painregen.report.pipeline import Analysis
 from painregen.report.sections.base import Section
-
-REVIEW: ContextVar[dict[str, Any] | None] = ContextVar("painregen_review_summary", default=None)
 
 
 def review_summary(session: Any) -> dict[str, Any] | None:
@@ -31,17 +26,8 @@ def review_summary(session: Any) -> dict[str, Any] | None:
             "single": list(single_extractor_studies(session))}
 
 
-@contextlib.contextmanager
-def review_context(summary: dict[str, Any] | None) -> Iterator[None]:
-    token = REVIEW.set(summary)
-    try:
-        yield
-    finally:
-        REVIEW.reset(token)
-
-
 def build(a: Analysis, out: ReportOutput) -> Section | None:
-    data = REVIEW.get()
+    data = a.review
     if data is None:
         return None
     from painregen.review.prisma_plot import prisma_figure

@@ -1,8 +1,25 @@
 """Workbench views: each module builds one context dict per page and serves it as JSON and as HTML."""
 
-from painregen.web.views import analysis, appraisal, dose, downloads, home, studies, upload
+from painregen.web.views import (
+    analysis,
+    appraisal,
+    dose,
+    downloads,
+    home,
+    identity,
+    jobs,
+    ledger,
+    mapping,
+    review,
+    review_extraction,
+    review_screening,
+    review_search,
+    studies,
+    upload,
+)
 
-ROUTERS = (home.router, upload.router, studies.router, appraisal.router, analysis.router, dose.router,
-           downloads.router)
+ROUTERS = (home.router, upload.router, studies.router, mapping.router, appraisal.router, analysis.router,
+           ledger.router, dose.router, downloads.router, jobs.router, identity.router, review.router,
+           review_search.router, review_screening.router, review_extraction.router)
 
 __all__ = ["ROUTERS"]

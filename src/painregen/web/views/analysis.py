@@ -6,16 +6,18 @@ from __future__ import annotations
 import warnings
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from painregen.meta import subgroup as fit_subgroups
 from painregen.meta import trimfill
 from painregen.meta.plots import forest, funnel
-from painregen.report.html import figure_svg
+from painregen.registry import Scope
+from painregen.report.html import figure_svg, origin_text
 from painregen.report.pipeline import DOMAINS, DomainSynthesis, run_analysis
 from painregen.web.config import registry_of
 from painregen.web.render import render_page
+from painregen.web.scope import evidence_of, scope_context, scope_param
 
 router = APIRouter()
 
@@ -25,6 +27,7 @@ Subgroup = Literal["product", "preparation", "tissue_source", "route", "model", 
 MEASURES: tuple[str, ...] = Measure.__args__  # type: ignore[attr-defined]
 METHODS: tuple[str, ...] = Method.__args__  # type: ignore[attr-defined]
 MIN_K_FUNNEL = 3
+MAX_FOREST_ROWS = 60
 SUBGROUPS: tuple[str, ...] = Subgroup.__args__  # type: ignore[attr-defined]
 
 
@@ -48,9 +51,20 @@ def _figures(d: DomainSynthesis, measure: str, sub: Any, groups: list[str] | Non
         return [], None
     xlabel = f"{measure} ({d.domain} outcomes; > 0 favours treatment)"
     labels = [label.replace("$", r"\$") for label in d.labels]  # a '$' in user text would start mathtext
-    fig = forest(sub, labels=labels, groups=groups, xlabel=xlabel) if sub is not None else forest(
-        d.result, labels=labels, xlabel=xlabel)
-    figs = [{"kind": "forest", "title": f"Forest plot: {d.domain} outcomes", "svg": figure_svg(fig)}]
+    if sub is not None:
+        fig = forest(sub, labels=labels, groups=groups, xlabel=xlabel)
+        title = f"Forest plot: {d.domain} outcomes by subgroup (univariate random-effects model per subgroup)"
+    elif d.multilevel is not None:
+        from painregen.meta.plots_mv import forest_mv
+
+        fig = forest_mv(d.multilevel, studies=[s.replace("$", r"\$") for s in d.study_labels], labels=labels,
+                        by="comparison" if d.k <= MAX_FOREST_ROWS else "study", max_rows=MAX_FOREST_ROWS,
+                        xlabel=xlabel)
+        title = f"Forest plot: {d.domain} outcomes (three-level model; diamond = the pooled estimate above)"
+    else:
+        fig = forest(d.result, labels=labels, xlabel=xlabel)
+        title = f"Forest plot: {d.domain} outcomes (univariate random-effects model)"
+    figs = [{"kind": "forest", "title": title, "svg": figure_svg(fig)}]
     fill = None
     if d.k >= MIN_K_FUNNEL:
         with warnings.catch_warnings():
@@ -63,44 +77,59 @@ def _figures(d: DomainSynthesis, measure: str, sub: Any, groups: list[str] | Non
 
 
 def analysis_context(request: Request, measure: str, method: str, domain: str | None, *, run: bool,
-                     subgroup_by: str | None = None, figures: bool = True) -> dict[str, Any]:
+                     subgroup_by: str | None = None, figures: bool = True, scope: Scope | None = None
+                     ) -> dict[str, Any]:
+    scope = scope or Scope()
     params = {"measure": measure, "method": method, "domain": domain or "", "subgroup": subgroup_by or ""}
     ctx: dict[str, Any] = {"params": params, "options": {"measures": list(MEASURES), "methods": list(METHODS),
                                                          "domains": list(DOMAINS), "subgroups": list(SUBGROUPS)},
                            "ran": False, "message": "", "summary": None, "domains": [], "warnings": [],
-                           "n_effects": 0}
-    if not run:
-        return ctx
+                           "n_effects": 0, "provenance": None, "ledger": {}, "pending": 0}
     with registry_of(request) as reg:
-        ds = reg.export_dataset()
+        ctx.update(scope_context(reg, scope))
+        if not run:
+            return ctx
+        evidence = evidence_of(reg, scope)
     ctx["ran"] = True
-    if not ds.studies:
-        ctx["message"] = "the registry holds no studies yet: upload a file first"
+    prov = evidence.provenance()
+    ctx["provenance"] = prov | {"text": origin_text(evidence.origin, evidence.n_simulated, evidence.n_real)}
+    if not evidence.dataset.studies:
+        ctx["message"] = "the registry holds no studies yet: upload a file first" if scope.everything else \
+            f"no studies in {scope.describe()}"
         return ctx
-    analysis = run_analysis(ds, measure=measure, method=method)
-    ctx.update(summary=analysis.summary, warnings=analysis.effects.warnings, n_effects=len(analysis.effects.rows))
+    analysis = run_analysis(evidence, measure=measure, method=method)
+    ctx.update(summary=analysis.summary, warnings=analysis.effects.warnings, n_effects=len(analysis.effects.rows),
+               ledger=analysis.effects.ledger_counts(), pending=len({(p.vocabulary, p.text) for p in evidence.pending}))
     for d in analysis.domains:
         if domain and d.domain != domain:
             continue
+        d.study_labels = [analysis.label(s) for s in d.studies]
         sub, groups, sub_note = _subgroup(d, subgroup_by)
         figs, fill = _figures(d, measure, sub, groups) if figures else ([], None)
+        origin = analysis.origin(d.studies)
         ctx["domains"].append({"domain": d.domain, "k": d.k, "n_studies": d.n_studies, "note": d.note,
+                               "headline": d.headline(), "origin": origin,
                                "result": d.result.to_dict() if d.result is not None else None,
+                               "multilevel": d.multilevel.to_dict() if d.multilevel is not None else None,
                                "subgroup": sub.to_dict() if sub is not None else None, "subgroup_note": sub_note,
                                "trimfill": fill, "figures": figs})
     if not ctx["domains"]:
-        ctx["message"] = "no comparison could be computed for this choice"
+        ctx["message"] = ("no comparison has an outcome domain yet: map the outcome labels to assays on the Mapping "
+                          "page" if analysis.effects.rows else "no comparison could be computed: see the Ledger page")
     return ctx
 
 
 @router.get("/api/analysis", tags=["analysis"], summary="Pooled effects per outcome domain, with figures (SVG)")
 def api_analysis(request: Request, measure: Measure = "SMD", method: Method = "REML", domain: str | None = None,
-                 subgroup: Subgroup | None = None, figures: bool = True) -> dict[str, Any]:
-    return analysis_context(request, measure, method, domain, run=True, subgroup_by=subgroup, figures=figures)
+                 subgroup: Subgroup | None = None, figures: bool = True,
+                 scope: Scope = Depends(scope_param)) -> dict[str, Any]:
+    return analysis_context(request, measure, method, domain, run=True, subgroup_by=subgroup, figures=figures,
+                            scope=scope)
 
 
 @router.get("/analysis", include_in_schema=False)
 def analysis_page(request: Request, measure: Measure = "SMD", method: Method = "REML", domain: str | None = None,
-                  subgroup: Subgroup | Literal[""] = "", run: bool = False) -> HTMLResponse:
-    ctx = analysis_context(request, measure, method, domain, run=run, subgroup_by=subgroup or None)
+                  subgroup: Subgroup | Literal[""] = "", run: bool = False,
+                  scope: Scope = Depends(scope_param)) -> HTMLResponse:
+    ctx = analysis_context(request, measure, method, domain, run=run, subgroup_by=subgroup or None, scope=scope)
     return render_page(request, "analysis.html", ctx, page="analysis", title="Meta-analysis")

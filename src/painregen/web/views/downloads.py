@@ -2,38 +2,41 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from painregen.effects.table import dataset_effects
 from painregen.evidence import models as m
 from painregen.evidence.files import write_dataset
 from painregen.io.problems import InvalidDataError
 from painregen.io.tables import write_csv
+from painregen.registry import Scope
 from painregen.web.config import registry_of
 from painregen.web.render import render_page
+from painregen.web.scope import evidence_of, scope_param
 from painregen.web.views.analysis import MEASURES, METHODS, Measure, Method
+from painregen.web.views.jobs import ReportRequest, start_report
 
 router = APIRouter()
 
 FILES = (
-    ("report.html", "The self-contained HTML report: evidence summary, pooled effects per domain, forest plots"),
-    ("report.zip", "The report with its figures (PNG, PDF, SVG) and tables (CSV), as painregen report writes them"),
+    ("report.html", "The self-contained HTML report (built in the background; the job page links it when ready)"),
+    ("report.zip", "The report with its figures (SVG, PNG, PDF) and tables (CSV), as painregen report writes them"),
+    ("ledger.csv", "Every treated-vs-control comparison considered, included or excluded with the reason"),
     ("effects.csv", "One row per comparison: study, experiment, cohort, outcome, time, group data, yi, vi"),
     ("evidence.csv", "The registry's studies in the painregen template (main table)"),
     ("evidence.json", "The registry's studies as the nested evidence model (every field)"),
 )
 
 
-def _dataset(request: Request) -> m.Dataset:
+def _dataset(request: Request, scope: Scope | None = None) -> m.Dataset:
+    """The scope's studies, labels mapped (as analyses read them)."""
     with registry_of(request) as reg:
-        ds = reg.export_dataset()
+        ds = evidence_of(reg, scope or Scope()).dataset
     if not ds.studies:
         raise HTTPException(404, "the registry holds no studies yet: upload a file first")
     return ds
@@ -48,37 +51,26 @@ def downloads_context() -> dict[str, Any]:
             "measures": list(MEASURES), "methods": list(METHODS)}
 
 
-@router.get("/download/report.html", tags=["downloads"], summary="The HTML report of the whole registry",
-            response_class=Response)
-def download_report(request: Request, measure: Measure = "SMD", method: Method = "REML") -> Response:
-    from painregen.report.build import write_report
-
-    ds = _dataset(request)
-    with tempfile.TemporaryDirectory(prefix="painregen-report-") as tmp:
-        out = write_report(ds, Path(tmp) / "report.html", measure=measure, method=method)
-        return _attachment(out.read_bytes(), "report.html", "text/html; charset=utf-8")
+@router.get("/download/report.html", tags=["downloads"], status_code=303, response_class=RedirectResponse,
+            summary="Start (or reuse) the report job and go to its page, which links the file when it is ready")
+def download_report(request: Request, measure: Measure = "SMD", method: Method = "REML",
+                    scope: Scope = Depends(scope_param)) -> RedirectResponse:
+    body = ReportRequest(measure=measure, method=method, imports=list(scope.imports), studies=list(scope.studies),
+                         project=scope.project)
+    return RedirectResponse(f"/jobs/{start_report(request, body).id}", status_code=303)
 
 
-@router.get("/download/report.zip", tags=["downloads"], summary="The report with its figure and table files (zip)",
-            response_class=Response)
-def download_report_zip(request: Request, measure: Measure = "SMD", method: Method = "REML") -> Response:
-    from painregen.report.build import write_report
-
-    ds = _dataset(request)
-    with tempfile.TemporaryDirectory(prefix="painregen-report-") as tmp:
-        folder = Path(tmp) / "report"
-        write_report(ds, folder / "report.html", measure=measure, method=method)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                zf.write(path, Path("painregen-report") / path.relative_to(folder))
-        return _attachment(buf.getvalue(), "painregen-report.zip", "application/zip")
+@router.get("/download/report.zip", tags=["downloads"], status_code=303, response_class=RedirectResponse,
+            summary="As /download/report.html: the job page links the zip (report, figures, tables) too")
+def download_report_zip(request: Request, measure: Measure = "SMD", method: Method = "REML",
+                        scope: Scope = Depends(scope_param)) -> RedirectResponse:
+    return download_report(request, measure, method, scope)
 
 
 @router.get("/download/effects.csv", tags=["downloads"], summary="Effect sizes per comparison (CSV)",
             response_class=Response)
-def download_effects(request: Request, measure: Measure = "SMD") -> Response:
-    ds = _dataset(request)
+def download_effects(request: Request, measure: Measure = "SMD", scope: Scope = Depends(scope_param)) -> Response:
+    ds = _dataset(request, scope)
     try:
         table = dataset_effects(ds, measure)
     except InvalidDataError as exc:
@@ -94,7 +86,10 @@ def download_effects(request: Request, measure: Measure = "SMD") -> Response:
 def download_evidence(request: Request, kind: str) -> Response:
     if kind not in ("csv", "json"):
         raise HTTPException(404, "evidence downloads are evidence.csv and evidence.json")
-    ds = _dataset(request)
+    with registry_of(request) as reg:
+        ds = reg.export_dataset()  # the evidence as stored (labels as the sources wrote them)
+    if not ds.studies:
+        raise HTTPException(404, "the registry holds no studies yet: upload a file first")
     with tempfile.TemporaryDirectory(prefix="painregen-evidence-") as tmp:
         path = Path(tmp) / f"evidence.{kind}"
         write_dataset(ds, path)

@@ -75,6 +75,7 @@ def upgrade() -> None:
         sa.Column("error", TEXT, nullable=True),
         sa.Column("created_by", TEXT, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
