@@ -194,6 +194,8 @@ def test_blinded_screening_conflict_third_reviewer_and_agreement(app: FastAPI, d
     assert pair["percent"] == pytest.approx(75.0, rel=1e-12)
     assert pair["cohen_kappa"]["estimate"] == pytest.approx(0.5, rel=1e-12)
     assert pair["gwet_ac1"]["estimate"] == pytest.approx(9 / 17, rel=1e-12)
+    # Fleiss' kappa pools the marginals: pi = (5/8, 3/8), pe = 34/64, kappa = (3/4 - 34/64) / (30/64) = 7/15
+    assert ta["overall"]["fleiss_kappa"]["estimate"] == pytest.approx(7 / 15, rel=1e-12)
     page = script(app).get("/review/agreement").text
     assert "0.500" in page and "0.529" in page and "75.0" in page
 
@@ -251,6 +253,7 @@ def test_extraction_in_duplicate_reconciliation_and_entry(app: FastAPI, db: Path
     assert bad.status_code == 415
     r = bob.post(f"/api/review/extraction/{pub}/versions", files={"file": ("bob.csv", bob_file.read_bytes())})
     assert r.status_code == 201
+    assert 'id="version-form"' not in cat.get(f"/review/extraction/{pub}").text  # two have extracted
     ctx = cat.get(f"/api/review/extraction/{pub}").json()
     with with_reg(db) as reg, reg.session() as s:
         comp = rc.comparison(s, pub)
