@@ -12,10 +12,6 @@ Set PAINREGEN_SCREENSHOTS=DIR to keep a screenshot of each page.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,10 +23,8 @@ from painregen.review import reconcile as rc
 from painregen.review.schema import ReconciliationRow
 from painregen.review.screening_agreement import stage_agreement
 from web_review_fixtures import MSC, SEARCH, extraction_files, prisma_from_rows, ris_text
+from web_server import ARGS, CHROMIUM, screenshot, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 #: title start -> (Ann's decision, Bob's decision, reason to exclude) at title/abstract
 TA_PLAN = {"Mesenchymal": ("include", "include", None), "Exosomes": ("include", "include", None),
            "Stem cell therapy": ("exclude", "exclude", "not_primary"),
@@ -39,48 +33,30 @@ FT_PLAN = {"Mesenchymal": ("include", None), "Exosomes": ("exclude", "no_control
 
 pytestmark = pytest.mark.browser
 
-if not CHROMIUM.exists():
+if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    import uvicorn
-
     from painregen.web.app import create_app
 
     db = tmp_path_factory.mktemp("web") / "review.db"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    srv = uvicorn.Server(uvicorn.Config(create_app(db, allowed_hosts=["127.0.0.1"]), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the workbench did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", db
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(db, allowed_hosts=["127.0.0.1"])) as base:
+        yield base, db
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
 
 
 def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("PAINREGEN_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"review-{name}.png"), full_page=True)
+    screenshot(page, f"review-{name}")
 
 
 def _reviewer(browser: Any, base: str, name: str, path: str) -> Any:
