@@ -72,14 +72,9 @@ def required_reviewer(request: Request, claimed: str | None = None) -> str:
     return who
 
 
-def here(request: Request) -> str:
-    """The path and query of a request (where /whoami sends the reviewer back to)."""
-    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
-
-
-def reviewer_context(request: Request, reviewer: str | None, back: str | None = None) -> dict[str, Any]:
-    """What every review page says about who decides: the name, or how to give one."""
-    back = back or here(request)
+def reviewer_context(reviewer: str | None, back: str) -> dict[str, Any]:
+    """What every review page says about who decides: the name, or how to give one (the /whoami form sends the
+    reviewer back to the page ``back``)."""
     return {"reviewer": reviewer, "needs_reviewer": reviewer is None, "here": back,
             "whoami_url": f"/whoami?next={quote(back, safe='/')}"}
 
@@ -139,7 +134,7 @@ def overview_context(request: Request) -> dict[str, Any]:
                "extraction": {"included": len(extraction),
                               "linked": sum(r["study_pk"] is not None for r in extraction),
                               "open_discrepancies": sum(r["open"] for r in extraction)}}
-    return ctx | reviewer_context(request, who)
+    return ctx | reviewer_context(who, "/review")
 
 
 def prisma_context(request: Request, figure: bool = True) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def list_context(request: Request) -> dict[str, Any]:
 
     with review_session(request) as s:
         rows = [r | {"title": publication_text(s, r["publication"])[0]} for r in rc.status(s)]
-    return {"publications": rows} | reviewer_context(request, acting_reviewer(request), "/review/extraction")
+    return {"publications": rows} | reviewer_context(acting_reviewer(request), "/review/extraction")
 
 
 def _included(s: Any, publication: int) -> None:
@@ -113,7 +113,7 @@ def extraction_context(request: Request, publication: int, claimed: str | None =
             "study_pk": linked, "extraction_status": pub.extraction_status if pub is not None else None,
             "can_finish": linked is None and ((comp is not None and n_open == 0) or len(extractors) == 1),
             "single_only": comp is None and len(extractors) == 1, "problems": [], "message": ""}
-    return ctx | reviewer_context(request, who, f"/review/extraction/{publication}")
+    return ctx | reviewer_context(who, f"/review/extraction/{publication}")
 
 
 def add_version(request: Request, publication: int, file: UploadFile | None,

@@ -73,7 +73,7 @@ def screen_context(request: Request, code: str, publication: int | None = None, 
     key = stage_of(code)
     who = acting_reviewer(request, claimed)
     back = f"/review/screen/{code}" + ("?order=publication" if order == "publication" else "")
-    ctx: dict[str, Any] = _stage_ctx(key) | reviewer_context(request, who, back) | {
+    ctx: dict[str, Any] = _stage_ctx(key) | reviewer_context(who, back) | {
         "order": order, "waiting": None, "queue": [], "record": None, "mine": []}
     with review_session(request) as s:
         ctx["criteria"] = criteria_of(s, key)
@@ -134,7 +134,7 @@ def conflicts_context(request: Request, code: str) -> dict[str, Any]:
         ctx = {"conflicts": [item(o) for o in outs.values() if o.status == "conflict"],
                "resolved": [item(o) for o in outs.values() if o.status == "resolved"],
                "criteria": criteria_of(s, key)}
-    return _stage_ctx(key) | ctx | reviewer_context(request, who, f"/review/conflicts/{code}")
+    return _stage_ctx(key) | ctx | reviewer_context(who, f"/review/conflicts/{code}")
 
 
 def agreement_context(request: Request) -> dict[str, Any]:

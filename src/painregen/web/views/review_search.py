@@ -76,7 +76,7 @@ def records_context(request: Request, page: int = 1, q: str = "") -> dict[str, A
         ctx = {"imports": imports_list(s), "total": total, "page": page, "pages": pages, "q": q,
                "formats": list(FORMATS), "import": None, "problems": [], "message": "",
                "records": [r | {"records_in_publication": int(per_pub.get(r["publication"], 1))} for r in records]}
-    return ctx | reviewer_context(request, acting_reviewer(request), "/review/records")
+    return ctx | reviewer_context(acting_reviewer(request), "/review/records")
 
 
 def import_search_upload(request: Request, file: UploadFile | None, source: str, search_date: str,
@@ -147,7 +147,7 @@ def duplicates_context(request: Request) -> dict[str, Any]:
                     "title_a": p.record_a.title, "title_b": p.record_b.title}
                    for p in s.scalars(select(DuplicatePairRow).where(DuplicatePairRow.decided_by.is_not(None))
                                       .order_by(DuplicatePairRow.decided_at.desc(), DuplicatePairRow.id.desc()))]
-    return {"pairs": pairs, "decided": decided} | reviewer_context(request, acting_reviewer(request),
+    return {"pairs": pairs, "decided": decided} | reviewer_context(acting_reviewer(request),
                                                                     "/review/duplicates")
 
 
