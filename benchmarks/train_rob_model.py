@@ -2,11 +2,13 @@
 
 One L2-regularised logistic regression per item (scikit-learn, liblinear, deterministic) over the hashed
 features of :func:`painregen.appraise.learned.features`; positives are the sentences labelled "yes", negatives
-every other sentence of the development papers (look-alikes included). The weights are pruned to the largest
-``--keep`` per item and written as JSON into the package. The decision threshold of each item is chosen by
-4-fold cross-validation grouped by paper (still development papers only): the smallest probability in a grid
-at which the model's out-of-fold "yes" answers, on sentences the rules leave unanswered, are at least 90%
-precise. No network, no GPU; the held-out papers are never read.
+every other sentence of the development papers (look-alikes included). Only sentences the model scores in use are
+trained on: those holding a cue word (:data:`painregen.appraise.learned.CUES`), headings left out. The weights are
+pruned to the largest ``--keep`` per item and written as JSON into the package. The decision threshold of each
+item is chosen by 4-fold cross-validation grouped by paper (still development papers only): the smallest
+probability in a grid at which the model's out-of-fold "yes" answers, on sentences the rules leave unanswered,
+exist and are at least 90% precise (else the grid's highest, 0.95). No network, no GPU; the held-out papers
+are never read.
 
     .venv/bin/python benchmarks/train_rob_model.py
 """
@@ -27,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from painregen.appraise.detect import MODEL_ITEMS, hits  # noqa: E402
 from painregen.appraise.evaluate import DETECTOR_ITEMS, load_corpus  # noqa: E402
 from painregen.appraise.learned import N_FEATURES, SentenceModel, features  # noqa: E402
-from painregen.appraise.textnorm import split_sentences  # noqa: E402
+from painregen.appraise.textnorm import is_heading, split_sentences  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "rob_corpus"
 OUT = ROOT / "src" / "painregen" / "appraise" / "models" / "rob_sentence_model.json"
@@ -44,6 +46,8 @@ def dataset() -> tuple[sparse.csr_matrix, dict[str, np.ndarray], np.ndarray, np.
         rule_yes = {(h.sentence_start, DETECTOR_ITEMS[h.detector]) for h in hits(doc.text, model=False)
                     if h.kind == "positive" and h.detector in DETECTOR_ITEMS}
         for a, b in split_sentences(doc.text):
+            if is_heading(doc.text[a:b]) or not SentenceModel.relevant(doc.text[a:b]):
+                continue
             for k, v in features(doc.text[a:b]).items():
                 rows.append(n)
                 cols.append(k)
@@ -82,7 +86,7 @@ def main() -> int:
         chosen = GRID[-1]
         for t in GRID:
             sel = free & (oof >= t)
-            if sel.sum() == 0 or y[sel].mean() >= 0.9:
+            if sel.sum() > 0 and y[sel].mean() >= 0.9:
                 chosen = t
                 break
         m = fit(x[use], y[use])

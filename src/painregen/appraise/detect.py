@@ -18,10 +18,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from painregen.appraise.learned import SentenceModel, load_model
-from painregen.appraise.patterns import ANIMAL_CONTEXT, DETECTORS, HUMAN_CONTEXT, NEGATION, POST_NEGATION, Detector
-from painregen.appraise.textnorm import normalise, split_sentences
+from painregen.appraise.patterns import (
+    ANIMAL_CONTEXT,
+    HUMAN_CONTEXT,
+    NEGATION,
+    NEGATION_IN_MATCH,
+    POST_NEGATION,
+    STRONG_HUMAN,
+    Detector,
+)
+from painregen.appraise.rules_design import DESIGN_DETECTORS
+from painregen.appraise.rules_reporting import REPORTING_DETECTORS
+from painregen.appraise.textnorm import is_heading, normalise, split_sentences
 
-__all__ = ["TARGETS", "Hit", "Proposal", "detector_ids", "fires", "hits", "prefill", "prefill_text", "sentences"]
+__all__ = ["DETECTORS", "TARGETS", "Hit", "Proposal", "detector_ids", "fires", "hits", "prefill", "prefill_text",
+           "sentences"]
+
+#: the built-in detectors, in the order proposals are listed
+DETECTORS: tuple[Detector, ...] = DESIGN_DETECTORS + REPORTING_DETECTORS
 
 #: detector -> (instrument, item, answer if the topic is reported, answer if its opposite is stated or None)
 TARGETS: dict[str, tuple[tuple[str, str, str, str | None], ...]] = {
@@ -42,6 +56,9 @@ TARGETS: dict[str, tuple[tuple[str, str, str, str | None], ...]] = {
     "statistics": (("arrive", "7a", "reported", None),),
     "temperature": (("camarades", "temperature_control", "yes", None),),
 }
+
+#: any negation word: the model proposes no "yes" for a negatable item in a sentence holding one
+NEGATION_ANY = re.compile(r"\b(?:not|no|non|without|never|neither|nor|un-?blinded|unaware)\b", re.IGNORECASE)
 
 #: detector id -> the item name of the learned model and of the rob corpus labels
 MODEL_ITEMS = {"randomisation": "sequence_generation", "blinding": "assessor_blinding",
@@ -75,28 +92,48 @@ class _Context:
     heading: str
 
 
-def _positive(det: Detector, sentence: str, ctx: _Context | None = None) -> re.Match[str] | None:
+def _negated(sentence: str, m: re.Match[str]) -> bool:
+    """Negated before, inside or after the match; a negation the pattern itself starts with ("not aware of the
+    groups", "no knowledge of the treatment") is part of the positive statement."""
+    clause = re.split(r"[;:]", sentence[: m.start()])[-1]
+    inside = re.sub(r"^(?:not|no|without)\b", "", m.group(), flags=re.IGNORECASE)
+    return bool(NEGATION.search(clause[-40:]) or NEGATION_IN_MATCH.search(inside)
+                or POST_NEGATION.search(sentence[m.end():]))
+
+
+def _human(sentence: str) -> bool:
+    """About human participants: a strong human word, or a weak one (hospital, clinic) with no animal named."""
+    return bool(STRONG_HUMAN.search(sentence) or (HUMAN_CONTEXT.search(sentence)
+                                                  and not ANIMAL_CONTEXT.search(sentence)))
+
+
+def _classify(det: Detector, sentence: str, ctx: _Context | None = None) -> tuple[str, re.Match[str]] | None:
+    """("positive" | "negative", match) for one sentence, or None (see :mod:`painregen.appraise.patterns`)."""
     if any(x.search(sentence) for x in det.exclude):
         return None
-    if det.animal_only:
-        if HUMAN_CONTEXT.search(sentence):
-            return None
-        if not ANIMAL_CONTEXT.search(sentence) and not (ctx is None or ctx.animal_text):
-            return None
-    for pat in det.positive:
-        for m in pat.finditer(sentence):
-            clause = re.split(r"[;:]", sentence[: m.start()])[-1]
-            if not det.negatable or not (NEGATION.search(clause[-40:]) or POST_NEGATION.search(sentence[m.end():])):
-                return m
-    return None
-
-
-def _negative(det: Detector, sentence: str) -> re.Match[str] | None:
+    usable = True
+    if det.animal_only and (_human(sentence) or (not ANIMAL_CONTEXT.search(sentence)
+                                                 and not (ctx is None or ctx.animal_text))):
+        usable = False
+    negated: re.Match[str] | None = None
+    if usable:
+        for pat in det.positive:
+            for m in pat.finditer(sentence):
+                if not det.negatable or not _negated(sentence, m):
+                    return "positive", m
+                negated = negated or m
+    if any(x.search(sentence) for x in det.negative_exclude):
+        return None
     for pat in det.negative:
-        m = pat.search(sentence)
-        if m:
-            return m
-    return None
+        found = pat.search(sentence)
+        if found:
+            return "negative", found
+    return ("negative", negated) if negated is not None else None
+
+
+def _positive(det: Detector, sentence: str, ctx: _Context | None = None) -> re.Match[str] | None:
+    found = _classify(det, sentence, ctx)
+    return found[1] if found is not None and found[0] == "positive" else None
 
 
 def _detector(detector_id: str) -> Detector:
@@ -115,8 +152,18 @@ def fires(detector_id: str, sentence: str) -> bool:
     return _positive(_detector(detector_id), sentence) is not None
 
 
-def _is_heading(s: str) -> bool:
-    return len(s) <= 60 and not s.rstrip().endswith((".", "!", "?", ";", ",")) and "\n" not in s.strip()
+#: back-matter headings that end a section ("Author contributions.", "Funding.", "Citation: ...")
+BACK_MATTER = re.compile(r"^\s*(?:author(?:s'?)?\s+contributions?|funding|financial\s+support|abbreviations"
+                         r"|acknowledge?ments?|footnotes?|citation|academic\s+editor|editor|received|accepted"
+                         r"|published|copyright|data\s+availability|supporting\s+information|references"
+                         r"|a\s+previous\s+version)\b", re.IGNORECASE)
+
+
+def _section_heading(s: str) -> bool:
+    """A heading line, or a short line ending with a full stop that names a section ("Competing interests.",
+    "Author contributions.")."""
+    return is_heading(s) or (len(s.strip()) <= 40 and (BACK_MATTER.match(s) is not None or any(
+        d.section is not None and d.section.match(s) for d in DETECTORS)))
 
 
 def _animal_text(text: str) -> bool:
@@ -126,33 +173,36 @@ def _animal_text(text: str) -> bool:
 
 def hits(text: str, *, model: SentenceModel | bool | None = True) -> list[Hit]:
     """Every positive and negative hit, sentence by sentence, in text order. ``model``: True uses the shipped
-    model, False or None the rules alone, or give a :class:`SentenceModel`."""
+    model, False or None the rules alone, or give a :class:`SentenceModel`. Headings are not matched; they set the
+    section of the sentences below them."""
     mdl = load_model() if model is True else (model or None)
     animal = _animal_text(text)
     out: list[Hit] = []
     heading, since = "", 99
     for a, b in sentences(text):
         s = text[a:b]
-        if _is_heading(s):
+        if _section_heading(s):
             heading, since = s.strip(), 0
-        else:
-            since += 1
+            continue
+        if BACK_MATTER.match(s):
+            heading, since = "", 99
+        since += 1
         ctx = _Context(animal, heading if since <= 3 else "")
-        scores = mdl.scores(s) if mdl is not None else {}
+        scores: dict[str, float] | None = None
         for det in DETECTORS:
-            pos = _positive(det, s, ctx)
-            neg = None if pos else _negative(det, s)
-            if pos is not None:
-                out.append(Hit(det.id, "positive", a + pos.start(), a + pos.end(), a, b))
-            elif neg is not None:
-                out.append(Hit(det.id, "negative", a + neg.start(), a + neg.end(), a, b))
-            elif det.section is not None and ctx.heading and det.section.match(ctx.heading) and not _is_heading(s):
+            found = _classify(det, s, ctx)
+            if found is not None:
+                kind, m = found
+                out.append(Hit(det.id, kind, a + m.start(), a + m.end(), a, b))
+            elif det.section is not None and ctx.heading and det.section.match(ctx.heading):
                 out.append(Hit(det.id, "positive", a, b, a, b, source="section"))
-            elif mdl is not None and det.id in MODEL_ITEMS and MODEL_ITEMS[det.id] in scores:
+            elif mdl is not None and det.id in MODEL_ITEMS and mdl.relevant(s):
                 item = MODEL_ITEMS[det.id]
-                p = scores[item]
-                if p >= mdl.thresholds[item] and not any(x.search(s) for x in det.exclude) and not (
-                        det.animal_only and HUMAN_CONTEXT.search(s)):
+                if scores is None:
+                    scores = mdl.scores(s)
+                p = scores.get(item)
+                if p is not None and p >= mdl.thresholds[item] and not any(x.search(s) for x in det.exclude) and not (
+                        det.animal_only and _human(s)) and not (det.negatable and NEGATION_ANY.search(s)):
                     out.append(Hit(det.id, "positive", a, b, a, b, source="model", score=round(p, 3)))
     return out
 

@@ -2,7 +2,8 @@
 
 Units are the sentences of each text (:func:`textnorm.split_sentences`). A sentence is gold "yes" for an item
 when it overlaps a span labelled ``yes``, gold "no" when it overlaps a ``no`` span, a look-alike when it overlaps
-a ``look`` span (gold: not yes) and is left out when it overlaps a ``skip`` span. Paper level: a paper is "yes"
+a ``look`` span (gold: not yes) and is left out when it overlaps a ``skip`` span; section headings ("Competing
+interests", :func:`textnorm.is_heading`) are not statements and are left out too. Paper level: a paper is "yes"
 when any of its sentences is. Reported per item: sensitivity, specificity, F1 of the "yes" answers; wrong "yes"
 answers on look-alike and negated sentences; the share of explicit negations answered "no".
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from painregen.appraise.textnorm import split_sentences
+from painregen.appraise.textnorm import is_heading, split_sentences
 
 __all__ = ["DETECTOR_ITEMS", "REGEXROB_ITEMS", "Counts", "Document", "evaluate", "load_corpus", "load_regexrob",
            "painregen_predictor", "regexrob_predictor"]
@@ -132,6 +133,8 @@ def evaluate(docs: Iterable[Document], predict: Predictor, items: Iterable[str])
         paper_gold = dict.fromkeys(items, False)
         paper_pred = dict.fromkeys(items, False)
         for a, b in split_sentences(doc.text):
+            if is_heading(doc.text[a:b]):
+                continue
             for it in items:
                 g = _gold(doc, a, b, it)
                 p = pred.get((a, it))

@@ -4,11 +4,14 @@ One logistic-regression model per item over hashed word uni/bigrams and characte
 features of Joachims-style linear text classifiers; Pedregosa et al. 2011 for the fitting). The weights are
 trained by ``benchmarks/train_rob_model.py`` on the development part of the rob corpus only and shipped as a
 small JSON file (``models/rob_sentence_model.json``); scoring needs only this module: no pickle, no scikit-learn
-at run time, deterministic (features are hashed with CRC-32).
+at run time, deterministic (features are hashed with CRC-32). Only sentences holding a cue word of some item
+(:data:`CUES`: random, blind, power, approved, committee, competing, excluded, ...) are scored, in training and in
+use: a sentence without any cue is never a "yes" of the model, and scoring stays fast on whole papers.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -19,11 +22,17 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["N_FEATURES", "SentenceModel", "features", "load_model"]
+__all__ = ["CUES", "N_FEATURES", "SentenceModel", "features", "load_model"]
 
 #: size of the hashed feature space
 N_FEATURES = 1 << 18
 _TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+
+#: a sentence is scored only when it holds one of these cue words
+CUES = re.compile(r"random|blind|mask|aware|knowledge|power|sample|calculat|approv|committee|board|guideline|regulat"
+                  r"|ethic|welfare|IACUC|\blaws?\b|licen[cs]|permi|protocol|accordance|compliance|competing"
+                  r"|conflict|interest|employ|consult|shares|patent|fund|declare|disclos|exclu|inclu|outlier|criteri",
+                  re.IGNORECASE)
 
 
 def _h(s: str) -> int:
@@ -40,7 +49,7 @@ def features(sentence: str) -> dict[int, float]:
         for n in (3, 4, 5):
             for i in range(max(0, len(padded) - n + 1)):
                 grams["c:" + padded[i:i + n]] += 1
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in itertools.pairwise(words):
         grams[f"b:{a} {b}"] += 1
     out: Counter[int] = Counter()
     for g, n in grams.items():
@@ -57,6 +66,11 @@ class SentenceModel:
     intercepts: dict[str, float]
     thresholds: dict[str, float]
     meta: dict[str, Any]
+
+    @staticmethod
+    def relevant(sentence: str) -> bool:
+        """Whether the model scores ``sentence`` at all (it holds a cue word, :data:`CUES`)."""
+        return CUES.search(sentence) is not None
 
     @property
     def items(self) -> list[str]:

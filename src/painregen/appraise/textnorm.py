@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 
-__all__ = ["ABBREVIATIONS", "normalise", "split_sentences"]
+__all__ = ["ABBREVIATIONS", "is_heading", "normalise", "split_sentences"]
 
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st",
               "\ufb06": "st"}
@@ -33,21 +33,70 @@ ABBREVIATIONS = frozenset({
     "etc", "viz", "corp", "mol", "wt", "conc", "sec", "tab", "n.s", "s.d", "s.e.m", "sem", "temp",
 })
 _PAGE_LINE = re.compile(r"^\s*(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.IGNORECASE)
-_HYPHEN_BREAK = re.compile(r"([A-Za-z]{2,})-\n[ \t]*([a-z]{2,})")
+_HYPHEN_BREAK = re.compile(r"([A-Za-z]{2,})-[ \t]*\n(?:[ \t]*\n)*[ \t]*([a-z]{2,})")
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _HEADING = re.compile(r"\n[ \t]*(?=\S)")
 
 
-def _header_lines(lines: list[str], min_repeats: int = 3) -> set[str]:
-    """Lines repeated often enough to be running headers or footers (short lines, digits blanked)."""
-    key = Counter(re.sub(r"\d+", "#", ln.strip()) for ln in lines if 0 < len(ln.strip()) <= 90)
-    return {k for k, n in key.items() if n >= min_repeats and len(k) > 3}
+def _key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip())
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    """Keys (digits blanked) of lines in the top or bottom three lines of at least two pages and of at least a
+    third of the pages: running headers and footers."""
+    seen: Counter[str] = Counter()
+    for lines in pages:
+        body = [ln for ln in lines if ln.strip()]
+        seen.update({_key(ln) for ln in body[:3] + body[-3:] if len(ln.strip()) <= 120})
+    need = max(2, -(-len(pages) // 3))
+    return {k for k, n in seen.items() if n >= need and len(k) > 2}
+
+
+def _repeated_lines(lines: list[str]) -> set[str]:
+    """Without page breaks: short lines repeated at least three times that do not read as part of a sentence
+    (not starting lower-case, not ending with a hyphen or comma)."""
+    key = Counter(_key(ln) for ln in lines if 0 < len(ln.strip()) <= 90)
+    return {k for k, n in key.items() if n >= 3 and len(k) > 3 and not k[0].islower() and not k.endswith(("-", ","))}
+
+
+def _strip_page_furniture(text: str) -> str:
+    if "\f" in text:
+        pages = [pg.split("\n") for pg in text.split("\f")]
+        running = _running_lines(pages)
+        kept_pages = []
+        for lines in pages:
+            nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+            edge = set(nonblank[:3] + nonblank[-3:])
+            kept_pages.append([ln for i, ln in enumerate(lines)
+                               if not (i in edge and (_key(ln) in running or _PAGE_LINE.match(ln.strip())))])
+        lines = [ln for pg in kept_pages for ln in [*pg, ""]]
+    else:
+        lines = text.split("\n")
+        repeated = _repeated_lines(lines)
+        lines = [ln for ln in lines if not (ln.strip() and (_PAGE_LINE.match(ln.strip()) or _key(ln) in repeated))]
+    return "\n".join(lines)
+
+
+def _dehyphenate(text: str) -> str:
+    """Join words broken at a line end ("ran-\\ndomly"), keeping the hyphen of a compound that the text also
+    writes with a hyphen elsewhere ("computer-generated")."""
+    def join(m: re.Match[str]) -> str:
+        a, b = m.group(1), m.group(2)
+        tail = re.match(r"[a-z]+", b)
+        compound = f"{a}-{tail.group() if tail else b}"
+        if re.search(re.escape(compound), text[:m.start()] + text[m.end():], re.IGNORECASE):
+            return f"{a}-{b}"
+        return a + b
+    return _HYPHEN_BREAK.sub(join, text)
 
 
 def normalise(text: str, *, pdf: bool | None = None) -> str:
     """Clean ``text`` for sentence detection (see the module docstring). ``pdf`` turns on the page-layout repairs
     (header/footer removal, joining lines broken inside a sentence); by default they run when the text has
-    form feeds or many short lines, as PDF extraction gives."""
+    form feeds or many short lines, as PDF extraction gives. Pages separated by form feeds (``\\f``, as
+    :func:`painregen.appraise.pdftext.pdf_text` writes them) let running headers and footers be told apart from
+    body lines."""
     text = unicodedata.normalize("NFKC", text.translate(_TABLE)).translate(_TABLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -55,25 +104,26 @@ def normalise(text: str, *, pdf: bool | None = None) -> str:
         broken = sum(1 for ln in lines if 20 <= len(ln) <= 110 and not ln.rstrip().endswith((".", ":", "?", "!")))
         pdf = "\f" in text or (len(lines) > 20 and broken > 0.5 * len(lines))
     if pdf:
-        headers = _header_lines([ln for ln in text.replace("\f", "\n").split("\n")])
-        kept = []
-        for ln in text.replace("\f", "\n").split("\n"):
-            s = ln.strip()
-            if _PAGE_LINE.match(s) and s:
-                continue
-            if s and re.sub(r"\d+", "#", s) in headers:
-                continue
-            kept.append(ln)
-        text = "\n".join(kept)
-    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+        text = _strip_page_furniture(text)
+        # a sentence broken across a page break: blank lines between a line that does not end a sentence and one
+        # that starts lower-case are dropped
+        text = re.sub(r"(?<=[^\n.!?:])\n(?:[ \t]*\n)+(?=[ \t]*[a-z])", "\n", text)
+    text = text.replace("\f", "\n")
+    text = _dehyphenate(text)
     if pdf:
-        # a line break inside a sentence (next line starts lower-case or the line does not end a sentence and the
-        # next line is long) becomes a space; blank lines stay paragraph breaks
+        # a line break inside a sentence (next line starts lower-case or with a bracket or digit) becomes a space;
+        # blank lines stay paragraph breaks
         text = re.sub(r"(?<=[^\n.!?:])\n(?=[ \t]*[a-z(0-9])", " ", text)
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip() + ("\n" if text.strip() else "")
+
+
+def is_heading(sentence: str) -> bool:
+    """A section heading: one short line without closing punctuation ("Competing interests", "Animals")."""
+    s = sentence.strip()
+    return 0 < len(s) <= 60 and "\n" not in s and not s.endswith((".", "!", "?", ";", ",", ":"))
 
 
 def _is_abbreviation(before: str) -> bool:
