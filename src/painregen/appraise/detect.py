@@ -109,6 +109,8 @@ def _human(sentence: str) -> bool:
 
 def _classify(det: Detector, sentence: str, ctx: _Context | None = None) -> tuple[str, re.Match[str]] | None:
     """("positive" | "negative", match) for one sentence, or None (see :mod:`painregen.appraise.patterns`)."""
+    if det.trigger is not None and not det.trigger.search(sentence):
+        return None
     if any(x.search(sentence) for x in det.exclude):
         return None
     usable = True

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = ["ANIMAL_CONTEXT", "HUMAN_CONTEXT", "NEGATION", "NEGATION_IN_MATCH", "POST_NEGATION", "STRONG_HUMAN",
-           "Detector", "p"]
+           "Detector", "p", "words"]
 
 FLAGS = re.IGNORECASE
 #: one word and its trailing space
@@ -43,7 +43,8 @@ class Detector:
     in a sentence that is not about human participants (:data:`HUMAN_CONTEXT`), and, when the sentence names no
     animal, only in a text about animals. ``section``: a sentence in a section whose heading matches this is a
     report of the topic (e.g. any sentence under "Competing interests"). ``negative_exclude``: contexts that void
-    a "no" (the surgeon's blinding says nothing about the outcome assessor's)."""
+    a "no" (the surgeon's blinding says nothing about the outcome assessor's). ``trigger``: words without which no
+    positive or negative pattern can match (a fast first test; tests check that it changes no answer)."""
 
     id: str
     label: str
@@ -54,11 +55,17 @@ class Detector:
     animal_only: bool = False
     section: re.Pattern[str] | None = None
     negative_exclude: tuple[re.Pattern[str], ...] = ()
+    trigger: re.Pattern[str] | None = None
 
 
 def p(*patterns: str) -> tuple[re.Pattern[str], ...]:
     """Compile case-insensitive patterns."""
     return tuple(re.compile(x, FLAGS) for x in patterns)
+
+
+def words(*stems: str) -> re.Pattern[str]:
+    """A trigger: any of these word stems (case-insensitive)."""
+    return re.compile("|".join(stems), FLAGS)
 
 
 #: a negation in the few words before a positive match ("were not randomly assigned"); "not only" is no negation

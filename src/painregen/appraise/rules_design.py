@@ -10,7 +10,7 @@ blinded outcome assessment; a post-hoc power analysis is not a sample-size calcu
 
 from __future__ import annotations
 
-from painregen.appraise.patterns import Detector, W, p
+from painregen.appraise.patterns import Detector, W, p, words
 
 __all__ = ["DESIGN_DETECTORS"]
 
@@ -18,6 +18,7 @@ _ALLOC = r"(?:assign|allocat|divid|distribut|split|separat|categori[sz]|grouped|
 _GROUPS = r"(?:groups?|arms?|treatments?|conditions?|cohorts?|cages?|the\s+\w+\s+or\s+\w+)"
 _RANDOMISATION = Detector(
     "randomisation", "sequence generation (random allocation)",
+    trigger=words("random", "quasi", "alternat", "coin", "lotter", "lots", "order", "allocat", "assign"),
     positive=p(
         rf"\brandom(?:ly)?\s+{W}{{0,2}}?{_ALLOC}\w*",
         rf"\b{_ALLOC}\w*\s+{W}{{0,8}}?(?:at\s+random|randomly|in\s+a\s+random(?:i[sz]ed)?\s+(?:fashion|manner|way))\b",
@@ -71,6 +72,8 @@ _RANDOMISATION = Detector(
 
 _ALLOCATION_CONCEALMENT = Detector(
     "allocation_concealment", "allocation concealment",
+    trigger=words("conceal", "envelope", "cod(?:e|ed|es)", "blind", "unaware", "mask", "involve", "independent",
+                  "third", "central", "web-based", "telephone", "allocation", "randomi", "knew", "aware", "knowledge"),
     positive=p(
         r"\ballocation\s+(?:was\s+|were\s+)?(?:\w+\s+){0,3}conceal\w*|\bconceal\w*\s+(?:the\s+)?(?:group\s+|treatment\s+)?"
         r"allocation|\ballocation\s+concealment\b",
@@ -100,6 +103,7 @@ _ALLOCATION_CONCEALMENT = Detector(
 
 _RANDOM_HOUSING = Detector(
     "random_housing", "random housing",
+    trigger=words("cage", "rack", "housed", "caged", "shel"),
     positive=p(
         r"\b(?:cages?|racks?|home\s+cages?)\s+(?:were\s+|was\s+)?(?:\w+\s+){0,2}(?:randomly|randomi[sz]ed|at\s+random)"
         r"|\b(?:position|placement|location)s?\s+of\s+(?:the\s+)?(?:cages?|racks?)\s+(?:\w+\s+){0,3}random",
@@ -113,6 +117,7 @@ _RANDOM_HOUSING = Detector(
 
 _CAREGIVER_BLINDING = Detector(
     "caregiver_blinding", "blinding of caregivers and investigators",
+    trigger=words("blind", "unaware", "mask", "coded", "aware"),
     positive=p(
         r"\b(?:double|triple)[- ]blind(?:ed)?\b",
         r"\b(?:caregivers?|carers?|animal\s+(?:care\s+)?(?:staff|handlers?|technicians?)|handlers?|investigators?"
@@ -138,6 +143,7 @@ _CAREGIVER_BLINDING = Detector(
 
 _RANDOM_OUTCOME = Detector(
     "random_outcome_assessment", "random outcome assessment",
+    trigger=words("random"),
     positive=p(
         r"\b(?:tested|assessed|evaluated|measured|examined|scored)\s+in\s+(?:a\s+)?random(?:i[sz]ed)?\s+order"
         r"|\b(?:order|sequence)\s+of\s+(?:testing|assessment|measurements?|evaluation)\s+(?:was|were)\s+"
@@ -159,6 +165,8 @@ _ASSESSOR = (r"(?:observers?|experimenters?|investigators?|assessors?|raters?|ex
              r"|person|people)")
 _BLINDING = Detector(
     "blinding", "blinded outcome assessment",
+    trigger=words("blind", "unaware", "naive", "naïve", "mask", "aware", "knowledge", "know", "knew", "coded",
+                  "conceal", "open[- ]label"),
     positive=p(
         rf"\b(?:blind(?:ed)?|unaware|naive|naïve|masked)\s+(?:as\s+)?(?:to|of)\s+(?:the\s+)?{W}{{0,3}}?{_BLIND_OBJ}",
         rf"\bnot\s+(?:aware|informed)\s+of\s+(?:the\s+)?{W}{{0,3}}?{_BLIND_OBJ}",
@@ -204,6 +212,8 @@ _BLINDING = Detector(
 
 _SAMPLE_SIZE = Detector(
     "sample_size", "sample-size calculation",
+    trigger=words("power", "sample", "G\\s?\\*", "required", "needed", "calculat", "effect size", "predetermin",
+                  "statistical"),
     positive=p(
         r"\b(?:a\s+priori\s+|prospective\s+)?power\s+(?:analys[ie]s|calculations?|computations?)\b",
         r"\bsample[- ]sizes?\s+(?:was|were)\s+(?:\w+\s+){0,3}?(?:calculated|determined|estimated|computed|based\s+on"

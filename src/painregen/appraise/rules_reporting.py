@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from painregen.appraise.patterns import FLAGS, Detector, p
+from painregen.appraise.patterns import FLAGS, Detector, p, words
 
 __all__ = ["REPORTING_DETECTORS"]
 
@@ -27,6 +27,11 @@ _RULE_WORDS = (r"(?:guide(?:lines)?|regulations?|regulatory\s+standards|directiv
                r"|legislation|protocols?|codes?|recommendations?|rules)")
 _WELFARE = Detector(
     "welfare", "compliance with animal welfare regulations",
+    trigger=words("approv", "review", "authori", "sanction", "licen", "IACUC", "AWERB", "CEEA", "APAFIS", "AAALAC",
+                  "committee", "accordance", "compliance", "adherence", "line with", "agreement", "conformity",
+                  "according", "following", "conform", "complied", "consistent", "under", "guide", "directive",
+                  "86/609", "ethic", "ARRIVE", "act", "welfare", "protocol", "humane", "suffering", "permission",
+                  "rules", "regulations"),
     positive=p(
         r"\b(?:approved|reviewed|authori[sz]ed|sanctioned|licen[cs]ed)\s+(?:\w+\s+){0,2}by\s+(?:the\s+)?"
         r"(?:[\w'&,.()-]+\s+){0,10}?(?:committees?|boards?|council|authorit(?:y|ies)|IACUC|AWERB|ministry|office"
@@ -60,6 +65,9 @@ _WELFARE = Detector(
 
 _CONFLICT = Detector(
     "conflict_of_interest", "statement of potential conflicts of interest",
+    trigger=words("conflict", "competing", "duality", "declare", "financial", "disclos", "equity", "shares", "stock",
+                  "employ", "consult", "founder", "shareholder", "patent", "inventor", "fees", "honorari", "royalt",
+                  "commercial", "editor", "following", "Science Exchange"),
     positive=p(
         r"\b(?:conflicts?|competing)\s+(?:of\s+)?(?:financial\s+)?interests?\b|\bduality\s+of\s+interest",
         r"\bdeclares?d?\s+(?:that\s+)?(?:there\s+(?:is|are|was|were)\s+)?no\s+(?:\w+\s+){0,2}(?:conflicts?|competing"
@@ -89,6 +97,7 @@ _UNITS = (r"(?:animals?|mice|rats|sessions?|trials?|samples?|patients?|participa
           r"|monkeys|those)")
 _EXCLUSIONS = Detector(
     "exclusions", "inclusion and exclusion criteria (ARRIVE 3)",
+    trigger=words("exclu", "inclu", "criteri", "outlier"),
     positive=p(
         rf"\b{_UNITS}\b(?:[^.;]|\.(?=\d)){{0,120}}?\b(?:were|was)\s+(?:\w+\s+)?(?:excluded|considered\s+outliers\s+and"
         r"\s+excluded)\b|\bconsidered?\s+outliers\s+and\s+excluded\b",
@@ -123,6 +132,7 @@ _STATISTICS = Detector(
 
 _TEMPERATURE = Detector(
     "temperature", "control of temperature",
+    trigger=words("temperature", "heating", "warming", "thermo", "homeothermic", "°", "º", "degrees"),
     positive=p(
         r"\b(?:body|core|rectal)\s+temperature\s+(?:was|were)\s+(?:\w+\s+){0,3}?(?:maintained|monitored|kept|controlled"
         r"|recorded)",

@@ -136,17 +136,23 @@ def fill_command(db: str = typer.Option("painregen.db", "--db", help=DB_HELP),
 @app.command("prefill")
 @data_command
 def prefill_command(text: str = typer.Argument(None, help="Methods excerpt or abstract (or use --file)."),
-                    file: Path = typer.Option(None, "--file", help="Read the text from this file."),
+                    file: Path = typer.Option(None, "--file", help="Read the text from this file: .txt (UTF-8) or "
+                                              ".pdf (its text layer)."),
                     json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Propose appraisal answers from text, each with the sentence that supports it (a person confirms)."""
-    from painregen.appraise.detect import prefill
+    """Propose appraisal answers from text, each with the sentence that supports it (a person confirms).
+
+    The text is normalised first (ligatures, quotes, hyphenation at line ends, running headers and footers of
+    PDF pages); spans refer to the normalised text."""
+    from painregen.appraise.detect import prefill_text
+    from painregen.appraise.pdftext import SourceText, read_path
 
     if (text is None) == (file is None):
         fail("give either TEXT or --file FILE", EXIT_USAGE)
-    body = file.read_text(encoding="utf-8") if file is not None else text
-    proposals = prefill(body)
+    source = read_path(file) if file is not None else SourceText("text", text, False)
+    body, proposals = prefill_text(source.text, pdf=True if source.pdf else None)
     if json_out:
-        print_json({"proposals": [p.to_dict() for p in proposals]})
+        print_json({"proposals": [p.to_dict() for p in proposals], "source": source.name, "pdf": source.pdf,
+                    "pages": source.pages, "n_characters": len(body)})
         return
     table = Table(title=f"{len(proposals)} proposed answers (confirm before filling)")
     for col in ("instrument", "item", "answer", "supporting sentence"):
