@@ -9,6 +9,7 @@ from painregen.cli import (
     analysis_cmd,
     appraise_cmd,
     data_cmd,
+    db_cmd,
     demo_cmd,
     design_cmd,
     dictionary_cmd,
@@ -82,6 +83,9 @@ app.add_typer(reconcile_cmd.app, name="reconcile", help="Extraction and appraisa
 app.command("prisma")(screen_cmd.prisma_command)
 app.add_typer(search_cmd.app, name="search", help="Search results: import exports (RIS, BibTeX, nbib, XML, "
               "CSV), find duplicates, record reviewers' merge/distinct decisions.")
+
+app.add_typer(db_cmd.app, name="db", help="The registry database: upgrade its schema (once, before serving), "
+              "back it up, restore a backup (SQLite and PostgreSQL).")
 
 
 def main() -> None:
