@@ -256,3 +256,41 @@ def test_unidentified_spline_is_refused() -> None:
     study = np.array(["a", "a", "b", "b", "c", "c"])
     with pytest.raises(ValueError, match="not identified: 2 distinct doses cannot fit 3 coefficients"):
         dose_response_meta(dose, yi, vi, study, knots=[0.5, 1.2, 1.8, 2.5], emax=False)
+
+
+KNOTS_GOLDEN = json.loads((Path(__file__).parent / "golden" / "dose_knots.json").read_text())
+
+
+@pytest.mark.parametrize("case", KNOTS_GOLDEN["cases"], ids=[c["id"] for c in KNOTS_GOLDEN["cases"]])
+def test_tied_knot_percentiles_fall_back_to_fewer_knots(case: dict) -> None:  # type: ignore[type-arg]
+    """tests/golden/dose_knots.R: when the Orsini percentiles tie the spline gets fewer knots (Hmisc's own choice
+    for few distinct doses; the documented fallback otherwise) and the fit equals metafor's rma.mv on the
+    Hmisc::rcspline.eval basis with those knots (1e-6 relative, or 1e-6 of the largest coefficient: with a variance
+    component on its boundary, 0, the optimisers stop at slightly different points of a flat likelihood; the
+    variance components to 1e-6 absolute, and painregen's restricted likelihood is never below metafor's)."""
+    from painregen.dose.splines import default_knots, rcs_knots
+
+    dose, yi, vi = (np.array(case[k], dtype=float) for k in ("dose", "yi", "vi"))
+    study = np.array(case["study"]).astype(str)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        rcs_knots(dose)  # the percentiles themselves tie
+    knots, note = default_knots(dose)
+    np.testing.assert_allclose(knots, case["hand_knots"], rtol=1e-12)
+    if case["hmisc_knots"] is not None:
+        np.testing.assert_allclose(knots, case["hmisc_knots"], rtol=1e-12)
+    assert note is not None and "tie" in note
+    V = []
+    for s in np.unique(study):
+        rows = np.flatnonzero(study == s)
+        cov = np.full((rows.size, rows.size), KNOTS_GOLDEN["meta"]["cov_shared"])
+        np.fill_diagonal(cov, vi[rows])
+        V.append((rows, cov))
+    r = dose_response_meta(dose, yi, vi, study, V, scale="linear", emax=False)
+    np.testing.assert_allclose(r.knots, case["hand_knots"], rtol=1e-12)
+    assert note in r.notes
+    b, vb = np.array(case["b"]), np.array(case["vb"])
+    np.testing.assert_allclose(r.b, b, rtol=1e-6, atol=1e-6 * np.abs(b).max())
+    np.testing.assert_allclose(r.vb, vb, rtol=1e-6, atol=1e-6 * np.abs(vb).max())
+    np.testing.assert_allclose(r.sigma2, case["sigma2"], rtol=1e-6, atol=1e-6)
+    assert r.logLik == pytest.approx(case["logLik"], rel=1e-8)
+    assert r.logLik >= case["logLik"] - 1e-9

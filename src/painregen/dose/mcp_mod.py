@@ -3,7 +3,10 @@
 Bretz, Pinheiro & Branson (2005, Biometrics 61:738) and Pinheiro, Bornkamp, Glimm & Bretz (2014, Stat
 Med 33:1646), as DoseFinding's ``MCPMod``: test first; fit the families of the significant contrasts
 (or all, or one); select; estimate the target dose.  Modelling needs at least ``MIN_DOSES`` distinct
-doses including control; with fewer, only the test is reported.
+doses including control; with fewer, only the test is reported.  A candidate family that cannot be fitted is
+left out with a note; the window's bootstrap repeats the whole selection (:mod:`.bootstrap`).  Under aveAIC the
+MED is that of the model-averaged curve (:class:`.selection.ModelAverage`), the same quantity as the window's;
+``med_dosefinding`` keeps DoseFinding's own aveAIC estimate (the weighted mean of the models' TDs).
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ from .mct_test import Alternative, mct_test, resolve_models
 from .model_defs import get_model
 from .mods import CandidateSet, Direction, Mods
 from .mvprob import DEFAULT_CONTROL, MVControl
+from .reselect import Design
 from .results import FitResult, MCPModResult
-from .selection import Selection, select_model, weighted_dose
+from .selection import ModelAverage, Selection, select_model, weighted_dose
 from .target_dose import TargetDose, td
 from .window import format_p, saturation_window, unidentified
+
+FIT_FAILURES = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
 
 MIN_DOSES = 4
 
@@ -76,12 +82,22 @@ def mcp_mod(
         return MCPModResult(data, mct, (), Selection(select, None, {}), None, unidentified(msg, p, delta),
                             False, dirn, tuple(notes))
     fits: list[FitResult] = []
-    for fam in _families_to_fit(fit, mods_obj, mct.significant):
+    families = _families_to_fit(fit, mods_obj, mct.significant)
+    for fam in families:
         mdef = get_model(fam)
         if len(mdef.coef_names) > data.k:
             notes.append(f"{fam} not fitted: {len(mdef.coef_names)} parameters for {data.k} dose levels")
             continue
-        fits.append(fit_mod(data, fam, scal=mods_obj.fixed["scal"], off=mods_obj.fixed["off"]))
+        try:
+            f = fit_mod(data, fam, scal=mods_obj.fixed["scal"], off=mods_obj.fixed["off"])
+        except FIT_FAILURES as exc:
+            notes.append(f"{fam} could not be fitted ({type(exc).__name__}: {exc}); left out")
+            continue
+        if not np.all(np.isfinite(f.coefs)) or not np.isfinite(f.aic):
+            notes.append(f"{fam} could not be fitted (non-finite estimates); left out")
+            continue
+        fits.append(f)
+        notes.extend(f.notes)
     if not mct.any_significant:
         msg = (f"No evidence of a dose-response (MCT smallest adjusted p {format_p(min_p)} at alpha = {alpha:g});"
                " no MED or window is estimated.")
@@ -93,14 +109,25 @@ def mcp_mod(
         return MCPModResult(data, mct, tuple(fits), selection, None, unidentified(msg, p, delta), True, dirn,
                             tuple(notes))
     by_name = {f.model: f for f in fits}
-    chosen = by_name[selection.selected]
+    curve: FitResult | ModelAverage = by_name[selection.selected]
+    med_df = None
+    if selection.method == "aveAIC":
+        curve = ModelAverage(tuple(fits), tuple(selection.weights[f.model] for f in fits))
+        if delta is not None:
+            med_df = weighted_dose({n: td(by_name[n], delta, dirn).dose for n in selection.weights},
+                                   selection.weights)
+    method = selection.method if selection.method in ("aic", "maxT", "aveAIC") else selection.selected
+    fam_all = tuple(dict.fromkeys(c.family for c in mods_obj.candidates))
+    design = Design.of(data, fam_all if fit in ("significant", "all") else tuple(by_name), tuple(mct.families),
+                       mct.cont_mat, mct.critical_value, mods_obj.fixed, alternative == "two.sided",
+                       significant_only=fit == "significant")
+    window = saturation_window(data, curve, delta=delta, p=p, direction=dirn, n_boot=n_boot, seed=seed,
+                               n_perm=n_perm, mct_p=min_p, design=design, method=method)
     med = None
     if delta is not None:
-        if selection.method == "aveAIC":
-            each = {n: td(by_name[n], delta, dirn).dose for n in selection.weights}
-            med = TargetDose("TD", float(delta), weighted_dose(each, selection.weights), float("nan"))
+        if isinstance(curve, ModelAverage):
+            med = TargetDose("TD", float(delta), float("nan") if window.med is None else window.med, float("nan"))
         else:
-            med = td(chosen, delta, dirn)
-    window = saturation_window(data, chosen, delta=delta, p=p, direction=dirn, n_boot=n_boot, seed=seed,
-                               n_perm=n_perm, mct_p=min_p)
-    return MCPModResult(data, mct, tuple(fits), selection, med, window, True, dirn, tuple(notes))
+            med = td(curve, delta, dirn)
+            med_df = med.dose
+    return MCPModResult(data, mct, tuple(fits), selection, med, window, True, dirn, tuple(notes), med_df)

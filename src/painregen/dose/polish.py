@@ -71,19 +71,20 @@ def _gradient(mdef: ModelDef, doses: Array, ytil: Array, u: Array, x: Array, fix
     q1 = one / np.linalg.norm(one)
     f0 = mdef.std_f0(doses, np.asarray([th[:, i, None] for i in range(q)]), fixed)
     f = np.broadcast_to(f0, (b, doses.size)) @ u.T
-    d = np.einsum("bkq,jk->bjq", mdef.nl_grad(doses, th, fixed) * th[:, None, :], u)
+    d = np.swapaxes(mdef.nl_grad(doses, th, fixed) * th[:, None, :], 1, 2) @ u.T  # (b, q, k) whitened
     fp = f - (f @ q1)[:, None] * q1
-    nf = np.linalg.norm(fp, axis=1)
+    nf = np.sqrt(np.sum(fp * fp, axis=1))
     ok = nf > 1e-300
     q2 = np.where(ok[:, None], fp / np.where(ok, nf, 1.0)[:, None], 0.0)
     yc = ytil - (ytil @ q1)[:, None] * q1
-    theta1 = np.where(ok, np.sum(yc * q2, axis=1) / np.where(ok, nf, 1.0), 0.0)
-    r = yc - np.sum(yc * q2, axis=1)[:, None] * q2
-    dp = d - np.einsum("bjq,j->bq", d, q1)[:, None, :] * q1[None, :, None]
-    dp = dp - np.einsum("bjq,bj->bq", dp, q2)[:, None, :] * q2[:, :, None]
+    yq2 = np.sum(yc * q2, axis=1)
+    theta1 = np.where(ok, yq2 / np.where(ok, nf, 1.0), 0.0)
+    r = yc - yq2[:, None] * q2
+    dp = d - (d @ q1)[:, :, None] * q1
+    dp = dp - np.sum(dp * q2[:, None, :], axis=2)[:, :, None] * q2[:, None, :]
     jac = theta1[:, None, None] * dp
-    g = theta1[:, None] * np.einsum("bjq,bj->bq", d, r)
-    return g, np.einsum("bjq,bjr->bqr", jac, jac)
+    g = theta1[:, None] * np.sum(d * r[:, None, :], axis=2)
+    return g, jac @ np.swapaxes(jac, 1, 2)
 
 
 def _lm_step(mdef: ModelDef, doses: Array, ytil: Array, u: Array, x: Array, lam: Array, lo: Array, hi: Array,
@@ -162,13 +163,15 @@ def polish(mdef: ModelDef, doses: Array, ytil: Array, u: Array, lo: Array, hi: A
 
 
 def face_search(mdef: ModelDef, doses: Array, ytil: Array, u: Array, lo: Array, hi: Array, fixed: Fixed,
-                x: Array, crit: Array, probe: Mask, ftol: float = FTOL) -> tuple[Array, Array, Mask]:
+                x: Array, crit: Array, probe: Mask, ftol: float = FTOL,
+                on_bound: bool = True) -> tuple[Array, Array, Mask]:
     """For two nonlinear parameters: line searches along the bounds (module docstring, step 2).
 
-    A data set that stopped on a bound is searched along that face; one in ``probe`` (a polish that did not
-    converge: a flat ridge) along all four.  On each face the other parameter starts at the best of a grid and
-    is polished with the bound held; a face optimum better than ``x`` replaces it.  Returns the new ``x``,
-    criterion and the mask of points that moved (the caller polishes them again, free)."""
+    A data set that stopped on a bound is searched along that face (unless ``on_bound`` is False); one in
+    ``probe`` (a polish that did not converge: a flat ridge) along all four.  On each face the other parameter
+    starts at the best of a grid and is polished with the bound held; a face optimum better than ``x`` replaces
+    it.  Returns the new ``x``, criterion and the mask of points that moved (the caller polishes them again,
+    free)."""
     x = x.copy()
     crit = crit.copy()
     moved = np.zeros(x.shape[0], dtype=bool)
@@ -182,7 +185,7 @@ def face_search(mdef: ModelDef, doses: Array, ytil: Array, u: Array, lo: Array, 
     for j in range(2):
         other = 1 - j
         for value in (lo[j], hi[j]):
-            idx = np.flatnonzero(probe | (np.abs(x[:, j] - value) <= 1e-9 * span[j]))
+            idx = np.flatnonzero(probe | (on_bound & (np.abs(x[:, j] - value) <= 1e-9 * span[j])))
             if idx.size == 0:
                 continue
             pts = np.empty((idx.size, FACE_GRID, 2))

@@ -202,6 +202,7 @@ class MCPModResult(ResultMixin):
     identified: bool
     direction: str
     notes: tuple[str, ...] = ()
+    med_dosefinding: float | None = None
 
     @property
     def selected_model(self) -> str | None:
@@ -242,6 +243,7 @@ class MCPModResult(ResultMixin):
             "selection": {"method": self.selection.method, "weights": dict(self.selection.weights)},
             "med": None if self.med is None else num(self.med.dose),
             "med_se": None if self.med is None else num(self.med.se),
+            "med_dosefinding": num(self.med_dosefinding),
             "delta": None if self.med is None else self.med.level,
             "identified": self.identified,
             "window": self.window.to_dict(),

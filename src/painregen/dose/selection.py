@@ -3,8 +3,11 @@
 * ``aic``: the smallest AIC (gAIC for summary data) among the fitted models;
 * ``maxT``: the family of the contrast with the largest t statistic among the significant ones;
 * ``aveAIC``: every fitted model weighted by ``exp(-AIC/2)`` (Buckland, Burnham & Augustin 1997,
-  Biometrics 53:603); dose estimates are the weighted mean of the models' estimates (NaN if one is NaN,
-  as in DoseFinding), the window uses the model of largest weight;
+  Biometrics 53:603).  painregen's MED and window come from the model-averaged curve
+  ``sum_m w_m f_m(d)`` (:class:`ModelAverage`; Schorning, Bornkamp, Bretz & Dette 2016, Stat Med 35:4021, average
+  the curves), so a model whose TD lies beyond the top dose no longer makes the MED undefined;
+  :func:`weighted_dose` gives DoseFinding's own aveAIC estimate (the weighted mean of the models' TDs, NaN if one
+  is NaN) for comparison;
 * a family name: that model.
 """
 
@@ -12,11 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .errors import DoseInputError
+from .model_defs import get_model
+from .models import Array
 from .results import FitResult, MCTResult
+from .target_dose import Curves
 
 METHODS = ("aic", "maxT", "aveAIC")
 
@@ -61,6 +68,34 @@ def select_model(fits: Sequence[FitResult], mct: MCTResult, method: str) -> Sele
     else:
         chosen = method
     return Selection(method, chosen, {n: float(n == chosen) for n in names})
+
+
+@dataclass(frozen=True, eq=False)
+class ModelAverage:
+    """The model-averaged curve of aveAIC selection: ``sum_m w_m f_m(d)`` over ``fits``."""
+
+    fits: tuple[FitResult, ...]
+    weights: tuple[float, ...]
+
+    @property
+    def model(self) -> str:
+        return "model average (" + ", ".join(f"{f.model} {w:.2f}" for f, w in zip(self.fits, self.weights,
+                                                                                   strict=True) if w >= 0.005) + ")"
+
+    @property
+    def doses(self) -> Array:
+        return self.fits[0].doses
+
+    def predict(self, dose: Any) -> Array:
+        return np.asarray(sum(w * f.predict(dose) for f, w in zip(self.fits, self.weights, strict=True)))
+
+
+def curve_of(fit: FitResult | ModelAverage) -> Curves:
+    """A fitted model, or a model average, as a batch of one curve (:class:`painregen.dose.target_dose.Curves`)."""
+    if isinstance(fit, ModelAverage):
+        parts = tuple((get_model(f.model), f.coefs[None]) for f in fit.fits)
+        return Curves(parts, np.array([fit.weights]), fit.fits[0].fixed)
+    return Curves.single(get_model(fit.model), fit.coefs, fit.fixed)
 
 
 def weighted_dose(estimates: dict[str, float], weights: dict[str, float]) -> float:

@@ -7,7 +7,8 @@ with ``s = +1`` when larger responses are better and ``-1`` otherwise, and D the
 (Bretz, Pinheiro & Branson 2005, Biometrics 61:738; DoseFinding TD/ED manual: the ED is relative to the
 maximum effect *within the dose range*).  A TD that the curve does not reach inside the tested range is
 NaN (DoseFinding extrapolates the linear model beyond the range; painregen does not).  Roots are found on
-a dose grid and refined by bisection, vectorised over a batch of coefficient vectors.  Standard errors use
+a dose grid and refined by bisection, vectorised over a batch of curves (:class:`Curves`: one fitted model
+each, or a weighted sum of models -- the model-averaged curve of aveAIC selection).  Standard errors use
 the delta method with implicit differentiation of ``g(x, theta) = level(theta)``; for the ED the level
 moves with the maximum effect (envelope theorem).
 """
@@ -25,7 +26,10 @@ from .models import Array
 from .mods import Direction, Mods
 from .results import FitResult, num
 
-GRID = 1001
+GRID = 1001  # dose grid that brackets roots and maxima for up to BIG_BATCH curves
+GRID_BIG = 201  # for larger batches (bootstrap, simulation): the bisection still solves to ~1e-13
+BIG_BATCH = 64
+CHUNK = 4096  # curves evaluated together (memory: CHUNK x grid)
 _GOLD = (np.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -35,42 +39,89 @@ def _sign(direction: Direction) -> float:
     return 1.0 if direction == "increasing" else -1.0
 
 
-def _effect(mdef: ModelDef, coefs: Array, fixed: Fixed, x: Array, sign: float, base: Array | None = None) -> Array:
-    """``sign (f(x) - f(0))`` for each row; ``base`` = f(0) (B, 1) if already known."""
-    f0 = mdef.mean_batch(np.zeros((coefs.shape[0], 1)), coefs, fixed) if base is None else base
-    return sign * (mdef.mean_batch(x, coefs, fixed) - f0)
+@dataclass(frozen=True, eq=False)
+class Curves:
+    """A batch of B dose-response curves, each a weighted sum of fitted models (one model with weight 1 for a
+    single fit; the model-averaged curve of aveAIC selection otherwise): ``parts`` pairs a family with its
+    coefficients (B, p), ``weights`` (B, len(parts))."""
+
+    parts: tuple[tuple[ModelDef, Array], ...]
+    weights: Array
+    fixed: Fixed
+
+    @classmethod
+    def single(cls, mdef: ModelDef, coefs: Array, fixed: Fixed) -> Curves:
+        c = np.atleast_2d(np.asarray(coefs, dtype=float))
+        return cls(((mdef, c),), np.ones((c.shape[0], 1)), fixed)
+
+    @property
+    def size(self) -> int:
+        return int(self.weights.shape[0])
+
+    def rows(self, idx: Any) -> Curves:
+        return Curves(tuple((m, c[idx]) for m, c in self.parts), self.weights[idx], self.fixed)
+
+    def mean(self, x: Array) -> Array:
+        """Mean responses (B, G) at doses ``x`` ((G,) shared or (B, G))."""
+        out = np.zeros((self.size, np.shape(x)[-1]))
+        for j, (m, c) in enumerate(self.parts):
+            w = self.weights[:, j]
+            if np.any(w != 0):
+                out += w[:, None] * m.mean_batch(x, c, self.fixed)
+        return out
+
+    def effect(self, x: Array, sign: float, base: Array | None = None) -> Array:
+        """``sign (f(x) - f(0))`` (B, G); ``base`` = f(0) (B, 1) if already known."""
+        f0 = self.mean(np.zeros((self.size, 1))) if base is None else base
+        return sign * (self.mean(x) - f0)
 
 
-def max_effect(mdef: ModelDef, coefs: Array, fixed: Fixed, max_dose: float, sign: float) -> tuple[Array, Array]:
-    """Largest beneficial effect over placebo within [0, D] and where it occurs; both (B,)."""
-    grid = np.linspace(0.0, max_dose, GRID)
-    base = mdef.mean_batch(np.zeros((coefs.shape[0], 1)), coefs, fixed)
-    eff = _effect(mdef, coefs, fixed, grid, sign, base)
+def _chunked(fn: Any) -> Any:
+    """Apply a per-batch function in chunks of CHUNK curves (memory)."""
+    def run(curves: Curves, *args: Any) -> Any:
+        if curves.size <= CHUNK:
+            return fn(curves, *args)
+        parts = [fn(curves.rows(slice(i, i + CHUNK)), *[a[i:i + CHUNK] if isinstance(a, np.ndarray) else a
+                                                          for a in args]) for i in range(0, curves.size, CHUNK)]
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(z) for z in zip(*parts, strict=True))
+        return np.concatenate(parts)
+    return run
+
+
+def _grid(max_dose: float, size: int) -> Array:
+    return np.linspace(0.0, max_dose, GRID if size <= BIG_BATCH else GRID_BIG)
+
+
+@_chunked
+def curve_max(curves: Curves, max_dose: float, sign: float) -> tuple[Array, Array]:
+    """Largest beneficial effect over placebo within [0, D] of each curve and where it occurs; both (B,)."""
+    grid = _grid(max_dose, curves.size)
+    n = grid.size
+    base = curves.mean(np.zeros((curves.size, 1)))
+    eff = curves.effect(grid, sign, base)
     j = np.argmax(eff, axis=1)
     lo = grid[np.maximum(j - 1, 0)]
-    hi = grid[np.minimum(j + 1, GRID - 1)]
+    hi = grid[np.minimum(j + 1, n - 1)]
     for _ in range(50):  # golden-section refinement of the bracket around the grid maximum
         a = hi - _GOLD * (hi - lo)
         b = lo + _GOLD * (hi - lo)
-        fa = _effect(mdef, coefs, fixed, a[:, None], sign, base)[:, 0]
-        fb = _effect(mdef, coefs, fixed, b[:, None], sign, base)[:, 0]
-        left = fa >= fb
+        f = curves.effect(np.column_stack([a, b]), sign, base)
+        left = f[:, 0] >= f[:, 1]
         hi = np.where(left, b, hi)
         lo = np.where(left, lo, a)
     x = 0.5 * (lo + hi)
-    fx = _effect(mdef, coefs, fixed, x[:, None], sign, base)[:, 0]
+    fx = curves.effect(x[:, None], sign, base)[:, 0]
     best = fx >= eff[np.arange(j.size), j]
     return np.where(best, fx, eff[np.arange(j.size), j]), np.where(best, x, grid[j])
 
 
-def first_crossing(
-    mdef: ModelDef, coefs: Array, fixed: Fixed, max_dose: float, level: Array, sign: float
-) -> Array:
-    """Smallest dose in [0, D] where the beneficial effect reaches ``level`` (B,); NaN if never."""
-    b = coefs.shape[0]
-    grid = np.linspace(0.0, max_dose, GRID)
-    base = mdef.mean_batch(np.zeros((b, 1)), coefs, fixed)
-    eff = _effect(mdef, coefs, fixed, grid, sign, base)
+@_chunked
+def curve_crossing(curves: Curves, max_dose: float, level: Array, sign: float) -> Array:
+    """Smallest dose in [0, D] where each curve's beneficial effect reaches ``level`` (B,); NaN if never."""
+    grid = _grid(max_dose, curves.size)
+    base = curves.mean(np.zeros((curves.size, 1)))
+    eff = curves.effect(grid, sign, base)
     reached = eff >= level[:, None]
     found = reached.any(axis=1)
     j = np.argmax(reached, axis=1)
@@ -78,30 +129,45 @@ def first_crossing(
     hi = grid[j]
     for _ in range(45):
         mid = 0.5 * (lo + hi)
-        up = _effect(mdef, coefs, fixed, mid[:, None], sign, base)[:, 0] >= level
+        up = curves.effect(mid[:, None], sign, base)[:, 0] >= level
         hi = np.where(up, mid, hi)
         lo = np.where(up, lo, mid)
     return np.where(found, np.where(j == 0, 0.0, hi), np.nan)
 
 
+def curve_td(curves: Curves, max_dose: float, delta: float, direction: Direction = "increasing") -> Array:
+    """TD (effect ``delta`` over placebo) of each curve; NaN where not reached within [0, D]."""
+    if not delta > 0:
+        raise DoseInputError(f"Delta={delta} must be positive")
+    return np.asarray(curve_crossing(curves, max_dose, np.full(curves.size, float(delta)), _sign(direction)))
+
+
+def curve_ed(curves: Curves, max_dose: float, p: float, direction: Direction = "increasing") -> Array:
+    """ED_p (``p`` of the maximum effect within [0, D]) of each curve; NaN where there is no beneficial effect."""
+    if not 0 < p <= 1:
+        raise DoseInputError(f"p={p} must lie in (0, 1]")
+    sign = _sign(direction)
+    m, _ = curve_max(curves, max_dose, sign)
+    x = curve_crossing(curves, max_dose, p * m, sign)
+    return np.where(m > 0, x, np.nan)
+
+
+def max_effect(mdef: ModelDef, coefs: Array, fixed: Fixed, max_dose: float, sign: float) -> tuple[Array, Array]:
+    """:func:`curve_max` of one family's batch of coefficients (B, p)."""
+    m, x = curve_max(Curves.single(mdef, coefs, fixed), max_dose, sign)
+    return m, x
+
+
 def td_batch(mdef: ModelDef, coefs: Array, fixed: Fixed, max_dose: float, delta: float,
              direction: Direction = "increasing") -> Array:
     """TD for each row of ``coefs`` (B, p)."""
-    if not delta > 0:
-        raise DoseInputError(f"Delta={delta} must be positive")
-    level = np.full(coefs.shape[0], float(delta))
-    return first_crossing(mdef, coefs, fixed, max_dose, level, _sign(direction))
+    return curve_td(Curves.single(mdef, coefs, fixed), max_dose, delta, direction)
 
 
 def ed_batch(mdef: ModelDef, coefs: Array, fixed: Fixed, max_dose: float, p: float,
              direction: Direction = "increasing") -> Array:
     """ED_p for each row of ``coefs`` (B, p); NaN where the curve has no beneficial effect."""
-    if not 0 < p <= 1:
-        raise DoseInputError(f"p={p} must lie in (0, 1]")
-    sign = _sign(direction)
-    m, _ = max_effect(mdef, coefs, fixed, max_dose, sign)
-    x = first_crossing(mdef, coefs, fixed, max_dose, p * m, sign)
-    return np.where(m > 0, x, np.nan)
+    return curve_ed(Curves.single(mdef, coefs, fixed), max_dose, p, direction)
 
 
 @dataclass(frozen=True)

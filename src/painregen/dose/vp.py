@@ -23,6 +23,9 @@ from .polish import FTOL, exact_profile, face_search, polish
 
 GRID_1D = 61
 GRID_2D = 31
+GRID_1D_BATCH = 21  # large batches (bootstrap, simulation): a coarser start grid, one start, then the polish
+GRID_2D_BATCH = 13
+BIG_BATCH = 64
 MAX_ITER = 400
 
 
@@ -77,6 +80,8 @@ def _grid_starts(crit: Array, size: int, q: int, n_starts: int) -> Array:
     """Indices (B, n_starts) of the lowest local minima of the criterion on the grid (the global minimum first;
     repeated when the grid has fewer local minima)."""
     b = crit.shape[0]
+    if n_starts == 1:
+        return np.argmin(crit, axis=1)[:, None]
     c = crit.reshape((b,) + (size,) * q)
     padded = np.pad(c, [(0, 0)] + [(1, 1)] * q, constant_values=np.inf)
     is_min = np.ones(c.shape, dtype=bool)
@@ -120,14 +125,17 @@ def fit_nonlinear(
     """Fit a nonlinear family to each of B whitened mean vectors; returns coefs (B, p) and criterion (B,).
 
     Starts: the ``n_starts`` lowest local minima of the criterion on a log grid over the bounds (default 3 for
-    up to 8 data sets, else 1: the grid minimum), or ``start``; an optional compass search down to ``step_tol``;
-    then the polish of :mod:`.polish` from every start, keeping the best end point of each data set.
+    up to 8 data sets, else 1: the grid minimum; the grid has 61 points, or 31 x 31, coarser -- 21, 13 x 13 --
+    for more than 64 data sets), or ``start``; an optional compass search down to ``step_tol``;
+    then the polish of :mod:`.polish` from every start, keeping the best end point of each data set, and the line
+    searches along the bounds (for more than 64 data sets only where the polish stalled).
     """
     q = bounds.shape[0]
     lo, hi = np.log(bounds[:, 0]), np.log(bounds[:, 1])
     b = ytil.shape[0]
     if start is None:
-        size = grid_size or (GRID_1D if q == 1 else GRID_2D)
+        big = b > BIG_BATCH
+        size = grid_size or ((GRID_1D_BATCH if big else GRID_1D) if q == 1 else (GRID_2D_BATCH if big else GRID_2D))
         grid = log_grid(bounds, size)
         crit, _, _ = _profile(mdef, doses, ytil, u, grid, fixed)
         s = n_starts or (3 if b <= 8 else 1)
@@ -145,7 +153,8 @@ def fit_nonlinear(
         pick = np.argmin(np.where(np.isfinite(crit_x), crit_x, np.inf).reshape(b, s), axis=1)
         rows = np.arange(b) * s + pick
         x, crit_x, conv = x[rows], crit_x[rows], conv[rows]
-    x2, crit2, moved = face_search(mdef, doses, ytil, u, lo, hi, fixed, x, crit_x, ~conv, ftol=ftol)
+    x2, crit2, moved = face_search(mdef, doses, ytil, u, lo, hi, fixed, x, crit_x, ~conv, ftol=ftol,
+                                   on_bound=b <= BIG_BATCH)
     if moved.any():
         idx = np.flatnonzero(moved)
         x2[idx], crit2[idx], _ = polish(mdef, doses, ytil[idx], u, lo, hi, fixed, x2[idx], ftol=ftol)
