@@ -159,3 +159,25 @@ def test_instruments_listing() -> None:
     assert [i["id"] for i in json.loads(res.output)["instruments"]][:3] == ["syrcle", "arrive", "camarades"]
     assert runner.invoke(app, ["instruments", "syrcle"]).exit_code == 0
     assert runner.invoke(app, ["instruments", "nope"]).exit_code == 2
+
+
+def test_prefill_reads_a_pdf_and_normalises_it(tmp_path: Path) -> None:
+    from pdf_fixtures import METHODS_PAGES, make_pdf
+
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(make_pdf(METHODS_PAGES))
+    res = runner.invoke(app, ["prefill", "--file", str(pdf), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert (out["source"], out["pdf"], out["pages"]) == ("paper.pdf", True, 3)
+    got = {(p["instrument"], p["item"]): p for p in out["proposals"]}
+    assert got[("camarades", "welfare_compliance")]["sentence"] == \
+        "All procedures were approved by the Animal Care and Use Committee of the university."
+    assert got[("syrcle", "sequence_generation")]["match"] == "randomly assigned"
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 truncated")
+    res = runner.invoke(app, ["prefill", "--file", str(bad)])
+    assert res.exit_code == 1 and "broken.pdf" in res.output and "cannot read the PDF" in res.output
+    assert "Traceback" not in res.output
+    res = runner.invoke(app, ["prefill", "--file", str(tmp_path / "missing.txt")])
+    assert res.exit_code == 1 and "no such file" in res.output

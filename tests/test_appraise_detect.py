@@ -7,7 +7,11 @@ S a sample-size calculation, W compliance with animal-welfare regulations or eth
 conflict-of-interest statement, T control of the animals' temperature. A sentence stating the opposite ("were not
 randomised") or using the words in another sense ("randomly selected sections", "blinded reviewers of the
 manuscript") has no label. SENTENCES were written while the patterns were designed (a development set); HELD_OUT
-was written after the patterns were frozen and the patterns were not changed after measuring it.
+was written after the first patterns were frozen. Issue 16 re-derived both: under its item boundaries (SYRCLE) the
+operating surgeon's blinding is allocation concealment, not blinded outcome assessment, so that sentence lost its B
+label; and its second pass changed rules after seeing HELD_OUT's misses (IASP guidelines, "welfare body",
+"financial or other relationships", "randomized block design", random numbers "drawn"), so HELD_OUT is no longer a
+held-out measurement: the held-out figures are those of the real papers in tests/data/rob_corpus.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ SENTENCES: list[tuple[str, str]] = [
     ("BBB scores were rated by observers who were kept blind to the treatment.", "B"),
     ("Syringes were coded by a colleague so that the surgeon and the testers were blinded.", "B"),
     ("In this double-blind study, cells or vehicle were coded by a third party.", "B"),
-    ("The surgeon was blinded to the treatment group.", "B"),
+    ("The surgeon was blinded to the treatment group.", ""),  # allocation concealment, not outcome assessment
     ("The manuscript was evaluated by two blinded reviewers.", ""),
     ("Outcome assessors were not blinded to treatment.", ""),
     ("Tests were carried out by the investigator who had given the injections and knew each group.", ""),
@@ -185,12 +189,12 @@ TOPICS: dict[str, tuple[str, str | None]] = {  # label -> (painregen detector, C
     "T": ("temperature", None),
 }
 
-# (tp, fp, fn) per topic; the same numbers are in docs/appraise.md
+# (tp, fp, fn) per topic; the same numbers are in docs/appraise.md (re-derived in issue 16, see the docstring)
 EXPECTED = {
-    ("dev", "painregen"): {"R": (10, 0, 0), "B": (12, 0, 0), "S": (8, 0, 0), "W": (8, 0, 0), "C": (8, 0, 0),
+    ("dev", "painregen"): {"R": (10, 0, 0), "B": (11, 0, 0), "S": (8, 0, 0), "W": (8, 0, 0), "C": (8, 0, 0),
                            "T": (3, 0, 0)},
-    ("dev", "camarades"): {"R": (6, 3, 4), "B": (12, 5, 0), "S": (8, 2, 0), "W": (5, 0, 3), "C": (4, 0, 4)},
-    ("held_out", "painregen"): {"R": (5, 1, 1), "B": (2, 0, 3), "S": (3, 0, 0), "W": (1, 0, 3), "C": (2, 0, 2),
+    ("dev", "camarades"): {"R": (6, 3, 4), "B": (11, 6, 0), "S": (8, 2, 0), "W": (5, 0, 3), "C": (4, 0, 4)},
+    ("held_out", "painregen"): {"R": (5, 0, 1), "B": (5, 0, 0), "S": (3, 0, 0), "W": (4, 0, 0), "C": (4, 0, 0),
                                 "T": (2, 0, 0)},
     ("held_out", "camarades"): {"R": (0, 1, 6), "B": (3, 2, 2), "S": (2, 1, 1), "W": (1, 1, 3), "C": (2, 0, 2)},
 }
@@ -225,8 +229,6 @@ def test_labelled_set_is_large_and_balanced() -> None:
     assert sum(lab == "" for _, lab in SENTENCES) >= 25  # negatives, most of them near misses
 
 
-@pytest.mark.xfail(strict=False, reason="issue 16 rewrote the rules: counts on these synthetic sentences changed "
-                   "(held-out R recall fell 5 -> 3); expectations not yet re-derived")
 @pytest.mark.parametrize("set_name", ["dev", "held_out"])
 def test_painregen_confusion_counts(set_name: str) -> None:
     for letter, (det, _) in TOPICS.items():

@@ -1,117 +1,136 @@
-"""Appraisal pre-filling on real papers: the rob corpus (tests/data/rob_corpus, CC BY / public domain), held-out
-papers never used to write the rules or train the model, next to CAMARADES RegexRoB (read from ../shared)."""
+"""Appraisal pre-filling on real papers: the rob corpus (tests/data/rob_corpus, CC BY / public domain), two
+held-out parts never used to write the rules or train the model, next to CAMARADES RegexRoB (read from
+../shared). The floors below are a little under the figures measured when the parts were first scored
+(benchmarks/RESULTS.md); the issue-16 targets that are still missed are a strict xfail."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 
-from painregen.appraise.detect import prefill, prefill_text
 from painregen.appraise.evaluate import (
     REGEXROB_ITEMS,
+    Result,
+    SyntheticScore,
+    combine,
     evaluate,
     load_corpus,
     load_regexrob,
+    load_synthetic,
     painregen_predictor,
     regexrob_predictor,
+    score_synthetic,
 )
 from painregen.appraise.learned import load_model
-from painregen.appraise.textnorm import normalise, split_sentences
+from painregen.appraise.textnorm import split_sentences
 
 CORPUS = Path(__file__).parent / "data" / "rob_corpus"
 FIVE = list(REGEXROB_ITEMS.values())
+ITEMS = [*FIVE, "allocation_concealment", "caregiver_blinding", "random_outcome_assessment", "exclusions"]
+HELDOUT = ("heldout", "heldout_b")
 
 
 @pytest.fixture(scope="module")
-def heldout() -> list:
-    return load_corpus(CORPUS, "heldout")
+def regexrob(shared_data: Path):  # type: ignore[no-untyped-def]
+    return load_regexrob(shared_data / "rob" / "camarades_RegexRoB_Preclinical_RoB_regex.csv")
 
 
 @pytest.fixture(scope="module")
-def ours(heldout: list):
-    return evaluate(heldout, painregen_predictor(True), FIVE + ["allocation_concealment"])
+def scored(regexrob) -> dict[str, tuple[Result, Result]]:  # type: ignore[no-untyped-def]
+    """painregen and RegexRoB on each held-out part, and pooled."""
+    out = {}
+    for split in HELDOUT:
+        docs = load_corpus(CORPUS, split)
+        out[split] = (evaluate(docs, painregen_predictor(True), ITEMS),
+                      evaluate(docs, regexrob_predictor(regexrob), FIVE))
+    out["pooled"] = (combine(out[s][0] for s in HELDOUT), combine(out[s][1] for s in HELDOUT))
+    return out
 
 
-def test_corpus_split_is_fixed_and_disjoint() -> None:
-    dev, ho = load_corpus(CORPUS, "dev"), load_corpus(CORPUS, "heldout")
-    assert len(dev) == 32 and len(ho) == 17
-    assert not {d.doc_id for d in dev} & {d.doc_id for d in ho}
-    assert sum(len(d.labels) for d in ho) >= 150 and sum(len(d.labels) for d in dev) >= 150
+@pytest.fixture(scope="module")
+def synthetic() -> SyntheticScore:
+    return score_synthetic(load_synthetic(CORPUS / "synthetic_heldout.csv"), painregen_predictor(True))
 
 
-def test_heldout_beats_regexrob_and_keeps_lookalikes_out(heldout: list, ours, shared_data: Path) -> None:
-    rr = evaluate(heldout, regexrob_predictor(load_regexrob(shared_data / "rob" /
-                                                             "camarades_RegexRoB_Preclinical_RoB_regex.csv")), FIVE)
-    f_ours, f_rr = ours.micro(FIVE).f1, rr.micro(FIVE).f1
-    assert f_ours is not None and f_rr is not None
-    assert f_ours >= 0.78 and f_ours > f_rr  # measured 0.80 vs 0.66 (benchmarks/RESULTS.md)
-    # at most one wrong "yes" in twenty look-alike or negated sentences
-    assert ours.lookalike_wrong_yes * 20 <= ours.lookalike_n
+def test_corpus_parts_are_fixed_disjoint_and_documented() -> None:
+    with (CORPUS / "documents.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    parts = {s: [r for r in rows if r["split"] == s] for s in ("dev", "heldout", "heldout_b")}
+    assert {s: len(v) for s, v in parts.items()} == {"dev": 63, "heldout": 17, "heldout_b": 18}
+    assert len({r["doc_id"] for r in rows}) == len(rows) == 98
+    assert all(r["kind"] == "in_vivo" for r in parts["heldout_b"])  # the second held-out part: animal studies only
+    for r in rows:  # provenance: repository@commit, path, licence, title, and the text itself
+        repo, _, commit = r["source"].partition("@")
+        assert "/" in repo and len(commit) == 40 and r["path"] and r["title"], r["doc_id"]
+        assert "creativecommons" in r["licence"].lower() or "creative commons" in r["licence"].lower() \
+            or "free of all copyright" in r["licence"].lower() or "open-access" in r["licence"].lower(), r["doc_id"]
+        assert (CORPUS / "texts" / f"{r['doc_id']}.txt").stat().st_size > 5000
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 target not reached on held-out text: micro F1 0.80 < 0.97 and "
-                   "allocation concealment missed (see benchmarks/RESULTS.md)")
-def test_issue_targets_on_heldout(ours) -> None:
-    assert ours.micro(FIVE).f1 >= 0.97
-    assert ours.sentence["allocation_concealment"].tp >= 1
+def test_every_label_is_a_whole_sentence_of_its_text() -> None:
+    for split in ("dev", *HELDOUT):
+        for doc in load_corpus(CORPUS, split):
+            spans = set(split_sentences(doc.text))
+            assert doc.labels or split == "dev", doc.doc_id
+            for item, label, a, b in doc.labels:
+                assert (a, b) in spans and label in ("yes", "no", "look", "skip"), (doc.doc_id, item, a)
 
 
-def test_model_is_small_and_deterministic() -> None:
+def _f1(result: Result, items: list[str], level: str = "sentence") -> float:
+    f1 = result.micro(items, level).f1
+    assert f1 is not None
+    return f1
+
+
+@pytest.mark.parametrize(("part", "sentence_floor", "paper_floor"),
+                         [("heldout", 0.83, 0.92), ("heldout_b", 0.93, 0.96), ("pooled", 0.88, 0.94)])
+def test_heldout_quality_floors_and_regexrob(scored: dict[str, tuple[Result, Result]], part: str,
+                                             sentence_floor: float, paper_floor: float) -> None:
+    """Measured (benchmarks/RESULTS.md): micro F1 over the five RegexRoB items, sentence / paper level,
+    heldout 0.86 / 0.95, heldout_b 0.96 / 0.99, pooled 0.91 / 0.97; RegexRoB 0.60 / 0.75, 0.64 / 0.69, 0.61 /
+    0.72 on the same sentences."""
+    ours, rr = scored[part]
+    assert _f1(ours, FIVE) >= sentence_floor and _f1(ours, FIVE, "paper") >= paper_floor
+    assert _f1(ours, FIVE) > _f1(rr, FIVE) + 0.2
+    assert ours.micro(FIVE).sensitivity > rr.micro(FIVE).sensitivity  # type: ignore[operator]
+
+
+def test_heldout_lookalikes_and_items_regexrob_lacks(scored: dict[str, tuple[Result, Result]]) -> None:
+    ours, rr = scored["pooled"]
+    # at most one wrong "yes" in twenty look-alike or negated sentences, pooled (measured 5 of 105; RegexRoB 13
+    # of 90); the first held-out part alone misses this (5 of 86)
+    assert ours.lookalike_wrong_yes * 20 <= ours.lookalike_n and rr.lookalike_wrong_yes * 20 > rr.lookalike_n
+    assert ours.negation_no == ours.negation_n == 1  # the one explicit negation in real held-out text
+    for item, floor in (("caregiver_blinding", 0.85), ("random_outcome_assessment", 0.6), ("exclusions", 0.6)):
+        f1 = ours.sentence[item].f1
+        assert f1 is not None and f1 >= floor, item
+
+
+def test_synthetic_negations_and_lookalikes(synthetic: SyntheticScore) -> None:
+    """Hand-written, apart from the real-text figures: measured 35 of 35 negations answered "no", 2 wrong "yes" of
+    59 (the same person wrote the sentences and the rules)."""
+    assert synthetic.n == 59 and synthetic.negation_n == 35
+    assert synthetic.negation_no >= 0.9 * synthetic.negation_n
+    assert synthetic.wrong_yes * 20 <= synthetic.n
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16 targets missed on held-out real text: sentence-level micro F1 "
+                   "heldout 0.86, heldout_b 0.96, pooled 0.91 (< 0.97); the one held-out allocation-concealment "
+                   "sentence (a hospital pharmacy made the randomisation) is missed; benchmarks/RESULTS.md")
+def test_issue_16_targets_on_heldout(scored: dict[str, tuple[Result, Result]]) -> None:
+    for part in (*HELDOUT, "pooled"):
+        assert _f1(scored[part][0], FIVE) >= 0.97, part
+    assert scored["pooled"][0].sentence["allocation_concealment"].tp >= 1
+
+
+def test_model_is_small_deterministic_and_scores_only_cue_sentences() -> None:
     model = load_model()
     assert model is not None and "sequence_generation" in model.items
-    s = "Rats were allocated to the treatment groups by drawing lots."
-    assert model.scores(s) == model.scores(s)
+    s = "Rats were randomly allocated to the treatment groups by drawing lots."
+    assert model.scores(s) == model.scores(s) and model.relevant(s)
+    assert not model.relevant("Mice were housed in groups of four with free access to food.")
     path = Path(__file__).parents[1] / "src" / "painregen" / "appraise" / "models" / "rob_sentence_model.json"
     assert path.stat().st_size < 100_000
-
-
-@pytest.mark.xfail(strict=False, reason='unfinished: some assertions fail, see the report of issue 16')
-def test_negations_and_lookalikes_on_plain_sentences() -> None:
-    def answer(text: str, item: str) -> str | None:
-        return next((p.answer for p in prefill(text) if p.instrument == "syrcle" and p.item == item), None)
-
-    assert answer("Animals were not randomised to groups.", "sequence_generation") == "no"
-    assert answer("Allocation was quasi-random, by cage number.", "sequence_generation") == "no"
-    assert answer("Mice were tested in a randomised order.", "sequence_generation") is None
-    assert answer("Mice were tested in a randomised order.", "random_outcome_assessment") == "yes"
-    assert answer("The surgeon was blinded to the treatment group.", "assessor_blinding") is None
-    assert answer("The surgeon was blinded to the treatment group.", "allocation_concealment") == "yes"
-    assert answer("Allocation was concealed using sealed opaque envelopes.", "allocation_concealment") == "yes"
-    assert answer("Data collection and analysis were not performed blind to the conditions.",
-                  "assessor_blinding") == "no"
-    assert answer("Outcome assessors had no knowledge of the group assignment.", "assessor_blinding") == "yes"
-    assert answer("Cages were placed randomly on the racks.", "random_housing") == "yes"
-    camarades = {p.item: p.answer for p in prefill(
-        "No statistical methods were used to predetermine sample sizes. The study was approved by the "
-        "Institutional Review Board of the hospital. The funders had no role in study design.") if
-        p.instrument == "camarades"}
-    assert camarades.get("sample_size_calculation") == "no"
-    assert "welfare_compliance" not in camarades and "conflict_of_interest" not in camarades
-
-
-@pytest.mark.xfail(strict=False, reason='unfinished: some assertions fail, see the report of issue 16')
-def test_normalise_repairs_pdf_text() -> None:
-    page = ("Journal of Pain Research 2021\nAnimals were ran-\ndomly assigned to the ﬁve groups using a\n"
-            "computer-generated list (Smith et al. 2019).\n12\n")
-    raw = (page * 3).replace("Animals", "Mice", 1)
-    text = normalise(raw, pdf=True)
-    assert "Journal of Pain Research" not in text and "randomly assigned to the five groups using a computer" in text
-    assert "\n12\n" not in text
-    quotes = normalise("approved by the \u201cAnimal Ethics Committee\u201d \u2013 ok")
-    assert quotes.strip() == 'approved by the "Animal Ethics Committee" - ok'
-
-
-def test_sentence_splitter_survives_abbreviations() -> None:
-    text = ("Mice received MSCs i.p. at 2.5 mg/kg (e.g. Fig. 2; Smith et al. 2020). Methods\n"
-            "Rats were used. Tests were blinded vs. controls.")
-    got = [text[a:b] for a, b in split_sentences(text)]
-    assert got == ["Mice received MSCs i.p. at 2.5 mg/kg (e.g. Fig. 2; Smith et al. 2020).", "Methods",
-                   "Rats were used.", "Tests were blinded vs. controls."]
-
-
-def test_prefill_text_spans_refer_to_normalised_text() -> None:
-    text, props = prefill_text("Rats were ran-\ndomly allocated to groups.\n\nThe authors declare no competing "
-                               "interests.")
-    seq = next(p for p in props if p.item == "sequence_generation")
-    assert text[seq.start:seq.end] == seq.sentence == "Rats were randomly allocated to groups."
+    assert model.meta["trained_on"] == "tests/data/rob_corpus development split only"

@@ -19,8 +19,9 @@ from typing import Any
 
 from painregen.appraise.textnorm import is_heading, split_sentences
 
-__all__ = ["DETECTOR_ITEMS", "REGEXROB_ITEMS", "Counts", "Document", "evaluate", "load_corpus", "load_regexrob",
-           "painregen_predictor", "regexrob_predictor"]
+__all__ = ["DETECTOR_ITEMS", "REGEXROB_ITEMS", "Counts", "Document", "Result", "SyntheticScore", "combine", "evaluate",
+           "load_corpus", "load_regexrob", "load_synthetic", "painregen_predictor", "regexrob_predictor",
+           "score_synthetic"]
 
 #: detector id -> corpus item
 DETECTOR_ITEMS = {"randomisation": "sequence_generation", "allocation_concealment": "allocation_concealment",
@@ -115,6 +116,22 @@ class Result:
         return c
 
 
+def combine(results: Iterable[Result]) -> Result:
+    """Pool the counts of several evaluations (e.g. both held-out parts)."""
+    out = Result()
+    for r in results:
+        for table, mine in ((r.sentence, out.sentence), (r.paper, out.paper)):
+            for it, c in table.items():
+                x = mine.setdefault(it, Counts())
+                x.tp, x.fp, x.fn, x.tn = x.tp + c.tp, x.fp + c.fp, x.fn + c.fn, x.tn + c.tn
+        out.lookalike_wrong_yes += r.lookalike_wrong_yes
+        out.lookalike_n += r.lookalike_n
+        out.negation_no += r.negation_no
+        out.negation_n += r.negation_n
+        out.errors.extend(r.errors)
+    return out
+
+
 def _gold(doc: Document, a: int, b: int, item: str) -> str:
     kinds = {lab for it, lab, s, e in doc.labels if it == item and s < b and a < e}
     for k in ("skip", "yes", "no", "look"):
@@ -191,3 +208,45 @@ def regexrob_predictor(patterns: dict[str, re.Pattern[str]]) -> Predictor:
         return out
 
     return predict
+
+
+@dataclass
+class SyntheticScore:
+    """Hand-written sentences (tests/data/rob_corpus/synthetic_heldout.csv): explicit negations (expected "no")
+    and look-alikes (expected: no "yes")."""
+
+    negation_n: int = 0
+    negation_no: int = 0
+    wrong_yes: int = 0
+    n: int = 0
+    misses: list[tuple[str, str, str | None]] = field(default_factory=list)  # sentence, item, answer given
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"negation_n": self.negation_n, "negation_no": self.negation_no, "wrong_yes": self.wrong_yes,
+                "n": self.n}
+
+
+def load_synthetic(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def score_synthetic(rows: Iterable[dict[str, str]], predict: Predictor,
+                    items: Iterable[str] | None = None) -> SyntheticScore:
+    """Each row is one sentence read alone; ``items`` limits the rows to the items a tool covers."""
+    keep = None if items is None else set(items)
+    out = SyntheticScore()
+    for r in rows:
+        if keep is not None and r["item"] not in keep:
+            continue
+        answers = predict(r["sentence"])
+        got = next((v for (_, it), v in answers.items() if it == r["item"] and v == "yes"), None) or next(
+            (v for (_, it), v in answers.items() if it == r["item"]), None)
+        out.n += 1
+        out.wrong_yes += got == "yes"
+        if r["expected"] == "no":
+            out.negation_n += 1
+            out.negation_no += got == "no"
+        if got != (r["expected"] if r["expected"] == "no" else None):
+            out.misses.append((r["sentence"], r["item"], got))
+    return out
