@@ -64,7 +64,8 @@ def template_csv(tmp_path: Path) -> Path:
 # The PostgreSQL variant runs when PAINREGEN_TEST_POSTGRES_URL names a database the test user owns (.ci/run
 # starts a throwaway server and sets it: `.ci/with-postgres .venv/bin/pytest ...` does the same locally);
 # otherwise it is skipped with that reason. It carries the `postgresql` marker (`-m "not postgresql"` leaves it
-# out). Use `sqlite_registry_url` / `postgresql_registry_url` for a test of one backend.
+# out). Use `sqlite_registry_url` / `postgresql_registry_url` for a test of one backend, or `@sqlite_only` below to
+# keep a test of a parametrised module on SQLite.
 #
 #     def test_x(registry_url: str) -> None:
 #         with open_registry(registry_url) as registry: ...
@@ -124,3 +125,8 @@ def registry_url(request: pytest.FixtureRequest) -> str:
     """A new, empty registry database on each backend in turn (see the comment above)."""
     url: str = request.getfixturevalue(f"{request.param}_registry_url")
     return url
+
+
+#: Decorator: run a test that takes `registry_url` (itself or through a fixture) on SQLite only, e.g. a test whose
+#: work is computation that the backend does not change.
+sqlite_only = pytest.mark.parametrize("registry_url", ["sqlite"], indirect=True)

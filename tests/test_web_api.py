@@ -1,6 +1,8 @@
 """The web workbench's JSON API and pages, through FastAPI's test client (no browser, no server).
 
-Values shown by the web are checked against direct library calls on the same data: the web is a shell."""
+Values shown by the web are checked against direct library calls on the same data: the web is a shell. Tests of
+uploads, listings, edits and protections run on SQLite and PostgreSQL (``registry_url`` in conftest.py); those
+whose work is computation the backend does not change run on SQLite only."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from painregen.report.pipeline import run_analysis
 from painregen.simulate import simulate
 from painregen.web.app import create_app
 from painregen.web.security import CSRF_COOKIE, sign, unsign
+
+from conftest import sqlite_only
 
 SEED = 11
 BAD = {5: ("n", "eleven"), 9: ("average", "")}  # spreadsheet row (header = 1) -> (column, corrupt value)
@@ -52,13 +56,15 @@ def sim_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "web.db"
+def db(registry_url: str) -> str:
+    """The test's registry: a SQLite file path, or a PostgreSQL URL (see conftest.py)."""
+    return registry_url
 
 
 @pytest.fixture()
-def client(db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(db)) as c:
+def client(db: str, tmp_path: Path) -> Iterator[TestClient]:
+    # the jobs folder is beside a SQLite file; for a database URL it is the test's own folder
+    with TestClient(create_app(db, work_dir=tmp_path / "jobs" if "://" in db else None)) as c:
         yield c
 
 
@@ -69,12 +75,12 @@ def upload(client: TestClient, name: str, data: bytes, **form: str) -> tuple[int
     return r.status_code, r.json()
 
 
-def n_studies(db: Path) -> int:
+def n_studies(db: str) -> int:
     with open_registry(db) as reg:
         return len(reg.studies())
 
 
-def test_upload_imports_all_studies_and_lists_them(client: TestClient, db: Path, sim_csv: Path) -> None:
+def test_upload_imports_all_studies_and_lists_them(client: TestClient, db: str, sim_csv: Path) -> None:
     status, body = upload(client, "my evidence.csv", sim_csv.read_bytes())
     assert status == 201, body
     ds, _ = read_dataset(sim_csv)
@@ -89,7 +95,7 @@ def test_upload_imports_all_studies_and_lists_them(client: TestClient, db: Path,
         assert reg.export_dataset().studies[0].title == ds.studies[0].title
 
 
-def test_invalid_upload_lists_problems_per_row_and_stores_nothing(client: TestClient, db: Path,
+def test_invalid_upload_lists_problems_per_row_and_stores_nothing(client: TestClient, db: str,
                                                                  sim_csv: Path) -> None:
     status, body = upload(client, "bad.csv", _csv_bytes(sim_csv, BAD))
     assert status == 422
@@ -101,13 +107,13 @@ def test_invalid_upload_lists_problems_per_row_and_stores_nothing(client: TestCl
     assert n_studies(db) == 0
 
 
-def test_dry_run_validates_without_storing(client: TestClient, db: Path, sim_csv: Path) -> None:
+def test_dry_run_validates_without_storing(client: TestClient, db: str, sim_csv: Path) -> None:
     status, body = upload(client, "ok.csv", sim_csv.read_bytes(), dry_run="true")
     assert status == 200 and body["valid"] is True and body["imported"] is False and len(body["studies"]) == 2
     assert n_studies(db) == 0
 
 
-def test_second_upload_of_same_studies_is_a_conflict(client: TestClient, db: Path, sim_csv: Path) -> None:
+def test_second_upload_of_same_studies_is_a_conflict(client: TestClient, db: str, sim_csv: Path) -> None:
     assert upload(client, "a.csv", sim_csv.read_bytes())[0] == 201
     status, body = upload(client, "a.csv", sim_csv.read_bytes())
     assert status == 409
@@ -131,14 +137,15 @@ def test_xlsx_and_json_uploads(client: TestClient, tmp_path: Path) -> None:
     ("data.json", b"study_id,title\n", 415),
     ("empty.csv", b"", 400),
 ])
-def test_type_checks(client: TestClient, db: Path, name: str, data: bytes, status: int) -> None:
+@sqlite_only
+def test_type_checks(client: TestClient, db: str, name: str, data: bytes, status: int) -> None:
     got, body = upload(client, name, data)
     assert got == status
     assert body["problems"] and body["problems"][0]["file"] == name
     assert n_studies(db) == 0
 
 
-def test_upload_size_limit_is_413(db: Path, sim_csv: Path) -> None:
+def test_upload_size_limit_is_413(db: str, sim_csv: Path) -> None:
     data = sim_csv.read_bytes()
     with TestClient(create_app(db, max_upload_bytes=len(data) - 1)) as c:
         r = c.post("/api/upload", files={"file": ("big.csv", data, "text/csv")})
@@ -156,7 +163,7 @@ def _token(client: TestClient) -> str:
     return token
 
 
-def test_csrf_cross_site_form_post_is_refused(client: TestClient, db: Path, sim_csv: Path) -> None:
+def test_csrf_cross_site_form_post_is_refused(client: TestClient, db: str, sim_csv: Path) -> None:
     files = {"file": ("x.csv", sim_csv.read_bytes(), "text/csv")}
     fresh = TestClient(client.app)
     r = fresh.post("/upload", files=files, data={"action": "import"}, headers={"Origin": "http://evil.example"})
@@ -182,6 +189,7 @@ def test_csrf_header_for_api_calls_from_a_browser_session(client: TestClient, si
     assert client.post("/api/upload", files=files, headers={"X-CSRF-Token": token}).status_code == 201
 
 
+@sqlite_only
 def test_user_text_is_escaped(client: TestClient, sim_csv: Path) -> None:
     title = "<script>alert('x')</script> & <b>bold</b>"
     assert upload(client, "evil.csv", _csv_bytes(sim_csv, title=title))[0] == 201
@@ -202,6 +210,7 @@ def test_user_text_is_escaped(client: TestClient, sim_csv: Path) -> None:
     assert "default-src 'none'" in r.headers["content-security-policy"] and r.headers["x-frame-options"] == "DENY"
 
 
+@sqlite_only
 def test_analysis_matches_the_library(client: TestClient, sim_csv: Path) -> None:
     upload(client, "e.csv", sim_csv.read_bytes())
     body = client.get("/api/analysis", params={"measure": "SMD", "method": "DL"}).json()
@@ -219,6 +228,7 @@ def test_analysis_matches_the_library(client: TestClient, sim_csv: Path) -> None
     assert client.get("/api/analysis", params={"measure": "XYZ"}).status_code == 422
 
 
+@sqlite_only
 def test_subgroup_analysis_matches_the_library(client: TestClient, tmp_path: Path) -> None:
     path = tmp_path / "sub.csv"
     write_dataset(simulate(3, seed=3), path)
@@ -252,6 +262,7 @@ def wait_for_job(client: TestClient, job_id: str, timeout: float = 300.0) -> dic
         time.sleep(0.5)
 
 
+@sqlite_only
 def test_downloads(client: TestClient, sim_csv: Path) -> None:
     assert client.get("/download/report.html").status_code == 404  # empty registry
     upload(client, "e.csv", sim_csv.read_bytes())
@@ -282,7 +293,7 @@ def test_downloads(client: TestClient, sim_csv: Path) -> None:
     assert client.get("/download/evidence.csv").text.startswith("study_id,title")
 
 
-def test_appraisal_edit_via_api_and_form(client: TestClient, db: Path, sim_csv: Path) -> None:
+def test_appraisal_edit_via_api_and_form(client: TestClient, db: str, sim_csv: Path) -> None:
     upload(client, "e.csv", sim_csv.read_bytes())
     before = client.get("/api/studies/1/appraisal").json()
     assert before["stored"]["syrcle"] == read_dataset(sim_csv)[0].studies[0].rob
@@ -320,6 +331,7 @@ def test_pages_and_api_agree(client: TestClient, sim_csv: Path) -> None:
     assert client.get("/api/studies/nope").status_code == 404
 
 
+@sqlite_only
 def test_openapi_document_lists_the_api_and_no_html_pages(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     paths = set(doc["paths"])
@@ -329,7 +341,8 @@ def test_openapi_document_lists_the_api_and_no_html_pages(client: TestClient) ->
     assert client.get("/docs").status_code == 404  # the Swagger page would load scripts from the internet
 
 
-def test_serve_command_runs_the_app_on_the_registry(monkeypatch: pytest.MonkeyPatch, db: Path) -> None:
+@sqlite_only
+def test_serve_command_runs_the_app_on_the_registry(monkeypatch: pytest.MonkeyPatch, db: str) -> None:
     import uvicorn
 
     from painregen.cli.serve_cmd import is_loopback, serve_command
@@ -338,7 +351,7 @@ def test_serve_command_runs_the_app_on_the_registry(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **kw: calls.append((app, host, port)))
     serve_command(host="127.0.0.1", port=8123, db=str(db))
     app, host, port = calls[0]
-    assert (host, port) == ("127.0.0.1", 8123) and db.exists()
+    assert (host, port) == ("127.0.0.1", 8123) and Path(db).exists()
     c = TestClient(app, base_url="http://127.0.0.1:8123")  # type: ignore[arg-type]
     assert c.get("/api/studies").json() == {"studies": []}
     assert TestClient(app, base_url="http://evil.example").get("/api").status_code == 400  # type: ignore[arg-type]
@@ -346,6 +359,7 @@ def test_serve_command_runs_the_app_on_the_registry(monkeypatch: pytest.MonkeyPa
     assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
 
 
+@sqlite_only
 def test_dose_series_and_groups(client: TestClient, tmp_path: Path) -> None:
     path = tmp_path / "dose.csv"
     write_dataset(simulate(2, seed=3), path)  # SIM-0003 gives bone-marrow MSCs at three doses
