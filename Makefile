@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PIP) install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_dedup.py
+	$(PY) benchmarks/bench_prefill.py
 
 clean:
 	rm -rf $(VENV) demo-output build *.egg-info
