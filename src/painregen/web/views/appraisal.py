@@ -141,10 +141,16 @@ PREFILL_SUFFIXES = (".txt", ".text", ".md", ".pdf")
 
 
 def _item_name(instrument: str, item: str) -> str:
-    try:
-        return get_instrument(instrument).item(item).name
-    except (KeyError, ValueError):
-        return item
+    """A readable name: "SYRCLE 7 Blinding (outcome assessor)", "ARRIVE 4a Randomisation: whether allocation ..."."""
+    inst = get_instrument(instrument)
+    for it in inst.items:
+        if it.id == item:
+            hint = f" ({it.bias})" if it.bias else ""
+            return f"{inst.id.upper()} {it.number} {it.name}{hint}"
+        for sub in it.subitems:
+            if sub.id == item:
+                return f"{inst.id.upper()} {sub.id} {it.name}: {sub.text}"
+    return f"{inst.id.upper()} {item}"
 
 
 def proposals_view(proposals: list[Any], stored: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
