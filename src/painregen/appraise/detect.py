@@ -3,8 +3,9 @@
 Every proposal carries the supporting sentence and its character span in the text, so a person can confirm it;
 nothing is stored here. Answers are "yes" (the item is reported), "no" (its opposite is stated: "were not
 randomised", "no statistical methods were used to predetermine sample size") or no proposal at all. The rules are
-in :mod:`painregen.appraise.patterns`; a small learned model (:mod:`painregen.appraise.learned`) adds "yes"
-proposals for sentences the rules miss. Give PDF-extracted text through :func:`painregen.appraise.textnorm.
+in :mod:`painregen.appraise.rules_design` and :mod:`painregen.appraise.rules_reporting` (building blocks in
+:mod:`painregen.appraise.patterns`); a small learned model (:mod:`painregen.appraise.learned`) may add "yes"
+proposals for sentences the rules leave unanswered. Give PDF-extracted text through :func:`painregen.appraise.textnorm.
 normalise` first (spans then refer to the normalised text); :func:`prefill_text` does both.
 
 >>> [(p.item, p.answer) for p in prefill("Rats were randomly assigned to two groups.") if p.instrument == "syrcle"]
