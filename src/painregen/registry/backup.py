@@ -126,7 +126,7 @@ def _decoder(kind: str, column: Column[Any], dialect: str) -> Callable[[Any], An
         if value is None:
             return None
         if allowed is not None and (not isinstance(value, allowed) or (isinstance(value, bool) and kind != "boolean")):
-            raise ValueError(f"column {column.name}: {value!r} is not a {kind} value")
+            raise ValueError(f"column {column.name}: {value!r} is not of kind {kind}")
         return parse(value)
 
     return decode
@@ -321,7 +321,11 @@ def _restore(conn: Connection, path: Path, manifest: dict[str, Any], force: bool
     from alembic.util.exc import CommandError
 
     revision = str(manifest["schema_revision"])
-    if ScriptDirectory.from_config(alembic_config()).get_revision(revision) is None:
+    try:
+        known = ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
         raise BackupError(f"{path}: schema revision {revision} is unknown to this painregen (a backup written by a "
                           "newer painregen: upgrade painregen)")
     if conn.dialect.name == "postgresql":  # the lock `open_registry` holds while it creates or upgrades a schema
