@@ -5,42 +5,39 @@ the backend it came from, and for every table its columns with their kinds and i
 ``tables/<name>.jsonl`` per table: one JSON array per row, in the manifest's column order, rows in primary-key
 order. Every table of the database is included (found by reflection, so tables added by later revisions are
 too), in foreign-key order; only Alembic's ``alembic_version`` is left out (the manifest records the revision).
-Values are written as JSON: floats in Python's shortest round-trip form (bit for bit; NaN and Infinity as
-Python's ``json`` writes them), date-times in ISO 8601 in UTC, binary data in base64. The files are
-backend-neutral: a backup of SQLite restores into PostgreSQL and back.
+Values are written by kind (:mod:`.backup_values`): floats bit for bit, date-times in UTC. The files are
+backend-neutral: a backup of SQLite restores into PostgreSQL and back, and backs up again to the same bytes.
 
-A restore goes into a database without rows, in one transaction (all or nothing): the database is given the backup's
-schema revision, filled, then upgraded to the newest revision. A database that already holds a registry must be at
-the backup's revision and have no rows, unless ``force``: then every registry table is dropped first, in the same
-transaction, the audit log included (the backup brings its own).
-PostgreSQL sequences are moved past the restored ids. The zip's CRC-32 checks and the row counts catch damaged
-or truncated files.
+A restore runs in one transaction (all or nothing): the database is given the backup's schema revision, filled,
+then upgraded to the newest revision. A database that already holds a registry must be at the backup's revision
+and have no rows, unless ``force``: then every registry table is dropped first, in the same transaction, the
+audit log included (the backup brings its own). PostgreSQL sequences are moved past the restored ids. The zip's
+CRC-32 checks, the kind of every value and the row counts catch damaged or truncated files; a row the database
+refuses is named by its file and line.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
 import tempfile
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, MetaData, Table, func, select, text
+from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import DBAPIError
 
 from painregen import __version__
+from painregen.registry.backup_values import BackupError, column_kind, decoder, encode
 from painregen.registry.core import make_engine, registry_url
 from painregen.registry.migrate import alembic_config
-from painregen.registry.records import RegistryError, RegistryNotFoundError
+from painregen.registry.records import RegistryNotFoundError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_manifest", "restore"]
 
@@ -50,10 +47,6 @@ MANIFEST = "manifest.json"
 BATCH = 1000
 #: ``progress(table, rows done, rows of the table)``, called after every batch
 Progress = Callable[[str, int, int], None]
-
-
-class BackupError(RegistryError):
-    """A backup that cannot be written or restored; the message names the file or table and the fix."""
 
 
 @dataclass(frozen=True)
@@ -70,66 +63,6 @@ class BackupSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "schema_revision": self.schema_revision, "rows": self.rows}
-
-
-# ------------------------------------------------------------------------------------------- values
-
-
-def _kind(table: Table, column: Column[Any]) -> str:
-    """The backend-neutral kind of a column (how its values are written)."""
-    t = column.type
-    for cls, kind in ((sqltypes.JSON, "json"), (sqltypes.Boolean, "boolean"), (sqltypes.Integer, "integer"),
-                      (sqltypes.Float, "float"), (sqltypes.Numeric, "decimal"), (sqltypes.DateTime, "datetime"),
-                      (sqltypes.Date, "date"), (sqltypes.Time, "time"), (sqltypes.LargeBinary, "binary"),
-                      (sqltypes.Uuid, "uuid"), (sqltypes.String, "text")):
-        if isinstance(t, cls):
-            return kind
-    raise BackupError(f"table {table.name}: column {column.name} has type {t}, which backups cannot write yet")
-
-
-def _encode(kind: str, value: Any) -> Any:
-    if value is None or kind in ("json", "text"):
-        return value
-    if kind == "float":
-        return float(value)  # an integer stored in a REAL column reads back as int on SQLite
-    if kind == "integer":
-        return int(value)
-    if kind == "boolean":
-        return bool(value)
-    if kind == "datetime":  # registries store UTC; SQLite returns it without a zone
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-    if kind == "binary":
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return value.isoformat() if kind in ("date", "time") else str(value)
-
-
-#: the JSON types a value of each kind is written as (json: any)
-_WRITTEN_AS: dict[str, tuple[type, ...]] = {
-    "float": (float, int), "integer": (int,), "boolean": (bool,), "text": (str,), "datetime": (str,),
-    "date": (str,), "time": (str,), "decimal": (str,), "binary": (str,), "uuid": (str,)}
-
-
-def _decoder(kind: str, column: Column[Any], dialect: str) -> Callable[[Any], Any]:
-    """The function that turns a backup value of ``kind`` into what the target ``column`` takes."""
-    if kind == "datetime":
-        aware = dialect == "postgresql" and bool(getattr(column.type, "timezone", False))
-        parse: Callable[[Any], Any] = (datetime.fromisoformat if aware else
-                                       lambda v: datetime.fromisoformat(v).astimezone(UTC).replace(tzinfo=None))
-    else:
-        parsers: dict[str, Callable[[Any], Any]] = {
-            "float": float, "date": date.fromisoformat, "time": time.fromisoformat, "decimal": Decimal,
-            "binary": base64.b64decode, "uuid": uuid.UUID}
-        parse = parsers.get(kind, lambda v: v)
-    allowed = _WRITTEN_AS.get(kind)
-
-    def decode(value: Any) -> Any:
-        if value is None:
-            return None
-        if allowed is not None and (not isinstance(value, allowed) or (isinstance(value, bool) and kind != "boolean")):
-            raise ValueError(f"column {column.name}: {value!r} is not of kind {kind}")
-        return parse(value)
-
-    return decode
 
 
 # ----------------------------------------------------------------------------------------- database
@@ -226,12 +159,12 @@ def _backup(engine: Engine, db: str | Path, path: Path, progress: Progress | Non
             for table in _tables(conn):
                 total = conn.execute(select(func.count()).select_from(table)).scalar_one()
                 columns = list(table.columns)
-                kinds = [_kind(table, c) for c in columns]
+                kinds = [column_kind(table, c) for c in columns]
                 member = f"tables/{table.name}.jsonl"
                 n = 0
                 with zf.open(member, "w", force_zip64=True) as f:
                     for chunk in conn.execute(_ordered(conn, table)).partitions(BATCH):
-                        f.write("".join(json.dumps([_encode(k, v) for k, v in zip(kinds, row, strict=True)],
+                        f.write("".join(json.dumps([encode(k, v) for k, v in zip(kinds, row, strict=True)],
                                                    ensure_ascii=False, separators=(",", ":")) + "\n"
                                         for row in chunk).encode("utf-8"))
                         n += len(chunk)
@@ -407,7 +340,7 @@ def _insert(conn: Connection, zf: zipfile.ZipFile, path: Path, entry: dict[str, 
             progress: Progress | None) -> int:
     """Insert the rows of one table file in batches; returns how many (checked against the manifest)."""
     names = [c["name"] for c in entry["columns"]]
-    decoders = [_decoder(c["kind"], table.columns[c["name"]], conn.dialect.name) for c in entry["columns"]]
+    decoders = [decoder(c["kind"], table.columns[c["name"]], conn.dialect.name) for c in entry["columns"]]
     for column in table.columns:  # a missing JSON value is SQL NULL, not the JSON text 'null'
         if isinstance(column.type, sqltypes.JSON):
             column.type.none_as_null = True
