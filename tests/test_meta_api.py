@@ -104,7 +104,7 @@ def test_rma_mv_keys() -> None:
 
 def test_bias_report_keys() -> None:
     d = bias_report(YI, VI).to_dict()
-    assert set(d["egger"]) == {"stat", "p", "limit_estimate"}
+    assert set(d["egger"]) == {"stat", "p", "limit_estimate", "predictor", "ddf", "limit_ci_low", "limit_ci_high"}
     assert set(d["rank"]) == {"tau", "p"}
     assert set(d["trimfill"]) == {"k0", "side", "estimate", "se", "ci_low", "ci_high"}
     assert isinstance(d["failsafe_n"], int)

@@ -101,7 +101,8 @@ def meta_command(
     if data.skipped:
         err_console.print(f"skipped {data.skipped} row(s) with missing {yi}/{vi}")
     frame = data.frame
-    said = [repeated_rows_warning(frame, [c for c in ID_COLUMNS if c in frame.columns]) if not req.levels else None,
+    dependence_modelled = bool(req.levels or req.robust)
+    said = [None if dependence_modelled else repeated_rows_warning(frame, [c for c in ID_COLUMNS if c in frame]),
             unidentified_levels_warning(frame, req.levels) if len(req.levels) > 1 else None]
     _say([m for m in said if m])
     with warnings.catch_warnings(record=True) as caught:
