@@ -16,6 +16,7 @@ from painregen.cli import (
     dose_cmd,
     forest_cmd,
     kb_cmd,
+    map_cmd,
     meta_cmd,
     power_cmd,
     reconcile_cmd,
@@ -24,6 +25,7 @@ from painregen.cli import (
     search_cmd,
     serve_cmd,
     template_cmd,
+    user_cmd,
     vocab_cmd,
 )
 
@@ -59,7 +61,8 @@ app.command("show")(registry_cmd.show_command)
 app.command("dictionary")(dictionary_cmd.dictionary_command)
 app.command("template")(template_cmd.template_command)
 app.add_typer(vocab_cmd.app, name="vocab", help="Search and list the controlled vocabularies.")
-app.add_typer(kb_cmd.app, name="kb", help="The curated knowledge base from the review.")
+app.add_typer(kb_cmd.app, name="kb", help="The curated knowledge base restated from Zhu et al.'s review of "
+              "preclinical stem-cell analgesia and tissue repair.")
 app.add_typer(appraise_cmd.app, name="appraise", help="Critical appraisal: SYRCLE, ARRIVE 2.0, CAMARADES, "
               "text pre-filling, battery coverage, mechanistic evidence, translational flags.")
 app.command("effects")(analysis_cmd.effects_command)
@@ -73,6 +76,8 @@ app.command("dose-meta")(dose_cmd.dose_meta_command)
 app.command("demo")(demo_cmd.demo_command)
 app.command("report")(demo_cmd.report_command)
 app.command("serve")(serve_cmd.serve_command)
+app.add_typer(map_cmd.app, name="map", help="Map free-text labels of imported files (SyRF outcome, model, treatment "
+              "labels, quality questions, ambiguous controls) to terms once: suggest, edit, apply.")
 app.add_typer(power_cmd.app, name="power", help="Power and sample size (t tests, Welch, Dunnett, repeated "
               "measures, assurance from the evidence, MCP-Mod).")
 app.add_typer(design_cmd.app, name="design", help="Design the next study: sample size, randomisation, protocol.")
@@ -86,6 +91,9 @@ app.add_typer(search_cmd.app, name="search", help="Search results: import export
 
 app.add_typer(db_cmd.app, name="db", help="The registry database: upgrade its schema (once, before serving), "
               "back it up, restore a backup (SQLite and PostgreSQL).")
+
+
+app.add_typer(user_cmd.app, name="user", help="Accounts and roles for a shared workbench (painregen serve --auth).")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -85,13 +86,16 @@ class StudyRow(Provenanced, Base):
     year: Mapped[int | None] = mapped_column(Integer)
     journal: Mapped[str | None] = mapped_column(Text)
     doi: Mapped[str | None] = mapped_column(Text)
-    pmid: Mapped[str | None] = mapped_column(String(16), index=True)
+    pmid: Mapped[str | None] = mapped_column(String(16), index=True, unique=True)
     funding: Mapped[str | None] = mapped_column(Text)
     conflicts: Mapped[str | None] = mapped_column(Text)
     methods_text: Mapped[str | None] = mapped_column(Text)
     simulated: Mapped[bool] = mapped_column(Boolean)
-    doi_key: Mapped[str | None] = mapped_column(Text, index=True)
+    doi_key: Mapped[str | None] = mapped_column(Text, index=True, unique=True)
     title_key: Mapped[str] = mapped_column(Text, index=True)
+    # one publication is stored once, even when several imports race (revision 0004); the importers'
+    # duplicate check gives the readable message, the constraints make it hold
+    __table_args__ = (Index("uq_studies_title_key_year", "title_key", "year", unique=True),)
 
     experiments: Mapped[list[ExperimentRow]] = relationship(
         back_populates="study", order_by="ExperimentRow.ordinal", cascade="all, delete-orphan"

@@ -23,12 +23,14 @@ UPLOAD_SUFFIXES = (".csv", ".xlsx", ".json")
 class WebConfig:
     """``db``: the registry (SQLite path or database URL); ``max_upload_bytes``: the largest accepted upload
     (request body); ``secret``: key that signs the cookies (random per process unless given); ``work_dir``:
-    where background jobs write their results (shared by the server's workers on one machine)."""
+    where background jobs write their results (shared by the server's workers on one machine); ``auth``: accounts
+    on (every request signed in, roles checked; see :mod:`painregen.web.auth`)."""
 
     db: str
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     work_dir: Path | None = None
+    auth: bool = False  # accounts: every request signed in, roles checked (painregen serve --auth)
 
     def jobs_dir(self) -> Path:
         """The job results folder: ``work_dir``, else beside a SQLite registry (``<db>.jobs``), else a folder in

@@ -55,6 +55,7 @@ def render_page(request: Request, template: str, context: dict[str, Any], *, sta
     html = _ENV.get_template(template).render(
         c=context, page=page, title=title, nav=NAV, version=__version__, csrf_field=CSRF_FIELD,
         csrf_token=csrf_token(request), db=db_label(config_of(request).db),
+        user=getattr(request.state, "user", None), auth=config_of(request).auth,
         max_upload_mb=config_of(request).max_upload_bytes / 1024 / 1024,
     )
     return HTMLResponse(html, status_code=status)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from painregen.registry import schema_accounts as _accounts  # noqa: F401  (users, memberships, audit, 0004)
 from painregen.registry.schema import Base
 from painregen.review import schema as _review_schema  # noqa: F401  (the review tables, revision 0003)
 

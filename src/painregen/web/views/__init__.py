@@ -1,6 +1,7 @@
 """Workbench views: each module builds one context dict per page and serves it as JSON and as HTML."""
 
 from painregen.web.views import (
+    account,
     analysis,
     appraisal,
     dose,
@@ -20,6 +21,6 @@ from painregen.web.views import (
 
 ROUTERS = (home.router, upload.router, studies.router, mapping.router, appraisal.router, analysis.router,
            ledger.router, dose.router, downloads.router, jobs.router, identity.router, review.router,
-           review_search.router, review_screening.router, review_extraction.router)
+           review_search.router, review_screening.router, review_extraction.router, account.router)
 
 __all__ = ["ROUTERS"]
