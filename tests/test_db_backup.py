@@ -423,3 +423,19 @@ def test_cli_errors_and_sql(tmp_path: Path) -> None:
     step = run("db", "upgrade", "--sql", "--db", str(tmp_path / "r.db"), "--from", "0002").stdout
     assert "Running upgrade 0002 -> 0003" in step and "CREATE TABLE studies" not in step
     assert not (tmp_path / "r.db").exists()  # --sql connects to nothing
+
+
+@pytest.mark.postgresql
+def test_text_postgresql_cannot_store_is_named(tmp_path: Path, postgresql_registry_url: str) -> None:
+    source = str(tmp_path / "source.db")
+    with open_registry(source) as reg:
+        reg.import_dataset(sample_dataset(), source="a.csv", sha256=SHA_A, fmt="template")
+    engine = make_engine(url_of(source))
+    with engine.begin() as conn:  # SQLite keeps a NUL character in text; PostgreSQL cannot
+        table = Table("studies", MetaData(), autoload_with=conn)
+        conn.execute(table.update().where(table.c.id == 2).values(title="Exo\x00somes"))
+    engine.dispose()
+    backup(source, tmp_path / "nul.zip")
+    with pytest.raises(BackupError, match=r"nul\.zip:tables/studies\.jsonl:2: the database refused the row \(.*NUL"):
+        restore(tmp_path / "nul.zip", postgresql_registry_url)
+    assert tables_of(postgresql_registry_url) == []
