@@ -340,7 +340,11 @@ def test_manifests_that_cannot_be_restored(tmp_path: Path) -> None:
 
     for change, match in [({"format": "zip"}, "not a painregen backup"),
                           ({"format_version": 2}, "backup format version 2, this painregen reads 1"),
-                          ({"schema_revision": "9999"}, "schema revision 9999 is unknown to this painregen")]:
+                          ({"schema_revision": "9999"}, "schema revision 9999 is unknown to this painregen"),
+                          ({"tables": [{"name": "studies", "file": "tables/studies.jsonl", "rows": 2}]},
+                           "lacks the schema revision or a table's name, file, rows or columns"),
+                          ({"tables": [{"name": "x", "file": "tables/x.jsonl", "rows": 0, "columns": []}]},
+                           r"tables/x\.jsonl listed in the manifest is missing")]:
         rewrite(tmp_path / "a.zip", tmp_path / "bad.zip", "manifest.json", manifest(**change))
         with pytest.raises(BackupError, match=match):
             restore(tmp_path / "bad.zip", str(tmp_path / "new.db"))
@@ -350,6 +354,9 @@ def test_manifests_that_cannot_be_restored(tmp_path: Path) -> None:
         restore(tmp_path / "junk.zip", str(tmp_path / "new.db"))
     with pytest.raises(BackupError, match=r"directory .*missing does not exist"):
         backup(db, tmp_path / "missing" / "x.zip")
+    with pytest.raises(BackupError, match=r"cannot restore into postgresql\+psycopg://u:\*\*\*@127\.0\.0\.1:1/db: .*"
+                                          "nothing was restored"):
+        restore(tmp_path / "a.zip", "postgresql+psycopg://u:pw@127.0.0.1:1/db")
 
 
 def test_an_older_backup_is_restored_at_its_revision_then_upgraded(tmp_path: Path, registry_url: str) -> None:
@@ -407,8 +414,14 @@ def test_cli_upgrade_backup_restore(tmp_path: Path) -> None:
 
 
 def test_cli_errors_and_sql(tmp_path: Path) -> None:
+    (tmp_path / "text.db").write_text("not a database, but text " * 100)
+    nowhere = "postgresql+psycopg://u:pw@127.0.0.1:1/db"  # nothing listens on port 1
     for args, message in [
         (["db", "backup", "--db", str(tmp_path / "none.db"), "-o", str(tmp_path / "x.zip")], "registry not found"),
+        (["db", "backup", "--db", str(tmp_path / "text.db"), "-o", str(tmp_path / "x.zip")],
+         f"cannot read registry {tmp_path / 'text.db'}: file is not a database"),
+        (["db", "backup", "--db", nowhere, "-o", str(tmp_path / "x.zip")], "cannot read registry postgresql"),
+        (["db", "upgrade", "--db", nowhere], "cannot open registry postgresql+psycopg://u:***@127.0.0.1:1/db"),
         (["db", "restore", str(tmp_path / "none.zip"), "--db", str(tmp_path / "y.db")], "no such file"),
         (["db", "upgrade", "--sql", "--from", "nope"], "cannot write the upgrade SQL"),
         (["db", "upgrade", "--db", str(tmp_path / "no" / "r.db")], "does not exist"),

@@ -34,7 +34,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import DBAPIError
 
 from painregen import __version__
-from painregen.registry.backup_values import BackupError, column_kind, decoder, encode
+from painregen.registry.backup_values import KINDS, BackupError, column_kind, decoder, encode
 from painregen.registry.core import make_engine, registry_url
 from painregen.registry.migrate import alembic_config
 from painregen.registry.records import RegistryNotFoundError
@@ -134,6 +134,8 @@ def backup(db: str | Path, path: Path, *, progress: Progress | None = None) -> B
     engine = make_engine(registry_url(db))
     try:
         return _backup(engine, db, path, progress)
+    except DBAPIError as exc:
+        raise BackupError(f"cannot read registry {_label(db)}: {_reason(exc)}") from exc
     finally:
         engine.dispose()
 
@@ -216,10 +218,22 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise BackupError(f"{path}: backup format version {version!r}, this painregen reads {FORMAT_VERSION} "
                           "(upgrade painregen)")
-    for entry in manifest.get("tables", []):
-        if entry.get("file") not in names:
-            raise BackupError(f"{path}: {entry.get('file')} listed in the manifest is missing (damaged backup)")
+    tables = manifest.get("tables")
+    if not isinstance(manifest.get("schema_revision"), str) or not isinstance(tables, list) or not all(
+            _entry_ok(e) for e in tables):
+        raise BackupError(f"{path}: {MANIFEST} lacks the schema revision or a table's name, file, rows or columns "
+                          "(damaged backup)")
+    for entry in tables:
+        if entry["file"] not in names:
+            raise BackupError(f"{path}: {entry['file']} listed in the manifest is missing (damaged backup)")
     return manifest
+
+
+def _entry_ok(entry: Any) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("file"), str) \
+        and isinstance(entry.get("rows"), int) and isinstance(entry.get("columns"), list) and all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) and c.get("kind") in KINDS
+            for c in entry["columns"])
 
 
 def restore(path: Path, db: str | Path, *, force: bool = False, progress: Progress | None = None) -> BackupSummary:
@@ -234,8 +248,11 @@ def restore(path: Path, db: str | Path, *, force: bool = False, progress: Progre
         new_file = None if target.exists() else target
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
-            rows = _restore(conn, path, manifest, force, progress, _label(db))
+        try:
+            with engine.begin() as conn:
+                rows = _restore(conn, path, manifest, force, progress, _label(db))
+        except DBAPIError as exc:  # cannot connect, no right to create tables, ...
+            raise BackupError(f"cannot restore into {_label(db)}: {_reason(exc)}; nothing was restored") from exc
     except BaseException:
         engine.dispose()
         if new_file is not None:

@@ -20,7 +20,7 @@ from sqlalchemy import types as sqltypes
 
 from painregen.registry.records import RegistryError
 
-__all__ = ["BackupError", "column_kind", "decoder", "encode"]
+__all__ = ["KINDS", "BackupError", "column_kind", "decoder", "encode"]
 
 
 class BackupError(RegistryError):
@@ -32,13 +32,18 @@ def _utc(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+#: column kind by SQLAlchemy type, the first that matches (Boolean before Integer, Float before Numeric)
+_KIND_OF: tuple[tuple[type, str], ...] = (
+    (sqltypes.JSON, "json"), (sqltypes.Boolean, "boolean"), (sqltypes.Integer, "integer"), (sqltypes.Float, "float"),
+    (sqltypes.Numeric, "decimal"), (sqltypes.DateTime, "datetime"), (sqltypes.Date, "date"), (sqltypes.Time, "time"),
+    (sqltypes.LargeBinary, "binary"), (sqltypes.Uuid, "uuid"), (sqltypes.String, "text"))
+KINDS = frozenset(kind for _, kind in _KIND_OF)
+
+
 def column_kind(table: Table, column: Column[Any]) -> str:
     """The backend-neutral kind of a column (how its values are written)."""
     t = column.type
-    for cls, kind in ((sqltypes.JSON, "json"), (sqltypes.Boolean, "boolean"), (sqltypes.Integer, "integer"),
-                      (sqltypes.Float, "float"), (sqltypes.Numeric, "decimal"), (sqltypes.DateTime, "datetime"),
-                      (sqltypes.Date, "date"), (sqltypes.Time, "time"), (sqltypes.LargeBinary, "binary"),
-                      (sqltypes.Uuid, "uuid"), (sqltypes.String, "text")):
+    for cls, kind in _KIND_OF:
         if isinstance(t, cls):
             return kind
     raise BackupError(f"table {table.name}: column {column.name} has type {t}, which backups cannot write yet")
