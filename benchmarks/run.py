@@ -31,7 +31,8 @@ from benchmarks.results import MemRow, Row  # noqa: E402
 from benchmarks.sections import write_section  # noqa: E402
 
 CASES = ("meta_regression", "intercept", "permutation", "three_level", "memory",
-         "dose_mcp_mod", "dose_simulation", "dose_meta_one_stage", "dose_meta_two_stage", "screening")
+         "dose_mcp_mod", "dose_simulation", "dose_meta_one_stage", "dose_meta_two_stage", "screening",
+         "dose_coverage")
 DOSE_CASES = {
     "dose_mcp_mod": cases_dose.case_mcp_mod,
     "dose_simulation": cases_dose.case_simulation,
@@ -106,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks import screening as screening_bench
 
             sections.append(("screening", screening_bench.markdown(screening_bench.case_screening(step))))
+        if "dose_coverage" in args.cases:
+            from benchmarks import coverage_dose
+
+            sections.append(("dose_coverage", coverage_dose.markdown(coverage_dose.case_window_coverage(step))))
     total = time.perf_counter() - t0
     for table in report.rich_tables(rows, mem):
         console.print(table)

@@ -146,3 +146,50 @@ def test_dose_log10_scale_maps_the_window_back(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["dose", str(f), "--dose", "dose", "--response", "resp", "--scale", "log10",
                               "--log-offset", "-1"])
     assert bad.exit_code == 1 and "offset must be a positive number" in bad.stderr
+
+
+def test_dose_prints_a_readable_summary_without_json(tmp_path: Path) -> None:
+    """Without --json: the MCT table, the fitted models, the selected model's coefficients, MED, saturation and the
+    verdict -- the same numbers as the JSON."""
+    args = ["dose", str(_raw(tmp_path)), "--dose", "dose", "--response", "resp", "--models", SPEC, "--delta", "0.5"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    out = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert not text.lstrip().startswith("{")
+    for part in ("Multiple contrast test", "Fitted models", f"Selected model: {out['selected_model']}",
+                 "MED (effect >= 0.5)", "saturation (ED90)", "Verdict: Dose-response detected"):
+        assert part in text, part
+    for c in out["mct"]["contrasts"]:
+        assert f"{c['t']:.4f}" in text
+    w = out["window"]
+    assert f"{w['med']:.4g}" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_dose_meta_prints_a_readable_summary(tmp_path: Path) -> None:
+    from painregen.evidence.files import write_dataset
+    from painregen.simulate import simulate
+
+    data = tmp_path / "sim.json"
+    write_dataset(simulate(12, 7), data)
+    result = runner.invoke(app, ["dose-meta", str(data), "--model", "two-stage"])
+    assert result.exit_code in (0, 1), result.output
+    result = runner.invoke(app, ["dose-meta", str(data)])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("Pooled dose-response across studies") and "non-linearity: chi2" in text
+    out = json.loads(runner.invoke(app, ["dose-meta", str(data), "--json"]).stdout)
+    assert f"dose scale {out['scale']}" in text and out["scale_choice"]["rule"] in text.replace("\n  ", " ")
+    assert out["shape"]["shape"] in ("plateau", "peak", "no benefit")
+
+
+def test_dose_command_module_imports_nothing_heavy() -> None:
+    """CLI command modules import only typer, the standard library and painregen.cli.common at module level."""
+    import subprocess
+    import sys
+
+    code = ("import sys, painregen.cli.dose_cmd; print(sorted(m for m in ('numpy', 'pandas', 'scipy', "
+            "'matplotlib', 'painregen.dose', 'painregen.evidence') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

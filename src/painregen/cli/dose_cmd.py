@@ -1,16 +1,15 @@
-"""`painregen dose` (MCP-Mod and the saturation window) and `painregen power mct` (power of the MCT)."""
+"""`painregen dose` (MCP-Mod and the saturation window), `painregen dose-meta` (pooled dose-response across
+studies) and `painregen power mct` (power of the MCT). A readable summary by default, one JSON object with
+``--json``. Only typer, the standard library and painregen.cli.common are imported at module level."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import typer
 
-from painregen.cli.common import data_command, fail, print_json
-from painregen.evidence.cells import float_column
-from painregen.io.problems import InvalidDataError, Problem
-from painregen.io.tables import read_csv
+from painregen.cli.common import console, data_command, fail, print_json
 
 MODELS_HELP = ("Candidate shapes with DoseFinding's guesstimates, comma-separated: linear, linlog, emax:ED50, "
                "sigEmax:ED50/h, exponential:delta, quadratic:delta, betaMod:delta1/delta2, logistic:ED50/delta.")
@@ -26,7 +25,11 @@ def _negative_dose(x: float) -> tuple[str, str] | None:
     return (f"dose {x:g} is negative", "doses are >= 0 (vehicle = 0)") if x < 0 else None
 
 
-def _columns(file: Path, names: dict[str, str | None]) -> dict[str, np.ndarray]:
+def _columns(file: Path, names: dict[str, str | None]) -> dict[str, Any]:
+    from painregen.evidence.cells import float_column
+    from painregen.io.problems import InvalidDataError, Problem
+    from painregen.io.tables import read_csv
+
     table = read_csv(file)
     wanted = {opt: col for opt, col in names.items() if col}
     problems = [Problem(table.file, 1, col, f"column '{col}' is missing", f"name the right column with --{opt}")
@@ -64,11 +67,13 @@ def dose_command(
                               "(x = log10(1 + dose/offset), vehicle stays 0; the window is reported on both)."),
     log_offset: float | None = typer.Option(None, "--log-offset", help="Offset of the log10 axis (default: a tenth "
                                             "of the lowest positive dose)."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of the summary."),
 ) -> None:
     """MCP-Mod (DoseFinding definitions), the minimum effective dose and the dose saturation window."""
+    import numpy as np
+
     from painregen.dose.data import from_raw, from_summary
-    from painregen.dose.errors import DoseInputError
+    from painregen.dose.errors import DoseError
     from painregen.dose.mcp_mod import mcp_mod
 
     if fit and fit_all:
@@ -95,15 +100,16 @@ def dose_command(
         res = mcp_mod(data, spec, alpha=alpha, scal=scal, off=off, fit="all" if fit_all else (fit or "significant"),
                       select=select, delta=delta, p=p, direction=direction,  # type: ignore[arg-type]
                       seed=seed)
-    except DoseInputError as exc:
+    except DoseError as exc:
         fail(f"{file.name}: {exc}")
     out = res.to_dict() | {"models": spec}
+    extras: dict[str, Any] = {}
     if log_scale is not None:
         from painregen.dose.window import map_window
 
         mct_p = float(np.min(res.mct.p_adj))
-        out |= {"dose_scale": log_scale.to_dict(),
-                "on_dose_scale": map_window(res.window, log_scale.inverse, mct_p).to_dict()}
+        extras["on_dose_scale"] = map_window(res.window, log_scale.inverse, mct_p)
+        out |= {"dose_scale": log_scale.to_dict(), "on_dose_scale": extras["on_dose_scale"].to_dict()}
     if plot is not None:
         from painregen.dose.plots import plot_dose_response
 
@@ -111,7 +117,14 @@ def dose_command(
         plot_dose_response(res, xscale="linear" if log_scale else "auto", xlabel=xlabel).savefig(
             plot, bbox_inches="tight")
         out["plot"] = str(plot)
-    print_json(out)
+    if json_out:
+        print_json(out)
+        return
+    from painregen.dose.printing import format_mcp_mod
+
+    if plot is not None:
+        extras["notes"] = [f"figure written to {plot}"]
+    console.print(format_mcp_mod(res, extras), highlight=False, markup=False, soft_wrap=True)
 
 
 @data_command
@@ -127,7 +140,7 @@ def power_mct_command(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Power of the multiple contrast test under each candidate shape (DoseFinding powMCT)."""
-    from painregen.dose.errors import DoseInputError
+    from painregen.dose.errors import DoseError
     from painregen.dose.pow_mct import power_mct
 
     try:
@@ -138,7 +151,7 @@ def power_mct_command(
     try:
         res = power_mct(dose_values, models, max_effect=max_effect, sd=sd,
                         n=n_values[0] if len(n_values) == 1 else n_values, alpha=alpha, scal=scal, off=off)
-    except DoseInputError as exc:
+    except DoseError as exc:
         fail(str(exc))
     print_json(res.to_dict())
 
@@ -160,7 +173,7 @@ def dose_meta_command(
                               "two-stage (per-study splines pooled by multivariate meta-analysis)."),
     plot: Path | None = typer.Option(None, "--plot", help="Write the pooled curve(s) with 95% bands (.svg, .png "
                                      "or .pdf)."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of the summary."),
 ) -> None:
     """Pooled dose-response across studies: restricted cubic splines, one-stage or two-stage random-effects model."""
     from painregen.dose.dataset_dr import dataset_dose_response
@@ -204,4 +217,12 @@ def dose_meta_command(
                            ylabel=f"pooled {measure.upper()} vs vehicle ({domain})").savefig(
             plot, bbox_inches="tight")
         out["plot"] = str(plot)
-    print_json(out)
+    if json_out:
+        print_json(out)
+        return
+    from painregen.dose.dataset_dr import dose_axis_label as axis
+    from painregen.dose.printing import format_dose_meta
+
+    text = format_dose_meta(res, axis(unit, "per_kg" if basis == "per-kg" else "per_animal"))
+    console.print(text + (f"\nfigure written to {plot}" if plot is not None else ""), highlight=False,
+                  markup=False, soft_wrap=True)

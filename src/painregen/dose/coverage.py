@@ -82,10 +82,12 @@ class CoverageResult(ResultMixin):
 def window_coverage(
     doses: ArrayLike, n: ArrayLike, sd: float, models: CandidateSet | str, *, truth: str, max_effect: float,
     delta: float, p: float = 0.9, select: str = "aic", alpha: float = 0.025, level: float = 0.95,
-    n_sim: int = 200, n_boot: int = 1000, seed: int = 1, chunk: int = 16,
+    n_sim: int = 200, n_boot: int = 1000, seed: int = 1, chunk: int = 16, reselect: bool = True,
 ) -> CoverageResult:
     """Simulate ``n_sim`` studies from the single-model SPEC ``truth`` (maximum effect ``max_effect``) and report
-    the coverage of the MED and saturation intervals and the decline rate (module docstring)."""
+    the coverage of the MED and saturation intervals and the decline rate (module docstring). ``reselect=False``
+    gives the intervals painregen reported before (only the selected family refitted in each replicate), for
+    comparison."""
     d = np.unique(np.asarray(doses, dtype=float))
     nv = np.broadcast_to(np.asarray(n, dtype=float), d.shape).copy()
     if d.size < 4 or np.any(nv < 2) or not sd > 0:
@@ -119,8 +121,14 @@ def window_coverage(
         z = rng.standard_normal((rows.size, n_boot, d.size))
         draws = (ybar[rows, None, :] + np.sqrt(s2[rows, None, None] / nv) * z).reshape(-1, d.size)
         rep = np.repeat(s2[rows], n_boot)
-        boot = analyse(design, draws, rep, rep * df, method=select, delta=delta, p=p, direction="increasing", rng=rng)
-        for values, truth_v, out in ((boot.med, true_med, covered_med), (boot.saturation, true_sat, covered_sat)):
+        med_b, sat_b = np.empty(rows.size * n_boot), np.empty(rows.size * n_boot)
+        chosen = np.repeat(point.chosen[rows], n_boot)
+        for method, sub in ([(select, np.arange(chosen.size))] if reselect else
+                            [(fams[j], np.flatnonzero(chosen == j)) for j in np.unique(chosen)]):
+            boot = analyse(design, draws[sub], rep[sub], rep[sub] * df, method=method, delta=delta, p=p,
+                           direction="increasing", rng=rng)
+            med_b[sub], sat_b[sub] = boot.med, boot.saturation
+        for values, truth_v, out in ((med_b, true_med, covered_med), (sat_b, true_sat, covered_sat)):
             lo, hi = percentile_limits(values.reshape(rows.size, n_boot), level)
             out[start:start + rows.size] = (lo <= truth_v) & (truth_v <= hi)
     cov = s2[det, None, None] * np.diag(1.0 / nv)[None]
@@ -139,3 +147,39 @@ def window_coverage(
         saturation_coverage=float(covered_sat.mean()) if det.size and np.isfinite(true_sat) else None,
         decline_rate=float(dec.detected.sum() / nd), plateau_rate=float(plateau.sum() / nd), monotone_truth=monotone,
         selected={f: float(np.mean(point.weights[det, j])) for j, f in enumerate(fams)} if det.size else {})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One row of the coverage table of docs/dose.md: a design, a true curve and a selection method."""
+
+    name: str
+    truth: str
+    select: str = "aic"
+    max_effect: float = 2.0
+    n: int = 10
+    doses: tuple[float, ...] = (0.0, 1.0, 3.0, 10.0, 30.0)
+    sd: float = 1.0
+    models: str = "linear,emax:3,emax:12,sigEmax:15/3,betaMod:0.5/0.5"  # painregen dose's default set at 30
+
+    @property
+    def delta(self) -> float:
+        return self.max_effect / 2
+
+    def run(self, n_sim: int, n_boot: int, seed: int, reselect: bool = True) -> CoverageResult:
+        return window_coverage(self.doses, self.n, self.sd, self.models, truth=self.truth,
+                               max_effect=self.max_effect, delta=self.delta, select=self.select, n_sim=n_sim,
+                               n_boot=n_boot, seed=seed, reselect=reselect)
+
+
+# vehicle + 4 doses (1, 3, 10, 30), 10 animals per group, SD 1, maximum effect 2 SD, MED for 1 SD
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("Emax, plateau (ED50 3)", "emax:3"),
+    Scenario("steep sigmoid Emax (ED50 5, h 3)", "sigEmax:5/3"),
+    Scenario("Emax still rising (ED50 20)", "emax:20"),
+    Scenario("inverted U (beta 1/1)", "betaMod:1/1"),
+    Scenario("linear", "linear"),
+    Scenario("Emax, plateau, weak (1.2 SD, n 8)", "emax:3", max_effect=1.2, n=8),
+    Scenario("Emax, plateau, aveAIC", "emax:3", select="aveAIC"),
+    Scenario("steep sigmoid Emax, aveAIC", "sigEmax:5/3", select="aveAIC"),
+)

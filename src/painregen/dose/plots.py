@@ -1,7 +1,8 @@
 """Figures of dose-response analyses (matplotlib; return a Figure, never show it): one study, pooled curves.
 
 Observed group means with 95% confidence intervals, the selected fitted curve with a pointwise 95%
-band (delta method), the saturation window shaded between MED and saturation dose, and both marked.
+band (delta method; under aveAIC the model-averaged curve, which the MED and window come from), the
+saturation window shaded between MED and saturation dose, and both marked.
 Doses spanning more than a factor of 20 are drawn on a symmetric-log axis so the control stays visible.
 """
 
@@ -34,7 +35,12 @@ def plot_dose_response(result: MCPModResult, *, xscale: str = "auto", title: str
         ax.set_xscale("symlog", linthresh=float(positive.min()) / 3)
     else:
         grid = np.linspace(0.0, data.max_dose, 300)
-    if result.selected_model is not None:
+    if result.selected_model is not None and result.selection.method == "aveAIC":
+        from .selection import ModelAverage
+
+        avg = ModelAverage(result.fits, tuple(result.selection.weights[f.model] for f in result.fits))
+        ax.plot(grid, avg.predict(grid), color="tab:blue", label="model average (aveAIC)")
+    elif result.selected_model is not None:
         fit = result.fit(result.selected_model)
         mean = fit.predict(grid)
         band = q * fit.predict_se(grid)

@@ -65,7 +65,7 @@ class CurveShape:
         if self.shape == "no benefit":
             return "The pooled curve shows no benefit over vehicle at any dose."
         if self.shape == "peak":
-            fall = (f"falls by {-self.drop:.3g} ({ci(self.drop_ci)}) to the top dose"
+            fall = (f"changes by {self.drop:.3g} ({ci(self.drop_ci)}) from there to the top dose"
                     + (": a decline" if self.decline else "; the fall is not significant"))
             return f"The pooled curve peaks at ~{self.peak_dose:.3g}{u} ({ci(self.peak_ci)}) and {fall}."
         return f"The pooled curve reaches a plateau at ~{self.plateau_dose:.3g}{u} ({ci(self.plateau_ci)})."

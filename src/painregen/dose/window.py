@@ -216,8 +216,9 @@ def verdict_text(model: str, delta: float | None, p: float, med_v: float | None,
         parts.append(f"MED (effect >= {delta:g}) ~ {_g(med_v)} [95% CI {_g(med_ci[0])} to {_g(med_ci[1])}]."
                      if med_v is not None else f"The effect never reaches {delta:g} within the tested doses.")
     if sat_v is None and sat_note:
-        parts.append(f"Saturation ({p:.0%} of the maximum effect) {sat_note.split(':')[0]}"
-                     f" (the bootstrap over model selection puts it at {_g(sat_ci[0])} or above).")
+        where = ("beyond the tested range in most bootstrap replicates" if sat_ci[0] is None else
+                 f"at {sat_ci[0]:.3g} or above in the bootstrap over model selection")
+        parts.append(f"Saturation ({p:.0%} of the maximum effect) {sat_note.split(':')[0]} ({where}).")
     else:
         parts.append(f"Saturation ({p:.0%} of the maximum effect in the tested range) ~ {_g(sat_v)}"
                      f" [95% CI {_g(sat_ci[0])} to {_g(sat_ci[1])}].")
@@ -235,7 +236,8 @@ def verdict_text(model: str, delta: float | None, p: float, med_v: float | None,
                      " no evidence of decline.")
     if dec.umbrella is not None:
         umb = dec.umbrella
-        parts.append(f"Umbrella test (Mack-Wolfe, peak {umb.peak_dose:g}): p {format_p(umb.p_value)}.")
+        parts.append(f"Umbrella test (Mack-Wolfe; a rise to a peak at {umb.peak_dose:g} against no effect): p"
+                     f" {format_p(umb.p_value)}.")
     return " ".join(parts)
 
 
