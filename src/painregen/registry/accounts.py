@@ -25,9 +25,9 @@ __all__ = ["MIN_PASSWORD", "ROLES", "AccountError", "User", "add_user", "authent
 MIN_PASSWORD = 10
 MAX_NAME = 80
 _HASHER = PasswordHasher()
-# a valid hash of a random password: verified against when the name is unknown, so that the time taken does not
-# tell whether an account exists
-_DUMMY = _HASHER.hash("painregen-no-such-account")
+# a valid hash of a random password, made on first use: verified against when the name is unknown, so that the
+# time taken does not tell whether an account exists
+_DUMMY: list[str] = []
 
 
 class AccountError(ValueError):
@@ -157,7 +157,9 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     """The account when ``password`` is right and the account enabled, else None (same work either way)."""
     row = session.scalars(select(UserRow).where(UserRow.name == name)).one_or_none()
     try:
-        _HASHER.verify(row.password_hash if row is not None else _DUMMY, password)
+        if row is None and not _DUMMY:
+            _DUMMY.append(_HASHER.hash("painregen-no-such-account"))
+        _HASHER.verify(row.password_hash if row is not None else _DUMMY[0], password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if row is None or row.disabled:
