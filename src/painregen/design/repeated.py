@@ -17,6 +17,9 @@ Each animal is measured at ``m`` timepoints ``t_1..t_m`` with variance ``sigma^2
 the summary-measure analysis (Matthews, Altman, Campbell & Royston 1990, BMJ 300:230): a two-sample t test on
 each animal's mean (or slope), exact under compound symmetry and normality: pwr.t.test with
 ``d_eff = d / sqrt(V)``. The ANCOVA factor is only available with ``z`` (its t version needs one more df).
+The default is ``t``: at animal-study sizes the normal formula overstates power (d = 1, m = 4, rho = 0.6,
+n = 8 per group: z 0.667, t 0.604, simulated 0.602 in 40,000 studies), and every result says which method it
+used (``note``).
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class RepeatedPower(PerGroupN):
     variance_factor: float
     d_eff: float
     alternative: str
+    note: str = ""
 
 
 def repeated_power(
@@ -108,4 +112,13 @@ def repeated_power(
             pw = float(stats.norm.cdf(abs(d_eff) * np.sqrt(n / 2.0) - za))
     else:
         raise ValueError(f"method must be 't' or 'z'; got {method!r}")
-    return RepeatedPower(kind, method, float(n_), d, float(pw), sig_level, m, rho, v, d_eff, alternative)
+    return RepeatedPower(kind, method, float(n_), d, float(pw), sig_level, m, rho, v, d_eff, alternative,
+                         METHOD_NOTES[method])
+
+
+METHOD_NOTES = {
+    "t": "method t (the default): a two-sample t test on each animal's summary, exact under compound symmetry; "
+         "the normal formula (method z) overstates power at animal-study sizes",
+    "z": "method z: the normal-quantile formula of Diggle et al. (2002), which overstates power at small n; "
+         "use method t unless baselines enter an ANCOVA",
+}
