@@ -124,11 +124,13 @@ def test_labels_are_written_for_vocabulary_values(tmp_path: Path) -> None:
 
 
 def test_formula_like_text_stays_text(tmp_path: Path) -> None:
+    """Escaped by default (a leading quote, OWASP); without the escape still stored as text, never a formula."""
     path = tmp_path / "filled.xlsx"
-    write_template_xlsx(path, small_dataset())
-    ws = load_workbook(path)["observations"]
-    cells = [c for row in ws.iter_rows() for c in row if c.value == "=sham surgery, no ligature"]
-    assert len(cells) >= 1 and all(c.data_type == "s" for c in cells)
+    for escape, shown in ((True, "'=sham surgery, no ligature"), (False, "=sham surgery, no ligature")):
+        write_template_xlsx(path, small_dataset(), formula_escape=escape)
+        ws = load_workbook(path)["observations"]
+        cells = [c for row in ws.iter_rows() for c in row if c.value == shown]
+        assert len(cells) >= 1 and all(c.data_type == "s" for c in cells)
 
 
 def test_empty_template_imports_as_an_empty_dataset(tmp_path: Path) -> None:

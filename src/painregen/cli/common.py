@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from painregen.io.problems import InvalidDataError
+from painregen.io.problems import InvalidDataError, summary_lines
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,9 +30,10 @@ def fail(message: str, code: int = EXIT_INVALID_DATA) -> NoReturn:
 
 
 def report_problems(exc: InvalidDataError) -> NoReturn:
-    for p in exc.problems:
-        sys.stderr.write(f"{p}\n")
-    sys.stderr.write(f"{len(exc.problems)} problem(s); nothing was written.\n")
+    """Print the first problems (``MAX_SHOWN``), count the rest, and exit 1."""
+    for line in summary_lines(exc.problems, exc.total):
+        sys.stderr.write(f"{line}\n")
+    sys.stderr.write(f"{exc.total} problem(s); nothing was written.\n")
     raise typer.Exit(EXIT_INVALID_DATA)
 
 

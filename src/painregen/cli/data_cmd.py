@@ -6,10 +6,9 @@ from pathlib import Path
 
 import typer
 
-from painregen.cli.common import console, data_command, fail, print_json
-from painregen.evidence.files import FORMATS, read_dataset, write_dataset
-from painregen.io.tables import sha256_of
+from painregen.cli.common import console, data_command, err_console, fail, print_json
 
+FORMATS = ("auto", "template", "syrf", "json", "datapackage", "metafor")  # as painregen.evidence.files.FORMATS
 FORMAT_HELP = "Input format: " + ", ".join(FORMATS) + " (auto: from the file name and header)."
 
 
@@ -20,6 +19,8 @@ def validate_command(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Check a file and report every problem at once as file:row:column: message (fix)."""
+    from painregen.evidence.files import read_dataset
+
     ds, detected = read_dataset(file, fmt)
     summary = _summary(ds) | {"file": str(file), "format": detected, "valid": True}
     if json_out:
@@ -50,6 +51,8 @@ def import_command(
                                        "(created if new); analyses can be limited to it (--project)."),
 ) -> None:
     """Validate a file and import it into the registry, all or nothing."""
+    from painregen.evidence.files import read_dataset
+    from painregen.io.tables import sha256_of
     from painregen.registry import DuplicateStudyError, open_registry
 
     ds, detected = read_dataset(file, fmt)
@@ -92,8 +95,15 @@ def export_command(
     db: str = typer.Option("painregen.db", "--db", help="Registry: a SQLite path or a database URL."),
     fmt: str = typer.Option("auto", "--format", help="auto (template CSV/XLSX, JSON or datapackage from the "
                             "name), syrf (SyRF quantitative CSV) or metafor (one row per comparison: m1i, sd1i, ...)."),
+    formula_escape: bool = typer.Option(True, "--formula-escape/--no-formula-escape",
+                                        help="Prefix CSV/XLSX text cells starting with = + - @, tab or CR with a "
+                                        "single quote so spreadsheets do not run them as formulas (painregen "
+                                        "removes it on import)."),
 ) -> None:
     """Export the registry to the template (CSV/XLSX), SyRF, metafor-style CSV, JSON or a Frictionless package."""
+    from rich.markup import escape
+
+    from painregen.evidence.files import write_dataset
     from painregen.registry import open_registry
 
     if fmt not in ("auto", "template", "json", "datapackage", "syrf", "metafor"):
@@ -108,11 +118,15 @@ def export_command(
 
         table = dataset_effects(ds, "MD")
         columns = [c for c in table.columns if c not in ("yi", "vi")]
-        write_csv(output, columns, table.rows)
+        write_csv(output, columns, table.rows, formula_escape=formula_escape)
         console.print(f"wrote {output} ({len(table.rows)} comparisons)")
         return
-    for path in write_dataset(ds, output, "auto" if fmt == "template" else fmt):
+    notes: list[str] = []
+    for path in write_dataset(ds, output, "auto" if fmt == "template" else fmt, formula_escape=formula_escape,
+                              notes=notes):
         console.print(f"wrote {path}")
+    for note in notes:
+        err_console.print(f"[yellow]warning:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
 @data_command
@@ -122,6 +136,7 @@ def simulate_command(
     output: Path = typer.Option(..., "-o", "--output", help="Target: .csv, .xlsx, .json or a directory."),
 ) -> None:
     """Write a SIMULATED dataset of virtual studies with known true parameters."""
+    from painregen.evidence.files import write_dataset
     from painregen.simulate import simulate
 
     ds = simulate(studies, seed)

@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.tree import Tree
 
 from painregen.cli.common import fail
-from painregen.evidence.models import Cohort, Experiment, Study
-from painregen.registry import Provenance, Registry, RegistryError, open_registry
+
+if TYPE_CHECKING:
+    from rich.table import Table
+    from rich.tree import Tree
+
+    from painregen.evidence.models import Cohort, Experiment, Study
+    from painregen.registry import Provenance, Registry
 
 DB_HELP = "Registry: a SQLite file or a database URL (postgresql+psycopg://user@host/db)."
 TITLE_WIDTH = 60
 
 
 def _open(db: str) -> Registry:
+    """The registry at ``db``, or a one-line error (exit 1) when it is missing, not a registry, or not a
+    database URL SQLAlchemy knows."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from painregen.registry import RegistryError, open_registry
+
     try:
         return open_registry(db, create=False)
     except RegistryError as exc:
         fail(str(exc))
+    except SQLAlchemyError as exc:  # an unknown dialect or a malformed URL
+        fail(f"cannot open registry {db}: {str(exc).splitlines()[0]}")
 
 
 def _truncate(text: str, width: int = TITLE_WIDTH) -> str:
@@ -36,6 +44,8 @@ def ls_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """List the studies in the registry."""
+    from rich.console import Console
+
     with _open(db) as registry:
         studies = registry.studies()
     if json_out:
@@ -54,6 +64,9 @@ def studies_table(studies: list[Any], db: str, width: int) -> Table:
     the title given the room the other columns leave (shortened with an ellipsis), the "[SIMULATED]" prefix dropped
     (the sim column says so) and, when the room is short, long study keys (SyRF UUIDs) shortened: `show` takes the id
     or the full key, as `ls --json` lists them."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
     rows = [
         [str(s.id), s.study_id, "" if s.year is None else str(s.year), _plain_title(s.title, s.simulated),
          str(s.n_experiments), str(s.n_cohorts), str(s.n_observations), "yes" if s.simulated else "no"]
@@ -90,6 +103,8 @@ def show_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a tree."),
 ) -> None:
     """Show one study: experiments, cohorts, outcomes, observation counts and provenance."""
+    from rich.console import Console
+
     with _open(db) as registry:
         try:
             study_pk = registry.resolve(study)
@@ -115,6 +130,8 @@ def _row(source_row: int | None) -> str:
 
 
 def provenance_line(prov: Provenance) -> str:
+    from rich.markup import escape
+
     row = "" if prov.source_row is None else f", row {prov.source_row}"
     return (
         f"from {escape(prov.source)} (sha256 {prov.sha256[:12]}{row}), import {prov.import_id} "
@@ -124,6 +141,9 @@ def provenance_line(prov: Provenance) -> str:
 
 
 def study_tree(study_pk: int, study: Study, prov: Provenance) -> Tree:
+    from rich.markup import escape
+    from rich.tree import Tree
+
     year = "" if study.year is None else f" ({study.year})"
     tree = Tree(f"[bold]{escape(study.study_id)}[/bold] {escape(study.title)}{year} [dim]id {study_pk}[/dim]")
     ids = ", ".join(f"{k} {v}" for k, v in (("doi", study.doi), ("pmid", study.pmid)) if v)
@@ -138,6 +158,8 @@ def study_tree(study_pk: int, study: Study, prov: Provenance) -> Tree:
 
 
 def _experiment_branch(tree: Tree, exp: Experiment) -> None:
+    from rich.markup import escape
+
     desc = ", ".join(v for v in (exp.species, exp.strain, exp.sex.value, exp.model, exp.supplier) if v)
     branch = tree.add(f"[bold]experiment {escape(exp.experiment_id)}[/bold]: {escape(desc)}{_row(exp.source_row)}")
     cohorts = branch.add(f"cohorts ({len(exp.cohorts)})")
@@ -162,6 +184,8 @@ def _experiment_branch(tree: Tree, exp: Experiment) -> None:
 
 
 def _cohort_label(c: Cohort) -> str:
+    from rich.markup import escape
+
     n = c.n_randomised or c.n_analysed
     head = f"{c.cohort_id} [{c.role.value}" + (f", n={n}" if n else "") + "]"
     iv = c.intervention

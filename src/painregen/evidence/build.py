@@ -58,26 +58,78 @@ def check_columns(table: Table, spec: tuple[Column, ...], problems: ProblemColle
         problems.add(1, name, f"unknown column '{name}'", hint)
 
 
-def parse_cells(table: Table, i: int, spec: tuple[Column, ...], problems: ProblemCollector) -> Values:
-    """Typed values of one row (missing cells left out)."""
+Plan = dict[str, tuple[str, str, Any, tuple[str, ...], bool]]
+_PLANS: dict[int, tuple[tuple[Column, ...], Plan]] = {}
+MEMO_KINDS = frozenset({"term", "enum", "boolean", "list", "permitted", "dose", "prefixed", "string", "integer"})
+Memo = dict[tuple[str, type, Any], Any]
+UNIT_ALIASES = {"µg": "ug", "μg": "ug", "mcg": "ug", "μl": "uL", "µl": "uL", "ul": "uL", "ml": "mL",
+                "cell": "cells", "particle": "particles"}
+_EMPTY = object()  # a memo entry: the value counts as missing (NA, NR, ...)
+
+
+def _plan(spec: tuple[Column, ...]) -> Plan:
+    """Column name -> (kind, vocabulary, base type, permitted values, memoisable), worked out once per spec (the
+    Column properties look into the pydantic model and are too slow to ask for every cell of a large file)."""
+    known = _PLANS.get(id(spec))
+    if known is not None and known[0] is spec:
+        return known[1]
+    plan: Plan = {}
+    for c in spec:
+        kind = "dose" if c.name == "dose" else ("permitted" if c.type_name == "string" and c.permitted
+                                                  else c.type_name)
+        plan[c.name] = (kind, c.vocabulary or "", c.base_type, tuple(c.permitted), kind in MEMO_KINDS)
+    _PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
+def parse_cells(table: Table, i: int, spec: tuple[Column, ...], problems: ProblemCollector,
+                memo: Memo | None = None) -> Values:
+    """Typed values of one row (missing cells left out). ``memo`` (one dict per sheet) remembers the reading of
+    repeated values (study, experiment and cohort columns, terms, doses, appraisal answers), which a large file
+    repeats on many rows; measured values (kind "number") are read each time."""
     row, rownum = table.rows[i], table.row_numbers[i]
+    plan = _plan(spec)
     out: Values = {}
-    for col in spec:
-        v = row.get(col.name)
-        if is_missing(v):
-            continue
-        try:
-            out.update(_parse_cell(col, v))
-        except (CellError, QuantityError) as exc:
-            problems.add(rownum, col.name, str(exc), getattr(exc, "fix", None))
     for name, v in row.items():
-        if name.startswith(PREFIXES) and not is_missing(v):
-            out[name] = as_text(v) if name.startswith(ANNOTATION_PREFIX) else as_text(v).lower()
+        if v is None:
+            continue
+        entry = plan.get(name)
+        if entry is None:
+            if not name.startswith(PREFIXES):
+                continue
+            entry = ("prefixed", "", None, (), True)
+        kind, vocabulary, base, permitted, memoise = entry
+        if memoise and memo is not None:
+            key = (name, type(v), v)
+            known = memo.get(key)
+            if known is None:
+                known = memo[key] = _read_cell(name, kind, vocabulary, base, permitted, v)
+        else:
+            known = _read_cell(name, kind, vocabulary, base, permitted, v)
+        if known is _EMPTY:
+            continue
+        if isinstance(known, dict):
+            out.update(known)
+        else:
+            problems.add(rownum, name, str(known), getattr(known, "fix", None))
     return out
 
 
-def _parse_cell(col: Column, v: Any) -> Values:
-    if col.name == "dose":
+def _read_cell(name: str, kind: str, vocabulary: str, base: Any, permitted: tuple[str, ...],
+               v: Any) -> Values | CellError | QuantityError | object:
+    """The typed value(s) of a cell, the error reading it, or ``_EMPTY`` for a missing value."""
+    if is_missing(v):
+        return _EMPTY
+    if kind == "prefixed":
+        return {name: as_text(v) if name.startswith(ANNOTATION_PREFIX) else as_text(v).lower()}
+    try:
+        return _parse_cell(name, kind, vocabulary, base, permitted, v)
+    except (CellError, QuantityError) as exc:
+        return exc
+
+
+def _parse_cell(name: str, kind: str, vocabulary: str, base: Any, permitted: tuple[str, ...], v: Any) -> Values:
+    if kind == "dose":
         q = parse_quantity(v)
         parsed: Values = {"dose": q.value}
         try:
@@ -89,29 +141,26 @@ def _parse_cell(col: Column, v: Any) -> Values:
         if q.per == "kg":
             parsed["dose_basis_parsed"] = "per_kg"
         return parsed
-    kind = col.type_name
     if kind == "term":
-        return {col.name: as_term(v, col.vocabulary or "")}
+        return {name: as_term(v, vocabulary)}
     if kind == "enum":
-        return {col.name: as_enum(v, col.base_type)}
+        return {name: as_enum(v, base)}
     if kind == "integer":
-        return {col.name: as_int(v)}
+        return {name: as_int(v)}
     if kind == "number":
-        return {col.name: as_float(v)}
+        return {name: as_float(v)}
     if kind == "boolean":
-        return {col.name: as_bool(v)}
+        return {name: as_bool(v)}
     if kind == "list":
         parts = [p for p in as_text(v).replace("|", ";").replace(",", ";").split(";") if p.strip()]
-        return {col.name: [as_enum(p, m.EvidenceKind) for p in parts]}
-    if col.permitted:
+        return {name: tuple(as_enum(p, m.EvidenceKind) for p in parts)}
+    if kind == "permitted":
         text = as_text(v)
-        aliases = {"µg": "ug", "μg": "ug", "mcg": "ug", "μl": "uL", "µl": "uL", "ul": "uL", "ml": "mL",
-                   "cell": "cells", "particle": "particles"}
-        text = aliases.get(text.lower(), text)
-        if text not in col.permitted:
-            raise CellError(f"{text!r} is not an allowed {col.name}", f"use one of: {', '.join(col.permitted)}")
-        return {col.name: text}
-    return {col.name: as_text(v)}
+        text = UNIT_ALIASES.get(text.lower(), text)
+        if text not in permitted:
+            raise CellError(f"{text!r} is not an allowed {name}", f"use one of: {', '.join(permitted)}")
+        return {name: text}
+    return {name: as_text(v)}
 
 
 class _Entity:
@@ -150,12 +199,13 @@ def build_dataset(main: Table, mechanisms: Table | None = None, adverse: Table |
     cohorts: dict[tuple[str, str, str], _Entity] = {}
     outcomes: dict[tuple[str, str, str], _Entity] = {}
     observations: dict[tuple[str, str, str, str, float], tuple[int, Values]] = {}
+    memo: Memo = {}
     for i in range(len(main.rows)):
         rownum = main.row_numbers[i]
-        v = parse_cells(main, i, MAIN_COLUMNS, problems)
+        v = parse_cells(main, i, MAIN_COLUMNS, problems, memo)
         missing_key = [k for k in ("study_id", "experiment_id", "cohort_id") if k not in v]
         for k in missing_key:
-            if not any(p.row == rownum and p.column == k for p in problems.problems):
+            if not problems.has(rownum, k):
                 problems.add(rownum, k, f"{k} is empty", "every row needs study_id, experiment_id and cohort_id")
         if missing_key:
             continue
@@ -180,7 +230,7 @@ def build_dataset(main: Table, mechanisms: Table | None = None, adverse: Table |
         if not obs_vals:
             continue  # an outcome defined without values
         for k in OBSERVATION_REQUIRED:
-            if k not in v and k != "assay" and not any(p.row == rownum and p.column == k for p in problems.problems):
+            if k not in v and k != "assay" and not problems.has(rownum, k):
                 problems.add(rownum, k, f"{k} is empty", f"fill {k} for every observation")
         if "time_days" not in v:
             continue
@@ -257,27 +307,33 @@ def _assemble(studies: dict[str, _Entity], experiments: dict[tuple[str, str], _E
               observations: dict[tuple[str, str, str, str, float], tuple[int, Values]],
               problems: ProblemCollector) -> m.Dataset:
     out: list[m.Study] = []
+    by_study: dict[str, list[tuple[str, _Entity]]] = {}
+    for (sid, eid), e in experiments.items():
+        by_study.setdefault(sid, []).append((eid, e))
+    cohorts_of: dict[tuple[str, str], list[_Entity]] = {}
+    for (s3, e3, _cid), c in cohorts.items():
+        cohorts_of.setdefault((s3, e3), []).append(c)
+    outcomes_of: dict[tuple[str, str], list[_Entity]] = {}
+    for (s3, e3, _oid), o in outcomes.items():
+        outcomes_of.setdefault((s3, e3), []).append(o)
+    observations_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for k, (r, ov) in observations.items():
+        observations_of.setdefault(k[:2], []).append(ov | {"cohort_id": k[2], "outcome_id": k[3], "source_row": r})
     for sid, s in studies.items():
         vals = dict(s.values)
         rob = {k[len(ROB_PREFIX):]: vals.pop(k) for k in list(vals) if k.startswith(ROB_PREFIX)}
         arrive = {k[len(ARRIVE_PREFIX):]: vals.pop(k) for k in list(vals) if k.startswith(ARRIVE_PREFIX)}
         notes = {k[len(ANNOTATION_PREFIX):]: vals.pop(k) for k in list(vals) if k.startswith(ANNOTATION_PREFIX)}
         exps: list[dict[str, Any]] = []
-        for (sid2, eid), e in experiments.items():
-            if sid2 != sid:
-                continue
+        for eid, e in by_study.get(sid, []):
             cs = []
-            for (s3, e3, _cid), c in cohorts.items():
-                if (s3, e3) == (sid, eid):
-                    cvals = _pick(c.values, LEVEL_FIELDS["cohort"])
-                    inter = _intervention(c.values, c.row, problems)
-                    cs.append(cvals | {"intervention": inter, "source_row": c.row})
-            os_ = []
-            for (s3, e3, _oid), o in outcomes.items():
-                if (s3, e3) == (sid, eid):
-                    os_.append(_outcome_defaults(o.values, o.row, problems) | {"source_row": o.row})
-            obs = [ov | {"cohort_id": k[2], "outcome_id": k[3], "source_row": r}
-                   for k, (r, ov) in observations.items() if k[:2] == (sid, eid)]
+            for c in cohorts_of.get((sid, eid), []):
+                cvals = _pick(c.values, LEVEL_FIELDS["cohort"])
+                inter = _intervention(c.values, c.row, problems)
+                cs.append(cvals | {"intervention": inter, "source_row": c.row})
+            os_ = [_outcome_defaults(o.values, o.row, problems) | {"source_row": o.row}
+                   for o in outcomes_of.get((sid, eid), [])]
+            obs = observations_of.get((sid, eid), [])
             for req in ("species", "model"):
                 if req not in e.values:
                     problems.add(e.row, req, f"experiment {eid} has no {req}", f"fill {req} (`painregen vocab search`)")
@@ -313,9 +369,10 @@ def _attach_sheet(ds: m.Dataset, table: Table, spec: tuple[Column, ...], attr: s
     check_columns(table, spec, sheet_problems, prefixes=False)
     if not sheet_problems:
         index = {(s.study_id, e.experiment_id): e for s in ds.studies for e in s.experiments}
+        memo: Memo = {}
         for i in range(len(table.rows)):
             row = table.row_numbers[i]
-            v = parse_cells(table, i, spec, sheet_problems)
+            v = parse_cells(table, i, spec, sheet_problems, memo)
             exp = index.get((v.get("study_id", ""), v.get("experiment_id", "")))
             if exp is None:
                 sheet_problems.add(row, "experiment_id", f"no experiment {v.get('experiment_id')!r} in study "
@@ -327,7 +384,7 @@ def _attach_sheet(ds: m.Dataset, table: Table, spec: tuple[Column, ...], attr: s
             rec = _construct(cls, vals, row, sheet_problems)
             if rec is not None:
                 getattr(exp, attr).append(rec)
-    problems.problems.extend(sheet_problems.problems)
+    problems.merge(sheet_problems)
 
 
 def _revalidate(ds: m.Dataset, problems: ProblemCollector) -> m.Dataset:

@@ -58,28 +58,54 @@ def as_text(v: Cell) -> str:
     return str(v).strip()
 
 
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # the registry's integer columns are 64-bit signed (SQLite, PostgreSQL)
+
+
+def _shown(v: Cell) -> str:
+    """A cell's value for a message, cut short when it is long (a 5,000-digit number, a pasted paragraph)."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**30:
+        return f"a number of about {int(v.bit_length() * 0.30103) + 1} digits"
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def as_float(v: Cell) -> float:
     if isinstance(v, bool):
         raise CellError(f"expected a number, got {v!r}")
     if isinstance(v, int | float):
-        return float(v)
-    text = str(v).strip().replace("\u2212", "-")
-    if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
-        text = text.replace(",", "")
-    try:
-        x = float(text)
-    except ValueError:
-        raise CellError(f"expected a number, got {v!r}", "write a plain number such as 12.5") from None
+        try:
+            x = float(v)
+        except OverflowError:
+            x = math.inf
+    else:
+        text = str(v).strip().replace("\u2212", "-")
+        if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text):
+            text = text.replace(",", "")
+        try:
+            x = float(text)
+        except ValueError:
+            raise CellError(f"expected a number, got {_shown(v)}", "write a plain number such as 12.5") from None
     if not math.isfinite(x):
-        raise CellError(f"expected a finite number, got {v!r}", "write a plain number such as 12.5")
+        raise CellError(f"expected a finite number, got {_shown(v)}", "write a plain number such as 12.5")
     return x
 
 
 def as_int(v: Cell) -> int:
-    x = as_float(v)
-    if not x.is_integer():
-        raise CellError(f"expected a whole number, got {v!r}", "write a count such as 8")
-    return int(x)
+    """A whole number within the registry's 64-bit range (a digit string is read exactly, not through a float)."""
+    text = v.strip() if isinstance(v, str) else None
+    if isinstance(v, int) and not isinstance(v, bool):
+        n = v
+    elif text is not None and re.fullmatch(r"[-+]?\d+", text):
+        n = int(text) if len(text) <= 20 else INT_MAX + 1  # never convert thousands of digits
+    else:
+        x = as_float(v)
+        if not x.is_integer():
+            raise CellError(f"expected a whole number, got {_shown(v)}", "write a count such as 8")
+        n = int(x)
+    if not INT_MIN <= n <= INT_MAX:
+        raise CellError(f"{_shown(v)} is too large: whole numbers must lie within ±9.2 × 10^18 (64 bits)",
+                        "check the value; a count of animals is a small number")
+    return n
 
 
 def as_bool(v: Cell) -> bool:

@@ -20,8 +20,9 @@ from painregen.evidence.build import build_dataset
 from painregen.evidence.dictionary import DictEntry, data_dictionary
 from painregen.evidence.flatten import dataset_to_tables
 from painregen.evidence.template_spec import ADVERSE_SHEET, MAIN_SHEET, MECHANISM_SHEET, PREFIXES, SHEETS, Column
+from painregen.io.jsonsafe import load_json
 from painregen.io.problems import InvalidDataError, Problem
-from painregen.io.tables import Cell, Table, read_csv, write_csv
+from painregen.io.tables import Cell, Table, decode_text, read_csv, write_csv
 
 __all__ = ["DESCRIPTOR", "PACKAGE_PROFILE", "read_datapackage", "table_schema", "write_datapackage"]
 
@@ -71,15 +72,18 @@ def table_schema(sheet: str, columns: list[str] | None = None, rows: list[dict[s
     return {"fields": fields, "missingValues": [""]}
 
 
-def write_datapackage(ds: m.Dataset, directory: Path) -> Path:
-    """Write ``ds`` as a data package in ``directory`` (created if needed); returns the descriptor's path."""
+def write_datapackage(ds: m.Dataset, directory: Path, *, formula_escape: bool = True) -> Path:
+    """Write ``ds`` as a data package in ``directory`` (created if needed); returns the descriptor's path.
+
+    The CSV files escape formula-leading text like every painregen CSV export (``formula_escape``, see
+    :func:`painregen.io.tables.write_csv`): people open them in spreadsheets too."""
     directory.mkdir(parents=True, exist_ok=True)
     tables = dataset_to_tables(ds)
     resources = []
     for sheet in SHEETS:
         columns, rows = tables[sheet]
         filename = f"{sheet}.csv"
-        write_csv(directory / filename, columns, rows)
+        write_csv(directory / filename, columns, rows, formula_escape=formula_escape)
         resources.append({
             "name": sheet,
             "path": filename,
@@ -121,13 +125,7 @@ def _load_descriptor(path: Path) -> tuple[Path, dict[str, Any]]:
     if not descriptor.is_file():
         raise _fail(f"no {DESCRIPTOR} at {descriptor}", "give the package directory or its datapackage.json",
                     descriptor.name)
-    try:
-        doc = json.loads(descriptor.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise _fail("the descriptor is not UTF-8 text", "save it as UTF-8", descriptor.name) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidDataError([Problem(descriptor.name, exc.lineno, None, f"invalid JSON: {exc.msg}",
-                                        "check brackets and commas")]) from None
+    doc = load_json(decode_text(descriptor.read_bytes(), descriptor.name), descriptor.name)
     if not isinstance(doc, dict) or not isinstance(doc.get("resources"), list):
         raise _fail("the descriptor has no 'resources' list", "write a data package descriptor", descriptor.name)
     return descriptor, doc

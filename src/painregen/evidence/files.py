@@ -18,11 +18,13 @@ from painregen import __version__
 from painregen.evidence import models as m
 from painregen.evidence.build import build_dataset
 from painregen.evidence.flatten import dataset_to_tables
+from painregen.evidence.limits import check_truth, storable_problems
 from painregen.evidence.syrf import looks_like_syrf, read_syrf
 from painregen.evidence.template_spec import ADVERSE_SHEET, MAIN_SHEET, MECHANISM_SHEET, SHEETS
 from painregen.evidence.terms import check_terms
+from painregen.io.jsonsafe import load_json
 from painregen.io.problems import InvalidDataError, Problem
-from painregen.io.tables import decode_text, read_csv, read_xlsx, write_csv
+from painregen.io.tables import decode_text, read_csv, read_csv_header, read_xlsx, write_csv
 
 FORMATS = ("auto", "template", "syrf", "json", "datapackage", "metafor")
 METAFOR_COLUMNS = {"m1i", "m2i", "yi", "ai", "sd1i", "se1i"}
@@ -42,10 +44,10 @@ def detect_format(path: Path) -> str:
     if suffix in (".xlsx", ".xlsm"):
         return "template"
     if suffix in (".csv", ".tsv", ".txt"):
-        table = read_csv(path)
-        if looks_like_syrf(table.columns):
+        columns = [h for h in read_csv_header(path) if h]
+        if looks_like_syrf(columns):
             return "syrf"
-        if METAFOR_COLUMNS & set(table.columns) and "cohort_id" not in table.columns:
+        if METAFOR_COLUMNS & set(columns) and "cohort_id" not in columns:
             return "metafor"
         return "template"
     raise InvalidDataError([Problem(path.name, None, None, f"unknown file type '{suffix}'",
@@ -85,22 +87,19 @@ def read_dataset(path: Path, fmt: str = "auto") -> tuple[m.Dataset, str]:
         ds = build_dataset(read_csv(path), extra.get(MECHANISM_SHEET), extra.get(ADVERSE_SHEET))
         truth = sidecar(path, "truth")
         if truth.exists():
-            ds = ds.model_copy(update={"truth": json.loads(truth.read_text(encoding="utf-8"))})
+            doc = load_json(decode_text(truth.read_bytes(), truth.name), truth.name)
+            ds = ds.model_copy(update={"truth": check_truth(doc, truth.name, "truth sidecar")})
     if not ds.studies:
         raise InvalidDataError([Problem(path.name, None, None, "the file holds no studies", "add data rows")])
     problems = check_terms(ds, path.name)
     if problems:
         raise InvalidDataError(problems)
+    storable_problems(ds, path.name).raise_if_any()
     return ds, fmt
 
 
 def _read_json(path: Path) -> m.Dataset:
-    text = decode_text(path.read_bytes(), path.name)
-    try:
-        doc: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidDataError([Problem(path.name, exc.lineno, None, f"invalid JSON: {exc.msg}",
-                                        "check brackets and commas")]) from None
+    doc: Any = load_json(decode_text(path.read_bytes(), path.name), path.name)
     if isinstance(doc, dict) and "dataset" in doc:
         doc = doc["dataset"]
     try:
@@ -112,18 +111,24 @@ def _read_json(path: Path) -> m.Dataset:
         ) from None
 
 
-def write_dataset(ds: m.Dataset, path: Path, fmt: str = "auto") -> list[Path]:
-    """Write a Dataset; returns the files written. The format follows the suffix unless given."""
+def write_dataset(ds: m.Dataset, path: Path, fmt: str = "auto", *, formula_escape: bool = True,
+                  notes: list[str] | None = None) -> list[Path]:
+    """Write a Dataset; returns the files written. The format follows the suffix unless given.
+
+    CSV and XLSX text cells that a spreadsheet would run as formulas get a leading quote unless
+    ``formula_escape`` is False (painregen's readers remove it again); ``notes`` receives a line for each cell an
+    XLSX export had to change to fit the workbook (text cut to 32,767 characters, control characters dropped).
+    """
     suffix = path.suffix.lower()
     if fmt == "syrf":
         from painregen.evidence.syrf_export import write_syrf
 
-        write_syrf(ds, path)
+        write_syrf(ds, path, formula_escape=formula_escape)
         return [path]
     if fmt == "datapackage" or (fmt == "auto" and suffix == ""):
         from painregen.evidence.datapackage import write_datapackage
 
-        return [write_datapackage(ds, path)]
+        return [write_datapackage(ds, path, formula_escape=formula_escape)]
     if fmt == "json" or (fmt == "auto" and suffix == ".json"):
         doc = {"format": "painregen-dataset", "painregen_version": __version__, "simulated": ds.simulated,
                "dataset": ds.model_dump(mode="json")}
@@ -132,7 +137,9 @@ def write_dataset(ds: m.Dataset, path: Path, fmt: str = "auto") -> list[Path]:
     if suffix in (".xlsx", ".xlsm"):
         from painregen.evidence.xlsx_template import write_template_xlsx
 
-        write_template_xlsx(path, ds)
+        changed = write_template_xlsx(path, ds, formula_escape=formula_escape)
+        if notes is not None:
+            notes.extend(changed.summary())
         return [path]
     if suffix != ".csv":
         raise ValueError(f"cannot write '{suffix}' files: use .csv, .xlsx, .json or a directory")
@@ -143,7 +150,7 @@ def write_dataset(ds: m.Dataset, path: Path, fmt: str = "auto") -> list[Path]:
         if sheet != MAIN_SHEET and not rows:
             continue
         target = path if sheet == MAIN_SHEET else sidecar(path, sheet)
-        write_csv(target, columns, rows)
+        write_csv(target, columns, rows, formula_escape=formula_escape)
         written.append(target)
     if ds.truth is not None:
         sidecar(path, "truth").write_text(json.dumps(ds.truth, indent=1), encoding="utf-8")

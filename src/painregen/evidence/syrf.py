@@ -101,7 +101,7 @@ def read_syrf(table: Table) -> m.Dataset:
         if exp is None:
             label = _unique_label(get("ExperimentLabel", as_text) or eid, eid, st["exp_labels"])
             exp = st["experiments"][eid] = {"label": label, "row": rownum, "cohorts": {}, "outcomes": {},
-                                            "obs": [], "c_labels": {}, "o_labels": {}}
+                                            "obs": [], "obs_rows": {}, "c_labels": {}, "o_labels": {}}
         cid, oid = get("CohortId", as_text), get("OutcomeId", as_text)
         n = get("NumberOfAnimals", as_int)
         if n is not None and n < 1:
@@ -133,6 +133,13 @@ def read_syrf(table: Table) -> m.Dataset:
                                     "greater_is_better": not gib_worse,
                                     "unit": as_text(row["OutcomeUnit"]) if not is_missing(row.get("OutcomeUnit"))
                                     else None, "source_row": rownum}
+        key = (cid, oid, minutes)
+        if key in exp["obs_rows"]:
+            problems.add(rownum, time_col, f"duplicated observation: cohort {as_text(row['CohortLabel'])!r}, outcome "
+                         f"{as_text(row['OutcomeLabel'])!r} at {minutes:g} minutes is also on row "
+                         f"{exp['obs_rows'][key]}", "keep one row per cohort, outcome and time")
+            continue
+        exp["obs_rows"][key] = rownum
         avg_type = as_text(row.get("OutcomeAverageType") or "mean").lower()
         exp["obs"].append({"cohort_id": exp["cohorts"][cid]["cohort_id"],
                            "outcome_id": exp["outcomes"][oid]["outcome_id"], "time_days": minutes / MINUTES_PER_DAY,
@@ -142,11 +149,22 @@ def read_syrf(table: Table) -> m.Dataset:
     return _assemble(studies, problems, table.columns)
 
 
+def _year(value: Any, row: int, problems: ProblemCollector) -> int | None:
+    """The publication year of a study's first row; a malformed year ('2019a') is a problem, not a traceback."""
+    if is_missing(value):
+        return None
+    try:
+        return as_int(value)
+    except CellError as exc:
+        problems.add(row, "Year", str(exc), "write the year as four digits, e.g. 2019")
+        return None
+
+
 def _assemble(studies: dict[str, dict[str, Any]], problems: ProblemCollector, columns: list[str]) -> m.Dataset:
     out = []
     for sid, st in studies.items():
         row = st["values"]
-        year = row.get("Year")
+        year = _year(row.get("Year"), st["row"], problems)
         doi = None if is_missing(row.get("Doi")) else as_text(row["Doi"])
         # "Not Reported" is an answer here, not a missing value.
         annotations = {c: as_text(row[c]) for c in columns if c not in SYSTEM and row.get(c) is not None}
@@ -164,7 +182,7 @@ def _assemble(studies: dict[str, dict[str, Any]], problems: ProblemCollector, co
                          "outcomes": list(e["outcomes"].values()), "observations": e["obs"]})
         values = {"study_id": sid, "title": _title(as_text(row.get("Title") or sid)),
                   "authors": None if is_missing(row.get("Authors")) else as_text(row["Authors"]),
-                  "year": None if is_missing(year) else as_int(year),
+                  "year": year,
                   "journal": None if is_missing(row.get("PublicationName")) else as_text(row["PublicationName"]),
                   "doi": doi, "pmid": _pmid(None if is_missing(row.get("Url")) else as_text(row["Url"])),
                   "annotations": annotations, "experiments": exps, "source_row": st["row"]}

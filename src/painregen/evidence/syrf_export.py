@@ -76,8 +76,9 @@ def dataset_to_syrf_rows(ds: m.Dataset) -> tuple[list[str], list[dict[str, Cell]
     return COLUMNS + annotation_cols, rows, notes
 
 
-def write_syrf(ds: m.Dataset, path: Path) -> list[str]:
-    """Write the SyRF CSV; returns the notes on converted errors."""
+def write_syrf(ds: m.Dataset, path: Path, *, formula_escape: bool = True) -> list[str]:
+    """Write the SyRF CSV (formula-leading text escaped unless ``formula_escape`` is False, see
+    :func:`painregen.io.tables.write_csv`); returns the notes on converted errors."""
     columns, rows, notes = dataset_to_syrf_rows(ds)
-    write_csv(path, columns, rows)
+    write_csv(path, columns, rows, formula_escape=formula_escape)
     return notes

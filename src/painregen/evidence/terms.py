@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from pydantic import BaseModel
 
 from painregen.evidence import models as m
@@ -9,6 +11,7 @@ from painregen.evidence.vocab import get_vocabulary
 from painregen.io.problems import Problem
 
 
+@cache
 def _vocabulary_of(cls: type[BaseModel], field: str) -> str | None:
     extra = cls.model_fields[field].json_schema_extra
     return str(extra["vocabulary"]) if isinstance(extra, dict) and "vocabulary" in extra else None

@@ -32,7 +32,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -45,9 +46,12 @@ from painregen import __version__
 from painregen.evidence import models as m
 from painregen.evidence.dictionary import DictEntry, data_dictionary
 from painregen.evidence.flatten import dataset_to_tables
+from painregen.evidence.limits import check_truth
 from painregen.evidence.template_spec import PREFIXES, SHEETS, Column
 from painregen.evidence.vocab import get_vocabulary
-from painregen.io.tables import Cell
+from painregen.io.jsonsafe import load_json
+from painregen.io.problems import InvalidDataError, Problem
+from painregen.io.tables import Cell, escape_formula, open_workbook, sheet_rows
 
 __all__ = ["COLUMNS_SHEET", "LISTS_SHEET", "TRUTH_SHEET", "dropdown_values", "read_workbook_truth",
            "write_template_xlsx"]
@@ -135,6 +139,26 @@ class _Lists:
         return self.refs[key]
 
 
+class ExportNotes:
+    """What an export had to change to fit a workbook (text cut to Excel's cell limit, control characters
+    dropped), as lines for the person exporting; the first :data:`MAX_NOTES` are kept, the rest counted."""
+
+    MAX_NOTES = 20
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.total = 0
+
+    def add(self, line: str) -> None:
+        self.total += 1
+        if len(self.lines) < self.MAX_NOTES:
+            self.lines.append(line)
+
+    def summary(self) -> list[str]:
+        more = self.total - len(self.lines)
+        return self.lines + ([f"... and {more} more cell(s) changed"] if more else [])
+
+
 def _set(cell: XlCell, value: Cell, sheet: str) -> None:
     """Store a value; text is always text (a leading '=' does not make a formula)."""
     if isinstance(value, str) and len(value) > EXCEL_MAX_CELL_CHARS:
@@ -147,6 +171,29 @@ def _set(cell: XlCell, value: Cell, sheet: str) -> None:
                          f"{value!r:.80}") from None
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
+
+
+def _set_data(cell: XlCell, value: Cell, sheet: str, column: str, escape: bool, notes: ExportNotes) -> None:
+    """Store a data-sheet value so that any text the registry holds fits: control characters that a workbook
+    cannot hold are dropped, text beyond Excel's 32,767 characters is cut (with a comment on the cell), and
+    text that a spreadsheet would run as a formula gets a leading quote (:func:`escape_formula`) unless
+    ``escape`` is False. Every change is noted in ``notes``."""
+    if not isinstance(value, str):
+        _set(cell, value, sheet)
+        return
+    where = f"{sheet}!{cell.coordinate} ({column})"
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if text != value:
+        notes.add(f"{where}: {len(value) - len(text)} control character(s) dropped (a workbook cannot hold them)")
+    if escape:
+        text = escape_formula(text)
+    if len(text) > EXCEL_MAX_CELL_CHARS:
+        notes.add(f"{where}: text of {len(text):,} characters cut to Excel's limit of {EXCEL_MAX_CELL_CHARS:,}; "
+                  "export to CSV or JSON to keep it whole")
+        cell.comment = Comment(f"Cut from {len(text):,} characters to Excel's limit; the CSV and JSON exports keep "
+                               "the whole text.", f"painregen {__version__}")
+        text = text[:EXCEL_MAX_CELL_CHARS]
+    _set(cell, text, sheet)
 
 
 def _comment(entry: DictEntry | None) -> Comment | None:
@@ -178,13 +225,15 @@ def _width(values: list[str]) -> float:
 
 
 def _write_data_sheet(ws: Worksheet, sheet: str, columns: list[str], rows: list[dict[str, Cell]],
-                      entries: dict[str, DictEntry], lists: _Lists, labels: bool) -> None:
+                      entries: dict[str, DictEntry], lists: _Lists, labels: bool, escape: bool,
+                      notes: ExportNotes) -> None:
     spec = {c.name: c for c in SHEETS[sheet]}
     for j, name in enumerate(columns, start=1):
         col = spec.get(name)
         level = col.level if col is not None else "study"  # prefixed columns are study-level
         entry = _entry_for(name, entries)
-        cell = ws.cell(1, j, name)
+        cell = ws.cell(1, j)
+        _set_data(cell, name, sheet, name, escape, notes)
         cell.font = REQUIRED_FONT if col is not None and col.required else HEADER_FONT
         cell.fill = PatternFill("solid", fgColor=LEVEL_FILLS.get(level, "FFFFFF"))
         cell.comment = _comment(entry)
@@ -195,7 +244,7 @@ def _write_data_sheet(ws: Worksheet, sheet: str, columns: list[str], rows: list[
                 continue
             if labels and col is not None and col.vocabulary and isinstance(value, str):
                 value = _label_of(col.vocabulary, value)
-            _set(ws.cell(i, j), value, sheet)
+            _set_data(ws.cell(i, j), value, sheet, name, escape, notes)
             if i < 202:
                 samples.append(str(value))
         letter = get_column_letter(j)
@@ -264,11 +313,15 @@ def full_precision_numbers() -> Iterator[None]:
         writer.safe_string = original
 
 
-def write_template_xlsx(path: Path, dataset: m.Dataset | None = None, *, labels: bool = True) -> None:
-    """Write the template workbook to ``path``: empty, or holding ``dataset``'s rows.
+def write_template_xlsx(path: Path, dataset: m.Dataset | None = None, *, labels: bool = True,
+                        formula_escape: bool = True) -> ExportNotes:
+    """Write the template workbook to ``path``: empty, or holding ``dataset``'s rows; returns the notes on cells
+    changed to fit a workbook (see :func:`_set_data`).
 
-    ``labels=False`` keeps vocabulary values as CURIEs instead of writing their labels.
+    ``labels=False`` keeps vocabulary values as CURIEs instead of writing their labels; ``formula_escape=False``
+    writes text that starts like a formula without the protecting quote (it is still stored as text).
     """
+    notes = ExportNotes()
     tables = dataset_to_tables(dataset if dataset is not None else m.Dataset())
     all_entries = data_dictionary()
     wb = Workbook()
@@ -284,7 +337,7 @@ def write_template_xlsx(path: Path, dataset: m.Dataset | None = None, *, labels:
     for sheet, ws in data_sheets.items():
         columns, rows = tables[sheet]
         entries = {e.variable: e for e in all_entries if e.sheet == sheet}
-        _write_data_sheet(ws, sheet, columns, rows, entries, lists, labels)
+        _write_data_sheet(ws, sheet, columns, rows, entries, lists, labels, formula_escape, notes)
     _write_columns_sheet(columns_ws, [e for e in all_entries if e.sheet in SHEETS])
     lists_ws.sheet_state = "hidden"
     if dataset is not None and dataset.truth is not None:
@@ -293,6 +346,7 @@ def write_template_xlsx(path: Path, dataset: m.Dataset | None = None, *, labels:
     path.parent.mkdir(parents=True, exist_ok=True)
     with full_precision_numbers():
         wb.save(path)
+    return notes
 
 
 def _write_truth(ws: Worksheet, truth: dict[str, Any]) -> None:
@@ -307,18 +361,24 @@ def _write_truth(ws: Worksheet, truth: dict[str, Any]) -> None:
 
 
 def read_workbook_truth(path: Path) -> dict[str, Any] | None:
-    """The simulator's true parameters stored by :func:`write_template_xlsx` (``None`` when there are none)."""
-    wb = load_workbook(path, read_only=True, data_only=True)
+    """The simulator's true parameters stored by :func:`write_template_xlsx` (``None`` when there are none).
+
+    A damaged sheet, invalid JSON or anything but a JSON object is a problem naming the sheet, never a traceback.
+    """
+    where = f"{path.name}[{TRUTH_SHEET}]"
+    wb = open_workbook(path, path.name)
     try:
         if TRUTH_SHEET not in wb.sheetnames:
             return None
-        cells = [row[0] for row in wb[TRUTH_SHEET].iter_rows(min_row=2, max_col=1, values_only=True)]
+        cells = [rec[0] for row, rec in sheet_rows(wb[TRUTH_SHEET], where) if row > 1 and rec]
     finally:
         wb.close()
     text = "".join(str(c) for c in cells if c is not None)
     if not text:
         return None
-    truth = json.loads(text)
-    if not isinstance(truth, dict):
-        raise ValueError(f"{path.name}: the '{TRUTH_SHEET}' sheet does not hold a JSON object")
-    return truth
+    try:
+        doc = load_json(text, where)
+    except InvalidDataError as exc:  # lines of the JSON text are not rows of the sheet
+        raise InvalidDataError([Problem(where, None, p.column, p.message, p.fix) for p in exc.problems],
+                               exc.total) from None
+    return check_truth(doc, where, f"'{TRUTH_SHEET}' sheet")

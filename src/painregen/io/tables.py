@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from painregen.io.problems import InvalidDataError, Problem
+from painregen.io.problems import InvalidDataError, Problem, ProblemCollector
 
 Cell = str | int | float | bool | None
 MAX_CELL = 1_000_000
@@ -66,9 +68,93 @@ def decode_text(data: bytes, file: str) -> str:
         ) from None
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile(r"'*[=+\-@\t\r]")
+EXCEL_MAX_ROWS = 1_048_576
+MAX_BLANK_HEADER_REPORTS = 20
+
+
+def escape_formula(text: str) -> str:
+    """OWASP's defence against formula injection: a text cell that a spreadsheet would run as a formula
+    (starting with ``= + - @``, tab or carriage return) gets a leading single quote. A text that already starts
+    with quotes before such a character gets one more, so :func:`unescape_formula` restores every text exactly."""
+    return "'" + text if _ESCAPED.match(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    """Undo :func:`escape_formula`: drop one leading quote before a formula character (a spreadsheet's own
+    convention too: a leading apostrophe marks a cell as text)."""
+    return text[1:] if text[:1] == "'" and _ESCAPED.match(text, 1) else text
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def _clean(value: str) -> str | None:
     value = value.strip()
-    return value if value != "" else None
+    if not value:
+        return None
+    return unescape_formula(value) if value[0] == "'" else value
+
+
+class _RowCollector:
+    """Rows of a table as dicts keyed by the header, with the checks every reader needs: a value in a column
+    whose header cell is blank, and NUL characters (the registry cannot store them; PostgreSQL refuses them)."""
+
+    def __init__(self, name: str, header: list[str], problems: ProblemCollector) -> None:
+        self.name = name
+        self.header = header
+        self.named = [(j, h) for j, h in enumerate(header) if h]
+        self.blank = [j for j, h in enumerate(header) if not h]
+        self.reported: set[int] = set()
+        self.problems = problems
+        self.rows: list[dict[str, Cell]] = []
+        self.numbers: list[int] = []
+        for j, h in enumerate(header):
+            if "\x00" in h:
+                self._nul(1, column_letter(j))
+
+    def _nul(self, row: int, column: str) -> None:
+        self.problems.add(row, column, "the cell holds a NUL character (\\x00), which the registry cannot store",
+                          "delete it; a file full of them is UTF-16 text: save it as CSV UTF-8")
+
+    def _unnamed(self, row: int, j: int) -> None:
+        if j in self.reported or len(self.reported) >= MAX_BLANK_HEADER_REPORTS:
+            return
+        self.reported.add(j)
+        letter = column_letter(j)
+        self.problems.add(row, letter, f"column {letter} holds values (the first on row {row}) but its header cell "
+                          "is blank, so they would be lost", f"name column {letter} in row 1, or delete its values")
+
+    def add(self, row: int, values: Sequence[Cell], check_nul: bool = True) -> None:
+        if all(v is None for v in values):
+            return
+        width = len(self.header)
+        for j in self.blank:
+            if j < len(values) and values[j] is not None:
+                self._unnamed(row, j)
+        if len(values) > width:
+            for j in range(width, len(values)):
+                if values[j] is not None:
+                    self._unnamed(row, j)
+        if check_nul:
+            for j, v in enumerate(values):
+                if isinstance(v, str) and "\x00" in v:
+                    self._nul(row, self.header[j] if j < width and self.header[j] else column_letter(j))
+        n = len(values)
+        self.rows.append({h: values[j] if j < n else None for j, h in self.named})
+        self.numbers.append(row)
+
+    def table(self, sheet: str | None = None) -> Table:
+        self.problems.raise_if_any()
+        return Table(self.name, [h for _, h in self.named], self.rows, self.numbers, sheet)
 
 
 def read_csv(path: Path, *, display_name: str | None = None) -> Table:
@@ -78,38 +164,53 @@ def read_csv(path: Path, *, display_name: str | None = None) -> Table:
     return parse_csv_text(text, name)
 
 
-def parse_csv_text(text: str, name: str) -> Table:
-    first_line = text.split("\n", 1)[0]
+def read_csv_header(path: Path, *, display_name: str | None = None) -> list[str]:
+    """The column names of a CSV file (its first record), without reading the rows."""
+    name = display_name or path.name
+    return _csv_header(_csv_reader(decode_text(path.read_bytes(), name)), name)
+
+
+def _csv_reader(text: str) -> Any:
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     delimiter = max(",;\t", key=first_line.count)  # the header decides: commas, semicolons or tabs
-    dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect, delimiter=delimiter)
+    return csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+
+
+def _csv_header(reader: Any, name: str) -> list[str]:
     try:
-        records = list(reader)
+        first = next(reader, None)
     except csv.Error as exc:
-        problem = Problem(name, reader.line_num, None, f"malformed CSV: {exc}", "check quoting")
-        raise InvalidDataError([problem]) from None
-    if not records or not any(c.strip() for c in records[0]):
+        raise _malformed(name, reader.line_num, exc) from None
+    if first is None or not any(c.strip() for c in first):
         raise InvalidDataError([Problem(name, 1, None, "the file has no header row", "put column names in row 1")])
-    header = [h.strip() for h in records[0]]
+    header = [unescape_formula(h.strip()) for h in first]
     problems = _header_problems(header, name)
     if problems:
         raise InvalidDataError(problems)
-    rows: list[dict[str, Cell]] = []
-    numbers: list[int] = []
-    for i, rec in enumerate(records[1:], start=2):
-        if not any(c.strip() for c in rec):
-            continue
-        if len(rec) > len(header) and any(c.strip() for c in rec[len(header) :]):
-            problems.append(
-                Problem(name, i, None, f"row has {len(rec)} cells but the header has {len(header)}", "check quoting")
-            )
-            continue
-        rec = rec + [""] * (len(header) - len(rec))
-        rows.append({h: _clean(v) for h, v in zip(header, rec, strict=False) if h})
-        numbers.append(i)
-    if problems:
-        raise InvalidDataError(problems)
-    return Table(name, [h for h in header if h], rows, numbers)
+    return header
+
+
+def parse_csv_text(text: str, name: str) -> Table:
+    reader = _csv_reader(text)
+    header = _csv_header(reader, name)
+    collector = ProblemCollector(name)
+    rows = _RowCollector(name, header, collector)
+    has_nul = "\x00" in text
+    i = 1  # spreadsheet row of the record (a quoted cell may span several lines of the file)
+    try:
+        for i, rec in enumerate(reader, start=2):
+            if len(rec) > len(header) and any(c.strip() for c in rec[len(header):]):
+                collector.add(i, None, f"row has {len(rec)} cells but the header has {len(header)}", "check quoting")
+                continue
+            rows.add(i, [_clean(c) for c in rec], has_nul)
+    except csv.Error as exc:
+        collector.add(i + 1, None, f"malformed CSV: {exc}", "check quoting")
+    return rows.table()
+
+
+def _malformed(name: str, line: int, exc: Exception) -> InvalidDataError:
+    return InvalidDataError([Problem(name, line, None, f"malformed CSV: {exc}", "check quoting")])
 
 
 def _header_problems(header: Sequence[str], name: str) -> list[Problem]:
@@ -122,42 +223,68 @@ def _header_problems(header: Sequence[str], name: str) -> list[Problem]:
     return problems
 
 
-def read_xlsx(path: Path, *, display_name: str | None = None) -> dict[str, Table]:
-    """Read every visible sheet of an XLSX workbook (first row = header)."""
+def open_workbook(path: Path, name: str) -> Any:
+    """An openpyxl workbook in read-only (streaming) mode, or a problem saying the file is not one."""
     from openpyxl import load_workbook
 
-    name = display_name or path.name
     if path.stat().st_size == 0:
         raise InvalidDataError([Problem(name, None, None, "the file is empty", "export the data again")])
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise InvalidDataError(
             [Problem(name, None, None, f"not a readable .xlsx workbook ({type(exc).__name__})", "save as .xlsx")]
         ) from None
+
+
+def sheet_rows(ws: Any, name: str) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """(row number, cell values) of a read-only worksheet, streamed from its XML.
+
+    The sheet's ``<dimension>`` tag is ignored: writers get it wrong, and openpyxl's read-only mode would cut the
+    rows and columns to it. Damaged sheet XML (or a row beyond Excel's last) is a problem naming the sheet and the
+    last row read, never a traceback.
+    """
+    ws.reset_dimensions()
+    row = 0
+    try:
+        for row, rec in enumerate(ws.iter_rows(values_only=True), start=1):
+            if row > EXCEL_MAX_ROWS:
+                raise InvalidDataError([Problem(name, row, None, f"the sheet has rows beyond Excel's last row "
+                                                f"({EXCEL_MAX_ROWS:,})", "save the workbook again from Excel")])
+            yield row, rec
+    except InvalidDataError:
+        raise
+    except Exception as exc:  # XML, zip and value errors of a damaged sheet
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise InvalidDataError([Problem(name, row + 1, None, f"the sheet cannot be read after row {row} "
+                                        f"({type(exc).__name__}: {detail})",
+                                        "open the file in Excel or LibreOffice and save it again as .xlsx")]) from None
+
+
+def read_xlsx(path: Path, *, display_name: str | None = None) -> dict[str, Table]:
+    """Read every visible sheet of an XLSX workbook (first row = header)."""
+    name = display_name or path.name
+    wb = open_workbook(path, name)
     tables: dict[str, Table] = {}
     try:
         for ws in wb.worksheets:
             if ws.sheet_state != "visible":
                 continue
-            it = ws.iter_rows(values_only=True)
+            sheet = f"{name}[{ws.title}]"
+            it = sheet_rows(ws, sheet)
             first = next(it, None)
             if first is None:
                 continue
-            header = ["" if h is None else str(h).strip() for h in first]
-            problems = _header_problems(header, f"{name}[{ws.title}]")
+            header = ["" if h is None else unescape_formula(str(h).strip()) for h in first[1]]
+            while header and not header[-1]:
+                header.pop()
+            problems = _header_problems(header, sheet)
             if problems:
                 raise InvalidDataError(problems)
-            rows: list[dict[str, Cell]] = []
-            numbers: list[int] = []
-            for i, rec in enumerate(it, start=2):
-                values = [_xlsx_cell(v) for v in rec]
-                if all(v is None for v in values):
-                    continue
-                values += [None] * (len(header) - len(values))
-                rows.append({h: v for h, v in zip(header, values, strict=False) if h})
-                numbers.append(i)
-            tables[ws.title] = Table(f"{name}[{ws.title}]", [h for h in header if h], rows, numbers, ws.title)
+            rows = _RowCollector(sheet, header, ProblemCollector(sheet))
+            for i, rec in it:
+                rows.add(i, [_xlsx_cell(v) for v in rec])
+            tables[ws.title] = rows.table(ws.title)
     finally:
         wb.close()
     return tables
@@ -169,15 +296,19 @@ def _xlsx_cell(v: object) -> Cell:
     if isinstance(v, bool | int | float):
         return v
     s = str(v).strip()
-    return s if s else None
+    return unescape_formula(s) if s else None
 
 
-def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Cell]]) -> None:
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Cell]], *,
+              formula_escape: bool = True) -> None:
+    """Write a CSV (UTF-8). Text cells that a spreadsheet would run as formulas are escaped with a leading
+    quote (:func:`escape_formula`) unless ``formula_escape`` is False; numbers are never escaped."""
+    esc = escape_formula if formula_escape else str
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(columns)
+        w.writerow([esc(c) for c in columns])
         for r in rows:
-            w.writerow([format_cell(r.get(c)) for c in columns])
+            w.writerow([esc(v) if isinstance(v := r.get(c), str) else format_cell(v) for c in columns])
 
 
 def format_cell(v: Cell) -> str:

@@ -300,6 +300,10 @@ class Registry:
         A string of digits that is not a study key is read as a registry id. KeyError when nothing matches or
         the key names studies of several imports.
         """
+        if isinstance(id_or_key, int) and not 0 < id_or_key < 2**63:  # beyond the id column's range
+            raise KeyError(f"no study with registry id {id_or_key}")
+        if isinstance(id_or_key, str) and "\x00" in id_or_key:  # PostgreSQL refuses NUL in a query parameter
+            raise KeyError(f"no study with key {id_or_key!r} in the registry (see `painregen ls`)")
         with self._reads() as session:
             if isinstance(id_or_key, int):
                 if session.get(StudyRow, id_or_key) is None:
@@ -312,8 +316,11 @@ class Registry:
                 raise KeyError(
                     f"study key {id_or_key!r} is ambiguous: registry ids {', '.join(map(str, ids))}; use the id"
                 )
-            if id_or_key.isdigit():
-                return self.resolve(int(id_or_key))
+            if id_or_key.isascii() and id_or_key.isdigit():  # not '²': str.isdigit accepts superscripts
+                number = int(id_or_key) if len(id_or_key) <= 20 else 0
+                if 0 < number < 2**63:
+                    return self.resolve(number)
+                raise KeyError(f"no study with registry id {id_or_key[:30]}{'...' if len(id_or_key) > 30 else ''}")
             raise KeyError(f"no study with key {id_or_key!r} in the registry (see `painregen ls`)")
 
     def study(self, id_or_key: int | str) -> Study:

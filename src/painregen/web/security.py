@@ -175,5 +175,7 @@ class SecurityMiddleware:
             ctype = b"text/html; charset=utf-8"
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close"), (b"content-security-policy", CSP.encode())]})
+                                (b"connection", b"close"), (b"x-content-type-options", b"nosniff"),
+                                (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
+                                (b"content-security-policy", CSP.encode())]})
         await send({"type": "http.response.body", "body": body})
