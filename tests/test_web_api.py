@@ -278,7 +278,7 @@ def test_downloads(client: TestClient, sim_csv: Path) -> None:
     assert r.headers["content-disposition"] == 'attachment; filename="painregen-report.zip"'
     zf = zipfile.ZipFile(io.BytesIO(r.content))
     names = zf.namelist()
-    assert any(n.endswith(".png") for n in names) and any(n.endswith(".csv") for n in names)
+    assert any(n.endswith(".svg") for n in names) and any(n.endswith(".csv") for n in names)
     report = zf.read("painregen-report/report.html").decode("utf-8")
     assert report.lstrip().lower().startswith("<!doctype html") and ds.studies[0].study_id in report
     r = client.get("/download/effects.csv", params={"measure": "MD"})

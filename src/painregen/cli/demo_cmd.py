@@ -63,6 +63,8 @@ def report_command(
                                       "`painregen ls --imports`)."),
     studies: str = typer.Option("", "--studies", help="Only these studies: registry ids or keys, comma-separated."),
     project: str | None = typer.Option(None, "--project", help="Only the studies of this project."),
+    figures: str = typer.Option("svg", "--figures", help="Figure files to write beside the report: svg (always), "
+                                "png, pdf, comma-separated (e.g. svg,png,pdf for publication)."),
 ) -> None:
     """Write the self-contained HTML report for a registry (or a part of it: --import, --studies, --project)."""
     from painregen.registry import Scope, ScopeError, open_registry
@@ -70,6 +72,7 @@ def report_command(
 
     if "://" not in db and not Path(db).exists():
         fail(f"no registry at {db}")
+    formats = _figure_formats(figures)
     scope = Scope(tuple(imports), tuple(x.strip() for x in studies.split(",") if x.strip()), project)
     with open_registry(db, create=False) as reg:
         try:
@@ -87,8 +90,17 @@ def report_command(
         task = progress.add_task("report", total=None)
         path = write_report(evidence, output, measure=measure.upper(), method=method.upper(),
                             progress=lambda name: progress.update(task, description=f"report: {name}"),
-                            failures=failures, review=review)
+                            failures=failures, review=review, figure_formats=formats)
     for f in failures:
         err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
     console.print(f"[green]report[/] {path}  ({evidence.provenance()['origin']} evidence: "
                   f"{len(evidence.dataset.studies)} studies; {scope.describe()})")
+
+
+def _figure_formats(text: str) -> tuple[str, ...]:
+    """--figures: the formats beside SVG (png, pdf); a usage error names the accepted ones."""
+    wanted = [x.strip().lower() for x in text.split(",") if x.strip()]
+    unknown = [x for x in wanted if x not in ("svg", "png", "pdf")]
+    if unknown:
+        fail(f"unknown figure format {', '.join(unknown)}: use svg, png or pdf, comma-separated", EXIT_USAGE)
+    return tuple(x for x in ("png", "pdf") if x in wanted)

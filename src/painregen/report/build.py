@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from painregen.evidence import models as m
 from painregen.report.html import render_report
-from painregen.report.output import PUBLICATION_FORMATS, ReportOutput
+from painregen.report.output import ReportOutput
 from painregen.report.pipeline import run_analysis
 from painregen.report.sections import build_sections
 
@@ -28,11 +28,11 @@ TOP_N = 25
 
 def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: str = "SMD", method: str = "REML",
                  title: str = "painregen evidence report", top_n: int = TOP_N,
-                 figure_formats: Sequence[str] = PUBLICATION_FORMATS,
+                 figure_formats: Sequence[str] = (),
                  progress: Callable[[str], None] | None = None, failures: list[str] | None = None,
                  review: dict[str, Any] | None = None) -> Path:
-    """Write ``out`` (an .html file), its figures (``figures/*.svg`` plus ``figure_formats``, PNG and PDF by
-    default) and its full tables as CSV files beside it; returns the report path.
+    """Write ``out`` (an .html file), its figures (``figures/*.svg``, plus ``figure_formats``: ``png``, ``pdf``
+    when asked) and its full tables as CSV files beside it; returns the report path.
 
     ``source``: a Dataset, or the evidence a registry prepared (:meth:`painregen.registry.Registry.analysis_evidence`,
     with mapped labels and provenance). ``top_n``: rows shown in long tables (the CSV files hold them all);

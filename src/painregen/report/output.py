@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 FIGURE_DIR = "figures"
-PUBLICATION_FORMATS = ("png", "pdf")
+PUBLICATION_FORMATS = ("png", "pdf")  # written only when asked (painregen report --figures svg,png,pdf)
+FIGURE_FORMATS = ("svg", *PUBLICATION_FORMATS)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 _STEM = re.compile(r"[^A-Za-z0-9_.-]+")
 _ID = re.compile(r'\sid="([^"]+)"')
@@ -80,7 +81,7 @@ class ReportOutput:
 
     directory: Path
     top_n: int = 25
-    formats: Sequence[str] = PUBLICATION_FORMATS
+    formats: Sequence[str] = ()
     dpi: int = 200
     figures: list[FigureRef] = field(default_factory=list)
     tables: list[CsvRef] = field(default_factory=list)

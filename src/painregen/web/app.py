@@ -24,6 +24,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from painregen import __version__
 from painregen.registry import RegistryError, open_registry
 from painregen.web.auth import ActorMiddleware, AuthMiddleware, LoginLimiter
+from painregen.web.cache import ResultCache
 from painregen.web.config import DEFAULT_MAX_UPLOAD_BYTES, WebConfig
 from painregen.web.jobs import STALE_AFTER, JobRunner
 from painregen.web.render import render_page
@@ -111,6 +112,7 @@ def create_app(db: str | Path = "painregen.db", *, max_upload_bytes: int = DEFAU
     app.state.registry = registry
     app.state.jobs = JobRunner(registry, cfg.jobs_dir(), cfg.db)
     app.state.login_limiter = LoginLimiter()
+    app.state.results = ResultCache()
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("painregen.web", "static")]), name="static")

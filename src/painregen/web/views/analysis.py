@@ -15,6 +15,7 @@ from painregen.meta.plots import forest, funnel
 from painregen.registry import Scope
 from painregen.report.html import figure_svg, origin_text
 from painregen.report.pipeline import DOMAINS, DomainSynthesis, run_analysis
+from painregen.web.cache import ResultCache
 from painregen.web.config import registry_of
 from painregen.web.render import render_page
 from painregen.web.scope import evidence_of, scope_context, scope_param
@@ -89,6 +90,10 @@ def analysis_context(request: Request, measure: str, method: str, domain: str | 
         ctx.update(scope_context(reg, scope))
         if not run:
             return ctx
+        key = (reg.content_version(), scope, measure, method, domain or "", subgroup_by or "", figures)
+        cache: ResultCache = request.app.state.results
+        if (hit := cache.get(key)) is not None:
+            return hit | {k: ctx[k] for k in ("imports", "projects")}
         evidence = evidence_of(reg, scope)
     ctx["ran"] = True
     prov = evidence.provenance()
@@ -116,6 +121,7 @@ def analysis_context(request: Request, measure: str, method: str, domain: str | 
     if not ctx["domains"]:
         ctx["message"] = ("no comparison has an outcome domain yet: map the outcome labels to assays on the Mapping "
                           "page" if analysis.effects.rows else "no comparison could be computed: see the Ledger page")
+    cache.put(key, ctx)
     return ctx
 
 

@@ -1,0 +1,36 @@
+"""Results of an unchanged registry, kept per server process: a small LRU keyed by the registry's content version
+(:meth:`painregen.registry.Registry.content_version`) and the request's parameters, so that a second view of the
+same analysis is instant and any change to the registry (an import, an answer, a mapping decision) makes the old
+entries unreachable."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+__all__ = ["ResultCache"]
+
+
+class ResultCache:
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        """A copy of the cached value (callers may add to it), or None."""
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return copy.copy(self._items[key])
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
