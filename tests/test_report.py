@@ -65,7 +65,7 @@ def tags_of(html: str) -> list[tuple[str, dict[str, str | None]]]:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Report:
     ds = default_dataset()
     out = tmp_path_factory.mktemp("demo") / "report.html"
-    assert write_report(ds, out) == out
+    assert write_report(ds, out, figure_formats=("png", "pdf")) == out  # the publication formats, as asked
     return Report(ds, out, out.read_text(encoding="utf-8"))
 
 

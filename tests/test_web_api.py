@@ -349,7 +349,8 @@ def test_serve_command_runs_the_app_on_the_registry(monkeypatch: pytest.MonkeyPa
 
     calls: list[tuple[object, str, int]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **kw: calls.append((app, host, port)))
-    serve_command(host="127.0.0.1", port=8123, db=str(db))
+    serve_command(host="127.0.0.1", port=8123, db=str(db), auth=False, allowed_host=[], workers=1,
+                  secret_file=None, work_dir=None)
     app, host, port = calls[0]
     assert (host, port) == ("127.0.0.1", 8123) and Path(db).exists()
     c = TestClient(app, base_url="http://127.0.0.1:8123")  # type: ignore[arg-type]

@@ -91,17 +91,12 @@ def serve_command(
     # On a loopback address only loopback host names are served: a page elsewhere cannot reach the
     # workbench through a DNS name that it re-points at this machine (DNS rebinding).
     allowed = host_patterns([*LOOPBACK_NAMES, host, *allowed_host] if loopback else allowed_host)
-    os.environ[ENV["db"]] = db
-    os.environ[ENV["auth"]] = "1" if auth else ""
-    os.environ[ENV["hosts"]] = ",".join(allowed)
-    os.environ[ENV["secret"]] = secret_for(db, secret_file).decode()
-    if work_dir is not None:
-        os.environ[ENV["work_dir"]] = str(work_dir)
+    secret = secret_for(db, secret_file)
     from painregen.registry import RegistryError
-    from painregen.web.app import app_from_env
+    from painregen.web.app import create_app
 
-    try:
-        app = app_from_env()  # opens (and upgrades) the registry once, before any worker starts
+    try:  # opens (and upgrades) the registry once, before any worker starts
+        app = create_app(db, secret=secret, allowed_hosts=allowed, work_dir=work_dir, auth=auth)
     except RegistryError as exc:
         fail(str(exc))
     shown = f"[{host}]" if ":" in host else host
@@ -110,8 +105,10 @@ def serve_command(
     options = {"host": host, "port": port, "log_level": "warning", "timeout_keep_alive": 5,
                "http": "painregen.web.protocol:GuardedH11Protocol", "proxy_headers": True,
                "forwarded_allow_ips": "127.0.0.1"}
-    if workers > 1:
+    if workers > 1:  # each worker process builds its own app from the environment (app_from_env)
         app.state.registry.close()
+        os.environ.update({ENV["db"]: db, ENV["auth"]: "1" if auth else "", ENV["hosts"]: ",".join(allowed),
+                           ENV["secret"]: secret.decode(), ENV["work_dir"]: str(work_dir or "")})
         uvicorn.run("painregen.web.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
     else:
         uvicorn.run(app, **options)  # type: ignore[arg-type]
