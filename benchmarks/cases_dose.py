@@ -42,7 +42,6 @@ from painregen.dose import (
     td,
 )
 from painregen.dose.meta_dr import dose_response_meta
-from painregen.dose.mvprob import DEFAULT_CONTROL, MVControl
 from painregen.dose.selection import select_model
 from painregen.dose.two_stage import dose_response_two_stage
 from painregen.meta.mvmeta import mvmeta
@@ -52,9 +51,6 @@ TOL_DOSEFINDING = 1e-4
 DELTA = 0.5  # clinically relevant effect defining the MED (target dose) in the MCP-Mod case
 SETUP_DF = "suppressPackageStartupMessages(library(DoseFinding))"
 TIGHT_MVT = "mvtnorm.control(maxpts = 1e6, abseps = 1e-5)"
-# 4 x 2^12 quasi-Monte Carlo points: adjusted p-values within ~5e-6 of a 16 x 2^16-point reference on the
-# summary-data case (checked while this benchmark was written), still far inside mvtnorm's default abseps 1e-3
-COARSE_QMC = MVControl(log2_points=12, replicates=4)
 
 
 def _have_dosefinding(ctx: Context) -> str | None:
@@ -78,6 +74,7 @@ def warm_up(ctx: Context) -> None:
     s = dd.animal_study(n=4, seed=9)
     raw = from_raw(s.dose, s.resp)
     mcp_mod(raw, dd.SPEC, delta=DELTA, n_boot=50, n_perm=50)
+    mcp_mod(from_summary(raw.doses, raw.means, raw.se), dd.SPEC, delta=DELTA, n_boot=50)
     _mcp_steps(lambda: from_summary(raw.doses, raw.means, raw.se))
     simulate_mcp_mod(dd.STUDY_DOSES, 8, 1.0, dd.SPEC, truth="emax:3", max_effect=1.2, delta=0.6, n_sim=200)
     c = dd.dose_meta(12, seed=99)
@@ -86,9 +83,10 @@ def warm_up(ctx: Context) -> None:
     mvmeta(np.array([f.b for f in two.first_stage]), np.array([f.S for f in two.first_stage]))
 
 
-def _full_mcp(make: Callable[[], DoseData], control: MVControl = DEFAULT_CONTROL) -> MCPModResult:
-    """painregen's ``mcp_mod`` as users call it, input conversion included (R's MCPMod takes the data too)."""
-    return mcp_mod(make(), dd.SPEC, delta=DELTA, control=control)
+def _full_mcp(make: Callable[[], DoseData], n_boot: int = 1000, n_perm: int = 2000) -> MCPModResult:
+    """painregen's ``mcp_mod`` as users call it, input conversion included (R's MCPMod takes the data too);
+    ``n_boot = n_perm = 0`` leaves out the bootstrap intervals and the umbrella test."""
+    return mcp_mod(make(), dd.SPEC, delta=DELTA, n_boot=n_boot, n_perm=n_perm)
 
 
 def _mcp_steps(make: Callable[[], DoseData]) -> tuple[MCTResult, FitResult, float]:
@@ -121,9 +119,10 @@ def case_mcp_mod(ctx: Context) -> list[Row]:
     s = dd.animal_study()
     raw0 = from_raw(s.dose, s.resp)
     why = _have_dosefinding(ctx)
-    window_note = ("painregen's mcp_mod also computes the saturation window (1,000 parametric-bootstrap refits "
-                   "for the MED and saturation-dose intervals{umb}); its MCT probabilities use 131,072 quasi-Monte "
-                   "Carlo points (SE ~1e-5) where DoseFinding's default mvtnorm settings allow an error of 1e-3")
+    window_note = ("painregen's mcp_mod also computes the saturation window, its intervals from 1,000 bootstrap "
+                   "replicates of the whole selection (every replicate retested, all 5 candidate families refitted "
+                   "and reselected){umb}; its MCT probabilities use 32,768 quasi-Monte Carlo directions (SE ~2e-5) "
+                   "where DoseFinding's default mvtnorm settings allow an error of 1e-3")
     variants: list[tuple[str, str, Callable[[], DoseData], str, str, str]] = [
         ("MCP-Mod, one study: group means and SEs (5 doses, 5 candidate models)", "summary",
          lambda: from_summary(raw0.doses, raw0.means, raw0.se), "summary data, S = diag(se^2)",
@@ -136,7 +135,7 @@ def case_mcp_mod(ctx: Context) -> list[Row]:
         ctx.step(f"painregen mcp_mod, {what}")
         full_t, res = measure(partial(_full_mcp, make), ctx.repeats, ctx.budget)
         steps_t, (mct, best, _) = measure(partial(_mcp_steps, make), ctx.repeats, ctx.budget)
-        coarse_t, coarse = measure(partial(_full_mcp, make, COARSE_QMC), ctx.repeats, ctx.budget)
+        point_t, point = measure(partial(_full_mcp, make, 0, 0), ctx.repeats, ctx.budget)
         assert res.selected_model is not None
         chosen = res.fit(res.selected_model)
         full_label = "mcp_mod(delta) (test, fits, MED, window)"
@@ -164,13 +163,13 @@ def case_mcp_mod(ctx: Context) -> list[Row]:
         text2, ok2 = _mcp_agree(mct.t_stats, best.model, best.coefs, run)
         rows.append(Row(case, steps_label, steps_t, "DoseFinding MCPMod", run.timing, text2, ok2,
                         note="the same steps as MCPMod, without the saturation window"))
-        assert coarse.selected_model is not None
-        text3, ok3 = _mcp_agree(coarse.mct.t_stats, coarse.selected_model,
-                                coarse.fit(coarse.selected_model).coefs, run)
-        rows.append(Row(case, "mcp_mod(delta, control = 4 x 2^12 QMC points)", coarse_t, "DoseFinding MCPMod",
+        assert point.selected_model is not None
+        text3, ok3 = _mcp_agree(point.mct.t_stats, point.selected_model,
+                                point.fit(point.selected_model).coefs, run)
+        rows.append(Row(case, "mcp_mod(delta, n_boot = 0, n_perm = 0)", point_t, "DoseFinding MCPMod",
                         run.timing, text3, ok3,
-                        note="8x fewer quasi-Monte Carlo points for the MCT probabilities (adjusted p within ~5e-6 of "
-                        "a 16 x 2^16-point reference here), still far tighter than mvtnorm's default abseps 1e-3"))
+                        note="the whole mcp_mod call without the bootstrap intervals and the umbrella test: test, "
+                        "fits, selection, MED, and the point saturation window with its decline and top-dose checks"))
     return rows
 
 

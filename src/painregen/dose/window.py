@@ -180,7 +180,7 @@ def decline_evidence(data: DoseData, fit: FitResult | ModelAverage, direction: D
     sign = 1.0 if direction == "increasing" else -1.0
     b = decline_batch(curve_of(fit), data.doses, data.means[None], data.cov, data.df, sign, level)
     umb = None
-    if data.raw_dose is not None and data.raw_resp is not None and data.k >= 3:
+    if data.raw_dose is not None and data.raw_resp is not None and data.k >= 3 and n_perm > 0:
         umb = umbrella_test(data.raw_dose, sign * data.raw_resp, n_perm=n_perm, seed=seed)
     inside, peak_i = bool(b.inside[0]), int(b.peak_group[0])
     if not inside or peak_i == data.k - 1:
@@ -269,7 +269,7 @@ def saturation_window(
 
     ``design`` and ``method`` describe the selection to bootstrap (:func:`painregen.dose.bootstrap.
     bootstrap_selection`); without them only ``fit``'s family is refitted in each replicate. ``n_boot = 0`` skips
-    the intervals."""
+    the intervals and ``n_perm = 0`` the umbrella test."""
     curve = curve_of(fit)
     name = fit.model
     med = None if delta is None else float(curve_td(curve, data.max_dose, delta, direction)[0])
