@@ -9,9 +9,13 @@ never stops the report: it is replaced by a note saying what could not be comput
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from painregen.report.output import ReportOutput
 from painregen.report.pipeline import Analysis
@@ -73,29 +77,75 @@ class Failure:
     trace: str
 
 
-def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[[str], None] | None = None
-                   ) -> list[Section]:
+#: sections that only read the analysis (no shared cache): built in other processes when cores allow
+PARALLEL = ("dose_meta", "heterogeneity", "domains", "bias", "evidence_map", "design")
+_SHARED: list[tuple[Analysis, ReportOutput]] = []  # what forked workers read
+
+
+def _build(name: str, builder: Builder, analysis: Analysis, output: ReportOutput
+           ) -> tuple[Section | None, list[Failure]]:
+    """One section, or its "could not be computed" note and the failure."""
+    try:
+        return builder(analysis, output), []
+    except Exception as exc:  # a report never dies of one section; the failure is shown and recorded
+        message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        log.warning("report section %s could not be computed: %s", name, message)
+        return Section(name, TITLES[name], {}, failure=message), [Failure(name, message, traceback.format_exc())]
+
+
+def _build_forked(name: str) -> tuple[Section | None, list[Failure]]:
+    analysis, output = _SHARED[-1]
+    return _build(name, dict(BUILDERS)[name], analysis, output)
+
+
+def workers_available() -> int:
+    """Processes to build sections with: the cores this process may use (1 where fork is unavailable)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[[str], None] | None = None,
+                   workers: int | None = None) -> list[Section]:
     """Every applicable section in :data:`DISPLAY` order, then the methods section.
 
-    A builder that raises is replaced by a section holding only a note ("this section could not be computed:
-    ..."); the failures are kept in ``analysis.cache["failures"]`` (a list of :class:`Failure`)."""
-    out = []
+    With ``workers`` > 1 (default: the cores available) the sections of :data:`PARALLEL` are built in forked
+    processes while this one builds the others; the result is the same. A builder that raises is replaced by a
+    section holding only a note ("this section could not be computed: ..."); the failures are kept in
+    ``analysis.cache["failures"]`` (a list of :class:`Failure`)."""
+    workers = workers_available() if workers is None else workers
     failures: list[Failure] = analysis.cache.setdefault("failures", [])
-    for name, builder in BUILDERS:
-        if progress is not None:
-            progress(name)
-        try:
-            section = builder(analysis, output)
-        except Exception as exc:  # a report never dies of one section; the failure is shown and recorded
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            failures.append(Failure(name, message, traceback.format_exc()))
-            log.warning("report section %s could not be computed: %s", name, message)
-            section = Section(name, TITLES[name], {}, failure=message)
-        if section is not None:
-            out.append(section)
-    out.sort(key=lambda s: DISPLAY.index(s.id))
-    out.append(methods.build(analysis, out))
-    return out
+    built: dict[str, Section | None] = {}
+    pool = None
+    pending: dict[str, Any] = {}
+    if workers > 1:
+        _SHARED.append((analysis, output))
+        pool = ProcessPoolExecutor(min(workers - 1, len(PARALLEL)), mp_context=multiprocessing.get_context("fork"))
+        pending = {name: pool.submit(_build_forked, name) for name in PARALLEL}
+    try:
+        for name, builder in BUILDERS:
+            if name in pending:
+                continue
+            if progress is not None:
+                progress(name)
+            built[name], failed = _build(name, builder, analysis, output)
+            failures.extend(failed)
+        for name, future in pending.items():
+            if progress is not None:
+                progress(name)
+            built[name], failed = future.result()
+            failures.extend(failed)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+            _SHARED.pop()
+    out = [built[name] for name, _ in BUILDERS if built.get(name) is not None]
+    sections = sorted((s for s in out if s is not None), key=lambda s: DISPLAY.index(s.id))
+    sections.append(methods.build(analysis, sections))
+    return sections
 
 
-__all__ = ["BUILDERS", "DISPLAY", "TITLES", "Failure", "Section", "build_sections"]
+__all__ = ["BUILDERS", "DISPLAY", "PARALLEL", "TITLES", "Failure", "Section", "build_sections", "workers_available"]
