@@ -142,7 +142,7 @@ def test_unidentified_level_is_reported() -> None:
     rng = np.random.default_rng(3)
     y, v = rng.normal(size=12), rng.uniform(0.05, 0.2, 12)
     ids = np.arange(12).astype(str)
-    with pytest.warns(UserWarning, match=r"level\(s\) 1, 2 not identified"):
+    with pytest.warns(UserWarning, match=r"sigma2.1, sigma2.2 not identified"):
         res = rma_mv(y, v, clusters=[ids, ids])
     single = rma_mv(y, v, clusters=[ids])
     assert res.logLik == pytest.approx(single.logLik, rel=1e-9)

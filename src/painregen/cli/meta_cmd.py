@@ -74,8 +74,42 @@ def meta_command(
         "all; metafor permutest)."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed of --permutations."),
     plot: Path | None = typer.Option(None, "--plot", help="Also draw a forest plot (.svg, .png or .pdf)."),
+    random_term: list[str] = typer.Option(
+        [], "--random-term", help="metafor random formula, repeatable: \"~ 1 | lab\" (several give crossed "
+        "effects), \"~ 1 | study/experiment\", \"~ outcome | cohort\" (with --struct), \"~ dose | study\" "
+        "(--struct GEN: random slopes)."),
+    struct: str = typer.Option("CS", "--struct", help="Structure of an ~ inner | outer term: CS, HCS, UN, ID, "
+                               "DIAG, AR, HAR or GEN (two terms: UN,CS)."),
+    dfs: str = typer.Option("residual", "--dfs", help="Degrees of freedom of t tests of multilevel models: "
+                            "residual (k - p) or contain (metafor's containment df; implies --test t)."),
+    measure: str | None = typer.Option(None, "--measure", help="OR, RR or RD for --method MH (Peto: OR), read "
+                                       "from columns ai, bi, ci, di (or ai, ci, n1i, n2i)."),
+    correct: bool = typer.Option(True, "--correct/--no-correct", help="Continuity correction of the "
+                                 "Cochran-Mantel-Haenszel test (--method MH --measure OR)."),
+    add: str | None = typer.Option(None, "--add", help="MH/PETO zero cells: value added (metafor add; two "
+                                   "values 0.5,0.5 also adjust the pooled counts). Default 0.5."),
+    to: str | None = typer.Option(None, "--to", help="MH/PETO: tables that get --add: only0, all, if0all, none "
+                                  "(two values like --add). Default only0."),
+    drop00: str | None = typer.Option(None, "--drop00", help="MH/PETO: drop tables without events in both groups "
+                                      "(true/false; two values like --add). Default true."),
 ) -> None:
-    """Pool effects (FE or random effects), with meta-regression, subgroups or a multilevel model."""
+    """Pool effects (FE or random effects), with meta-regression, subgroups or a multilevel model.
+
+    Also multilevel models with general random terms (--random-term) and Mantel-Haenszel or Peto pooling of 2x2
+    tables (--method MH|PETO)."""
+    from painregen.cli import meta_extra
+
+    if meta_extra.wanted(method, random_term, dfs, struct, measure):
+        given = {"--subgroup": subgroup, "--btt": btt, "--compare": compare, "--contrast": contrast,
+                 "--robust": robust, "--permutations": permutations, "--plot": plot, "--ref": ref}
+        rare = method.upper() in meta_extra.RARE_METHODS
+        if rare:
+            given |= {"--mods": mods, "--random": random, "--random-term": random_term}
+        meta_extra.run(meta_extra.ExtraRequest(
+            file=file, yi=yi, vi=vi, method=method, test=test, mods=mods, random=random, terms=list(random_term),
+            struct=struct, dfs=dfs, measure=measure, correct=correct, add=add, to=to, drop00=drop00, level=level,
+            json_out=json_out, na_values=_split(na_values, ","), others=[k for k, v in given.items() if v]))
+        return
     from painregen import meta
     from painregen.cli import meta_run
     from painregen.cli.meta_input import load_effects as load

@@ -8,9 +8,11 @@ from painregen.meta.bias import RanktestResult, RegtestResult, fsn, ranktest, re
 from painregen.meta.bias_report import BiasReport, bias_report
 from painregen.meta.control import Control, ConvergenceError
 from painregen.meta.influence import Influence, LeaveOneOut, influence, leave1out
+from painregen.meta.mh import MhResult, rma_mh
 from painregen.meta.multilevel import rma_mv
 from painregen.meta.mvmeta import MvMetaResult, mvmeta
 from painregen.meta.permutation import PermutestResult, permutest
+from painregen.meta.peto import rma_peto
 from painregen.meta.predict import Prediction, predict
 from painregen.meta.qprofile import Tau2Interval, confint_tau2
 from painregen.meta.results import RmaResult
@@ -31,6 +33,7 @@ __all__ = [
     "Hypotheses",
     "Influence",
     "LeaveOneOut",
+    "MhResult",
     "MvMetaResult",
     "PermutestResult",
     "Prediction",
@@ -58,7 +61,9 @@ __all__ = [
     "ranktest",
     "regtest",
     "rma",
+    "rma_mh",
     "rma_mv",
+    "rma_peto",
     "robust",
     "stratified_partitions",
     "subgroup",

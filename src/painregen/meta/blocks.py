@@ -9,7 +9,7 @@ control group) when given. The blocks are grouped by size so that each group is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,27 +45,40 @@ def level_codes(clusters: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 def make_blocks(codes: list[np.ndarray],
                 vcov: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> list[BlockGroup]:
-    """Group the rows by outermost cluster and the clusters by size.
+    """Group the rows by outermost cluster and the clusters by size; ``G_j`` is "same cluster at level j".
 
     ``vcov``: known sampling covariance blocks ``(rows, matrix)`` (checked by the caller: disjoint rows, each
     block inside one outer cluster); their off-diagonal entries are placed in the groups' ``C``.
     """
-    outer = codes[0]
-    order = np.argsort(outer, kind="stable")
-    sorted_outer = outer[order]
-    starts = np.flatnonzero(np.r_[True, sorted_outer[1:] != sorted_outer[:-1]])
-    ends = np.r_[starts[1:], sorted_outer.size]
+    return blocks_from(codes[0], [same_level(c) for c in codes], vcov)
+
+
+def same_level(codes: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Builder of the 0/1 matrices "same code" for batches of rows ``(nb, n)``."""
+
+    def build(rows: np.ndarray) -> np.ndarray:
+        c = codes[rows]
+        return (c[:, :, None] == c[:, None, :]).astype(float)
+
+    return build
+
+
+def blocks_from(block: np.ndarray, builders: Sequence[Callable[[np.ndarray], np.ndarray]],
+                vcov: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> list[BlockGroup]:
+    """Blocks of rows with equal ``block`` code (rows of different blocks must be independent), grouped by size;
+    ``builders[m](rows)`` gives the ``(nb, n, n)`` matrices ``G_m`` of each batch of blocks."""
+    order = np.argsort(block, kind="stable")
+    sorted_block = block[order]
+    starts = np.flatnonzero(np.r_[True, sorted_block[1:] != sorted_block[:-1]])
+    ends = np.r_[starts[1:], sorted_block.size]
     sizes = ends - starts
     groups: list[BlockGroup] = []
     for n in np.unique(sizes):
         sel = np.flatnonzero(sizes == n)
         rows = np.stack([order[starts[i]:ends[i]] for i in sel])
-        gs = tuple(
-            (c[rows][:, :, None] == c[rows][:, None, :]).astype(float) for c in codes
-        )
-        groups.append(BlockGroup(rows=rows, G=gs))
+        groups.append(BlockGroup(rows=rows, G=tuple(b(rows) for b in builders)))
     if vcov:
-        groups = _with_covariances(groups, vcov, outer.size)
+        groups = _with_covariances(groups, vcov, block.size)
     return groups
 
 

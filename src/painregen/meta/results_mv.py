@@ -35,6 +35,21 @@ class RmaMvResult(CoefFit):
     k_omitted: int = 0
     control: Control = field(default_factory=Control)
     vcov_blocks: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # known sampling covariances (rows, matrix)
+    # general random terms (metafor's rma.mv(random = list(...), struct = ...)); empty for nested intercepts only
+    s_names: tuple[str, ...] = ()  # the grouping of each sigma2 ("study", "study/es")
+    random: tuple[str, ...] = ()  # the random formulas
+    struct: tuple[str, ...] = ()  # structure of each '~ inner | outer' term
+    tau2: FloatArray = field(default_factory=lambda: np.zeros(0))
+    rho: FloatArray = field(default_factory=lambda: np.zeros(0))
+    gamma2: FloatArray = field(default_factory=lambda: np.zeros(0))
+    phi: FloatArray = field(default_factory=lambda: np.zeros(0))
+    g_levels: tuple[tuple[str, ...], ...] = ()  # inner levels (GEN: columns) of each '~ inner | outer' term
+    g_nlevels: tuple[int, ...] = ()  # number of outer levels of each '~ inner | outer' term
+    struct_cov: tuple[tuple[np.ndarray, FloatArray, FloatArray], ...] = ()  # (outer codes, Z, Sigma) per term
+    dfs: str = "residual"
+    ddfs: tuple[float, ...] | None = None  # per-coefficient df of t tests (dfs = "contain" or given)
+    QM_ddf: float | None = None
+    optimizer: str = ""
 
     def sampling_cov(self, rows: np.ndarray) -> FloatArray:
         """The known sampling covariance V restricted to ``rows`` (indices of the fitted rows): ``diag(vi)``
@@ -59,7 +74,20 @@ class RmaMvResult(CoefFit):
         for s, codes in zip(self.sigma2, self.codes, strict=True):
             c = codes[rows]
             out = out + s * (c[:, None] == c[None, :])
+        for outer, Z, Sigma in self.struct_cov:
+            c = outer[rows]
+            out = out + (c[:, None] == c[None, :]) * (Z[rows] @ Sigma @ Z[rows].T)
         return out
+
+    def _pi_variance(self) -> float:
+        """Variance added for prediction intervals: sum(sigma2) plus tau2 (gamma2) when the structure has a single
+        value; NaN when it has one per inner level (metafor then asks for ``tau2.levels``)."""
+        total = float(np.sum(self.sigma2))
+        for comp in (self.tau2, self.gamma2):
+            if comp.size > 1 or any(s == "GEN" for s in self.struct):
+                return float("nan")
+            total += float(np.sum(comp))
+        return total
 
     def predict(self, newmods: Any = None) -> dict[str, FloatArray]:
         """Predicted values with CI and prediction interval (total variance sum(sigma2))."""
@@ -73,7 +101,7 @@ class RmaMvResult(CoefFit):
         pred = x @ self.b
         se = np.sqrt(np.einsum("ij,jk,ik->i", x, self.vb, x))
         crit = critical_value(self.alpha, self.ddf)
-        spi = np.sqrt(se**2 + float(np.sum(self.sigma2)))
+        spi = np.sqrt(se**2 + self._pi_variance())
         return {"pred": pred, "se": se, "ci_low": pred - crit * se, "ci_high": pred + crit * se,
                 "pi_low": pred - crit * spi, "pi_high": pred + crit * spi}
 
@@ -88,6 +116,20 @@ class RmaMvResult(CoefFit):
             "sigma2": [float(s) for s in self.sigma2],
             "n_levels": list(self.s_nlevels),
         }
+        if self.random:
+            out.update({"random": list(self.random), "sigma2_groups": list(self.s_names), "logLik": self.logLik})
+            for j, (key, val) in enumerate((("tau2", self.tau2), ("rho", self.rho), ("gamma2", self.gamma2),
+                                            ("phi", self.phi))):
+                if j // 2 < len(self.struct):
+                    out[key] = [float(x) for x in val]
+            if self.struct:
+                out["struct"] = list(self.struct)
+                out["g_levels"] = [list(levels) for levels in self.g_levels]
+                out["g_nlevels"] = list(self.g_nlevels)
+        if self.ddf is not None or self.ddfs is not None:
+            out["dfs"] = self.dfs
+            dfs = list(self.ddfs) if self.ddfs is not None else [self.ddf] * self.p
+            out["ddf"] = [int(d) if d is not None and float(d).is_integer() else d for d in dfs]
         if self.k_omitted:
             out["k_omitted"] = self.k_omitted
         if self.int_only:
@@ -95,13 +137,16 @@ class RmaMvResult(CoefFit):
             out["pi_low"], out["pi_high"] = float(pr["pi_low"][0]), float(pr["pi_high"][0])
         else:
             out.update({"coefficients": self.coefficients(), "QM": self.QM, "QM_df": self.QM_df,
-                        "QM_ddf": self.ddf, "QM_p": self.QM_p})
+                        "QM_ddf": self.QM_ddf if self.ddfs is not None else self.ddf, "QM_p": self.QM_p})
         return clean_json(out)
 
     def __repr__(self) -> str:
         comps = ", ".join(f"sigma2.{j + 1} = {num(s)} (n = {n})"
                           for j, (s, n) in enumerate(zip(self.sigma2, self.s_nlevels, strict=True)))
         known = f", V blocks={len(self.vcov_blocks)}" if self.vcov_blocks else ""
+        for name, val in (("tau2", self.tau2), ("rho", self.rho), ("gamma2", self.gamma2), ("phi", self.phi)):
+            if val.size:
+                comps += f", {name} = " + "/".join(num(x) for x in val)
         return (f"RmaMvResult(multilevel model, k={self.k}, method={self.method}, test={self.test}{known})\n{comps}\n"
                 f"Q({self.QE_df}) = {num(self.QE)}, p = {num(self.QE_p)}\n"
                 + self.summary().to_string(float_format=num))

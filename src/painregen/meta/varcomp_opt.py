@@ -254,12 +254,14 @@ def powell(problem: Problem, start: FloatArray) -> FloatArray:
 
 
 def maximise(problem: Problem, starts: Sequence[FloatArray], control: Control,
-             probes: Sequence[FloatArray] = ()) -> Optimum:
+             probes: Sequence[FloatArray] = (), every_start: bool = False) -> Optimum:
     """Run the strategy of the module docstring; ConvergenceError naming what was tried when nothing converges.
 
     ``probes``: points where the log-likelihood is also looked at once an optimum is found; step 1 is rerun from
     the two best probes that lie higher, and a higher optimum found so replaces the first (the restricted
-    likelihood of variance components can have a second, higher maximum away from the boundary)."""
+    likelihood of variance components can have a second, higher maximum away from the boundary).
+    ``every_start``: run step 1 from every start and keep the highest optimum (models with correlations, whose
+    likelihood often has maxima near both ends of a correlation's range), instead of stopping at the first."""
     attempts: list[str] = []
     best: Optimum | None = None
     best_any: Point | None = None
@@ -281,6 +283,8 @@ def maximise(problem: Problem, starts: Sequence[FloatArray], control: Control,
         label = "" if n == 0 else f" (start {n + 1})"
         pt, iters, ok = scoring(problem, start, control)
         if consider(pt, iters, ok, f"Newton/Fisher scoring{label}"):
+            if every_start:
+                continue
             break
         for name, method in (("L-BFGS-B", quasi_newton), ("Powell", powell)):
             origin = start if name == "L-BFGS-B" or best_any is None else best_any.theta
@@ -295,7 +299,7 @@ def maximise(problem: Problem, starts: Sequence[FloatArray], control: Control,
                 pt, ok = raw, raw is not None and kkt(problem, raw)
             if consider(pt, iters, ok, f"{name} + Newton polish{label}"):
                 break
-        if best is not None:
+        if best is not None and not every_start:
             break
     if best is None:
         raise ConvergenceError(
