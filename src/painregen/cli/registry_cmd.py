@@ -55,37 +55,41 @@ def ls_command(
     console.print(studies_table(studies, db, console.width))
 
 
-STUDY_KEY_MIN = 14  # a long study key (a SyRF UUID) is shortened to this when the title would get too little room
+KEY_MIN, STUDY_MIN = 13, 18  # a long key (a SyRF UUID), then a long label, shortened when the title lacks room
 TITLE_MIN = 24
 
 
 def studies_table(studies: list[Any], db: str, width: int) -> Table:
     """One line per study, fitted to ``width`` columns (80 at least readable): compact layout without cell borders,
-    the title given the room the other columns leave (shortened with an ellipsis), the "[SIMULATED]" prefix dropped
-    (the sim column says so) and, when the room is short, long study keys (SyRF UUIDs) shortened: `show` takes the id
-    or the full key, as `ls --json` lists them."""
+    the study's key and its author-year label, the title given the room the other columns leave (shortened with an
+    ellipsis), the "[SIMULATED]" prefix dropped (the sim column says so) and, when the room is short, long keys
+    (SyRF UUIDs) and then long labels shortened: `show` takes the id or the full key, as `ls --json` lists them."""
     from rich import box
     from rich.markup import escape
     from rich.table import Table
+    labelled = any(getattr(s, "label", "") not in ("", s.study_id) for s in studies)
     rows = [
-        [str(s.id), s.study_id, "" if s.year is None else str(s.year), _plain_title(s.title, s.simulated),
+        [str(s.id), s.study_id, *([s.label or s.study_id] if labelled else []), _plain_title(s.title, s.simulated),
          str(s.n_experiments), str(s.n_cohorts), str(s.n_observations), "yes" if s.simulated else "no"]
         for s in studies
     ]
-    headers = ["id", "study", "year", "title", "exp", "coh", "obs", "sim"]  # experiments, cohorts, observations
+    headers = ["id", "key", *(["study"] if labelled else []), "title", "exp", "coh", "obs", "sim"]
+    t = headers.index("title")
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    room = width - sum(w for i, w in enumerate(widths) if i != 3) - 2 * len(headers) + 1  # 2 = pad + divider
-    if room < TITLE_MIN and widths[1] > STUDY_KEY_MIN:
-        room += widths[1] - STUDY_KEY_MIN
-        widths[1] = STUDY_KEY_MIN
+    room = width - sum(w for i, w in enumerate(widths) if i != t) - 2 * len(headers) + 1  # 2 = pad + divider
+    for col, least in ((1, KEY_MIN), (2, STUDY_MIN)) if labelled else ((1, KEY_MIN),):
+        if room < TITLE_MIN and widths[col] > least:  # long keys (SyRF UUIDs), then long labels, give room first
+            room += widths[col] - least
+            widths[col] = least
     title_width = max(12, min(TITLE_WIDTH, room))
     table = Table(title=f"{len(studies)} stud{'y' if len(studies) == 1 else 'ies'} in {escape(db)}",
                   box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), title_justify="left")
-    for i, h in enumerate(headers):
-        table.add_column(h, justify="right" if i in (0, 4, 5, 6) else "left", no_wrap=True)
+    for h in headers:
+        table.add_column(h, justify="right" if h in ("id", "exp", "coh", "obs") else "left", no_wrap=True)
     for r in rows:
-        r[1] = escape(_truncate(r[1], widths[1]))
-        r[3] = escape(_truncate(r[3], title_width))
+        for i in range(1, t):
+            r[i] = escape(_truncate(r[i], widths[i]))
+        r[t] = escape(_truncate(r[t], title_width))
         table.add_row(*r)
     return table
 

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 
 from painregen.evidence import models as m
 
-__all__ = ["authors_of", "first_author", "study_labels", "surname"]
+__all__ = ["authors_of", "citation_label", "first_author", "study_labels", "surname", "unique_labels"]
 
 _INITIAL = re.compile(r"(?:[A-Z]\.?-?){1,3}")
 TITLE_CHARS = 40
@@ -61,29 +61,39 @@ def first_author(authors: str | None) -> tuple[str | None, int]:
     return (surname(names[0]), len(names)) if names else (None, 0)
 
 
-def _base(study: m.Study) -> str:
-    names = authors_of(study.authors)
-    year = str(study.year) if study.year else "n.d."
+def citation_label(authors: str | None, year: int | None, title: str) -> str:
+    """An author-year label: "Smith 2021", "Smith & Lee 2021", "Smith et al. 2021"; without authors, the
+    shortened title and the year."""
+    names = authors_of(authors)
+    year_text = str(year) if year else "n.d."
     if not names:
-        title = study.title if len(study.title) <= TITLE_CHARS else study.title[:TITLE_CHARS - 1].rstrip() + "…"
-        return f"{title} ({year})"
+        short = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1].rstrip() + "…"
+        return f"{short} ({year_text})"
     if len(names) == 1:
-        return f"{surname(names[0])} {year}"
+        return f"{surname(names[0])} {year_text}"
     if len(names) == 2:
-        return f"{surname(names[0])} & {surname(names[1])} {year}"
-    return f"{surname(names[0])} et al. {year}"
+        return f"{surname(names[0])} & {surname(names[1])} {year_text}"
+    return f"{surname(names[0])} et al. {year_text}"
+
+
+def unique_labels(items: list[tuple[str, str]]) -> dict[str, str]:
+    """(key, label) pairs in order -> key -> label with a, b, ... appended to labels that several keys share."""
+    counts = Counter(label for _, label in items)
+    seen: defaultdict[str, int] = defaultdict(int)
+    out = {}
+    for key, label in items:
+        if counts[label] > 1:
+            n = seen[label]
+            seen[label] += 1
+            label = f"{label}{chr(ord('a') + n)}" if n < 26 else f"{label} ({key})"
+        out[key] = label
+    return out
+
+
+def _base(study: m.Study) -> str:
+    return citation_label(study.authors, study.year, study.title)
 
 
 def study_labels(ds: m.Dataset) -> dict[str, str]:
     """``study_id`` -> author-year label, unique within ``ds`` (a, b, ... appended to shared labels)."""
-    base = {s.study_id: _base(s) for s in ds.studies}
-    counts = Counter(base.values())
-    seen: defaultdict[str, int] = defaultdict(int)
-    out = {}
-    for s in ds.studies:
-        label = base[s.study_id]
-        if counts[label] > 1:
-            label = f"{label}{chr(ord('a') + seen[label])}" if seen[label] < 26 else f"{label} ({s.study_id})"
-            seen[base[s.study_id]] += 1
-        out[s.study_id] = label
-    return out
+    return unique_labels([(s.study_id, _base(s)) for s in ds.studies])

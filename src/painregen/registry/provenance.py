@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from painregen.evidence.citation import citation_label, unique_labels
 from painregen.registry.records import ImportRecord, Provenance, StudySummary
 from painregen.registry.schema import (
     EVIDENCE_TABLES,
@@ -58,14 +59,16 @@ def study_summaries(session: Session) -> list[StudySummary]:
     n_obs = _per_study(session, ObservationRow)
     rows = session.execute(
         select(StudyRow.id, StudyRow.study_id, StudyRow.title, StudyRow.year, StudyRow.doi, StudyRow.simulated,
-               StudyRow.import_id).order_by(StudyRow.import_id, StudyRow.ordinal, StudyRow.id)
-    )
+               StudyRow.import_id, StudyRow.authors).order_by(StudyRow.import_id, StudyRow.ordinal, StudyRow.id)
+    ).all()
+    labels = unique_labels([(str(r[0]), citation_label(r[7], r[3], r[2])) for r in rows])
     return [
         StudySummary(
             id=i, study_id=key, title=title, year=year, doi=doi, n_experiments=n_exp.get(i, 0),
             n_cohorts=n_coh.get(i, 0), n_observations=n_obs.get(i, 0), simulated=simulated, import_id=imp,
+            authors=authors, label=labels[str(i)],
         )
-        for i, key, title, year, doi, simulated, imp in rows
+        for i, key, title, year, doi, simulated, imp, authors in rows
     ]
 
 

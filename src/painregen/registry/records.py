@@ -78,6 +78,8 @@ class StudySummary:
     n_observations: int
     simulated: bool
     import_id: int
+    authors: str | None = None
+    label: str = ""  # author-year label, unique in the registry ("Li et al. 2014a")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
