@@ -12,6 +12,7 @@ import re
 import time
 import zipfile
 from collections.abc import Iterator
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -321,7 +322,9 @@ def test_pages_and_api_agree(client: TestClient, sim_csv: Path) -> None:
     api = client.get("/api/studies").json()["studies"]
     html = client.get("/studies").text
     for s in api:
-        assert re.search(rf'<a href="/studies/{s["id"]}">{re.escape(s["study_id"])}</a>', html)
+        # shown by its author-year label, the key as the link's title
+        assert re.search(rf'<a href="/studies/{s["id"]}" title="key: {re.escape(s["study_id"])}">'
+                         rf'{re.escape(html_escape(s["label"]))}</a>', html)
     one = client.get("/api/studies/2").json()
     page = client.get("/studies/2").text
     for e in one["experiments"]:

@@ -60,7 +60,10 @@ def load_study(request: Request, study: str) -> tuple[int, m.Study, dict[str, An
 
 def study_context(request: Request, study: str) -> dict[str, Any]:
     pk, s, prov = load_study(request, study)
-    return {"id": pk, "citation": {k: getattr(s, k) for k in CITATION}, "provenance": prov,
+    from painregen.evidence.citation import citation_label
+
+    return {"id": pk, "label": citation_label(s.authors, s.year, s.title),
+            "citation": {k: getattr(s, k) for k in CITATION}, "provenance": prov,
             "experiments": [_experiment(e) for e in s.experiments], "rob": dict(s.rob), "arrive": dict(s.arrive)}
 
 
@@ -82,4 +85,4 @@ def studies_page(request: Request) -> HTMLResponse:
 @router.get("/studies/{study}", include_in_schema=False)
 def study_page(request: Request, study: str) -> HTMLResponse:
     ctx = study_context(request, study)
-    return render_page(request, "study.html", ctx, page="studies", title=ctx["citation"]["study_id"])
+    return render_page(request, "study.html", ctx, page="studies", title=ctx["label"])
