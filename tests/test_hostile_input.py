@@ -108,6 +108,25 @@ def test_damaged_sheet_xml_is_a_clean_problem(sim_xlsx: Path, tmp_path: Path, da
     assert result.stderr.startswith("bad.xlsx[observations]:")
 
 
+def test_a_cell_far_beyond_the_data_is_refused_not_a_crash(sim_xlsx: Path, tmp_path: Path) -> None:
+    """calamine builds a dense grid: one cell at XFD1048576 would ask for 17 billion cells and abort."""
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    bad = rewrite_zip(sim_xlsx, tmp_path / "far.xlsx", "xl/worksheets/sheet1.xml",
+                      lambda b: b.replace(b"</sheetData>", far))
+    (problem,) = problems_of(bad)
+    assert problem.startswith("far.xlsx::: a sheet (xl/worksheets/sheet1.xml) spans 1,048,576 rows x 16,384 columns")
+
+
+def test_rows_without_references_are_read(sim_xlsx: Path, tmp_path: Path) -> None:
+    """Row references are optional in the format; without them the extent is unknown and the streaming reader is
+    used."""
+    plain = rewrite_zip(sim_xlsx, tmp_path / "plain.xlsx", "xl/worksheets/sheet1.xml",
+                        lambda b: re.sub(rb'(<row\b[^>]*?) r="\d+"', rb"\1", b))
+    with zipfile.ZipFile(plain) as z:
+        assert b'<row r="' not in z.read("xl/worksheets/sheet1.xml")
+    assert observations(plain) == observations(sim_xlsx)
+
+
 def test_xlsx_values_beyond_a_blank_header_are_a_problem(sim_xlsx: Path, tmp_path: Path) -> None:
     wb = load_workbook(sim_xlsx)
     ws = wb["observations"]

@@ -51,7 +51,8 @@ from painregen.evidence.template_spec import PREFIXES, SHEETS, Column
 from painregen.evidence.vocab import get_vocabulary
 from painregen.io.jsonsafe import load_json
 from painregen.io.problems import InvalidDataError, Problem
-from painregen.io.tables import Cell, escape_formula, open_workbook, sheet_rows
+from painregen.io.tables import Cell, escape_formula
+from painregen.io.xlsx import Workbook as SheetReader
 
 __all__ = ["COLUMNS_SHEET", "LISTS_SHEET", "TRUTH_SHEET", "dropdown_values", "read_workbook_truth",
            "write_template_xlsx"]
@@ -366,11 +367,11 @@ def read_workbook_truth(path: Path) -> dict[str, Any] | None:
     A damaged sheet, invalid JSON or anything but a JSON object is a problem naming the sheet, never a traceback.
     """
     where = f"{path.name}[{TRUTH_SHEET}]"
-    wb = open_workbook(path, path.name)
+    wb = SheetReader(path, path.name)
     try:
-        if TRUTH_SHEET not in wb.sheetnames:
+        if TRUTH_SHEET not in wb.sheets:
             return None
-        cells = [rec[0] for row, rec in sheet_rows(wb[TRUTH_SHEET], where) if row > 1 and rec]
+        cells = [rec[0] for row, rec in wb.rows(TRUTH_SHEET, where) if row > 1 and rec]
     finally:
         wb.close()
     text = "".join(str(c) for c in cells if c is not None)

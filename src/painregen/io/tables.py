@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,6 @@ def decode_text(data: bytes, file: str) -> str:
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = re.compile(r"'*[=+\-@\t\r]")
-EXCEL_MAX_ROWS = 1_048_576
 MAX_BLANK_HEADER_REPORTS = 20
 
 
@@ -223,59 +222,23 @@ def _header_problems(header: Sequence[str], name: str) -> list[Problem]:
     return problems
 
 
-def open_workbook(path: Path, name: str) -> Any:
-    """An openpyxl workbook in read-only (streaming) mode, or a problem saying the file is not one."""
-    from openpyxl import load_workbook
-
-    if path.stat().st_size == 0:
-        raise InvalidDataError([Problem(name, None, None, "the file is empty", "export the data again")])
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise InvalidDataError(
-            [Problem(name, None, None, f"not a readable .xlsx workbook ({type(exc).__name__})", "save as .xlsx")]
-        ) from None
-
-
-def sheet_rows(ws: Any, name: str) -> Iterator[tuple[int, tuple[object, ...]]]:
-    """(row number, cell values) of a read-only worksheet, streamed from its XML.
-
-    The sheet's ``<dimension>`` tag is ignored: writers get it wrong, and openpyxl's read-only mode would cut the
-    rows and columns to it. Damaged sheet XML (or a row beyond Excel's last) is a problem naming the sheet and the
-    last row read, never a traceback.
-    """
-    ws.reset_dimensions()
-    row = 0
-    try:
-        for row, rec in enumerate(ws.iter_rows(values_only=True), start=1):
-            if row > EXCEL_MAX_ROWS:
-                raise InvalidDataError([Problem(name, row, None, f"the sheet has rows beyond Excel's last row "
-                                                f"({EXCEL_MAX_ROWS:,})", "save the workbook again from Excel")])
-            yield row, rec
-    except InvalidDataError:
-        raise
-    except Exception as exc:  # XML, zip and value errors of a damaged sheet
-        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
-        raise InvalidDataError([Problem(name, row + 1, None, f"the sheet cannot be read after row {row} "
-                                        f"({type(exc).__name__}: {detail})",
-                                        "open the file in Excel or LibreOffice and save it again as .xlsx")]) from None
-
-
 def read_xlsx(path: Path, *, display_name: str | None = None) -> dict[str, Table]:
-    """Read every visible sheet of an XLSX workbook (first row = header)."""
+    """Read every visible sheet of an XLSX workbook (first row = header); see :mod:`painregen.io.xlsx`."""
+    from painregen.io.xlsx import Workbook
+
     name = display_name or path.name
-    wb = open_workbook(path, name)
+    wb = Workbook(path, name)
     tables: dict[str, Table] = {}
     try:
-        for ws in wb.worksheets:
-            if ws.sheet_state != "visible":
+        for title, visible in wb.sheets.items():
+            if not visible:
                 continue
-            sheet = f"{name}[{ws.title}]"
-            it = sheet_rows(ws, sheet)
+            sheet = f"{name}[{title}]"
+            it = wb.rows(title, sheet)
             first = next(it, None)
             if first is None:
                 continue
-            header = ["" if h is None else unescape_formula(str(h).strip()) for h in first[1]]
+            header = ["" if (h := _xlsx_cell(v)) is None else str(h) for v in first[1]]
             while header and not header[-1]:
                 header.pop()
             problems = _header_problems(header, sheet)
@@ -284,7 +247,7 @@ def read_xlsx(path: Path, *, display_name: str | None = None) -> dict[str, Table
             rows = _RowCollector(sheet, header, ProblemCollector(sheet))
             for i, rec in it:
                 rows.add(i, [_xlsx_cell(v) for v in rec])
-            tables[ws.title] = rows.table(ws.title)
+            tables[title] = rows.table(title)
     finally:
         wb.close()
     return tables
@@ -293,8 +256,10 @@ def read_xlsx(path: Path, *, display_name: str | None = None) -> dict[str, Table
 def _xlsx_cell(v: object) -> Cell:
     if v is None:
         return None
-    if isinstance(v, bool | int | float):
+    if isinstance(v, bool | int):
         return v
+    if isinstance(v, float):  # calamine gives every number as a float; a count is an int, as openpyxl gives it
+        return int(v) if v.is_integer() and abs(v) < 2**53 else v
     s = str(v).strip()
     return unescape_formula(s) if s else None
 
