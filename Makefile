@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_dedup.py
 	$(PY) benchmarks/bench_prefill.py
+	$(PY) benchmarks/bench_upload.py
 
 clean:
 	rm -rf $(VENV) demo-output build *.egg-info
