@@ -4,8 +4,8 @@ Studies are simulated as in :mod:`.simulate` (group means ``ybar ~ N(mu, sigma^2
 ``s^2 ~ sigma^2 chi2_{N-k}/(N-k)``, exact sufficient statistics of normal one-way data) from a true curve.  Each
 study is analysed as :func:`painregen.dose.mcp_mod` analyses a real one -- the contrast test, fits of the
 significant candidate families, selection, MED and saturation dose -- and, if the test is significant, given the
-intervals of the bootstrap of the whole selection (:mod:`.bootstrap`: ``n_boot`` replicates from
-``N(ybar, s^2 diag(1/n))``, each retested, refitted and reselected).  Reported, among detected studies:
+intervals of the bootstrap of the whole selection (:mod:`.bootstrap`: ``n_boot`` replicates of the group means
+and pooled variance, each retested, refitted and reselected).  Reported, among detected studies:
 
 * the coverage of the true MED (TD of the true curve for ``delta``) and of the true saturation dose (ED_p of the
   true curve within the tested range) by the nominal ``level`` intervals (an upper limit "not reached" is
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .bootstrap import percentile_limits
+from .bootstrap import percentile_limits, replicate_means
 from .errors import DoseInputError
 from .model_defs import get_model
 from .mods import CandidateSet, mods
@@ -118,9 +118,7 @@ def window_coverage(
     covered_sat = np.zeros(det.size, dtype=bool)
     for start in range(0, det.size, chunk):
         rows = det[start:start + chunk]
-        z = rng.standard_normal((rows.size, n_boot, d.size))
-        draws = (ybar[rows, None, :] + np.sqrt(s2[rows, None, None] / nv) * z).reshape(-1, d.size)
-        rep = np.repeat(s2[rows], n_boot)
+        draws, rep = replicate_means(rng, ybar[rows], np.diag(1.0 / nv), s2[rows], df, n_boot)
         med_b, sat_b = np.empty(rows.size * n_boot), np.empty(rows.size * n_boot)
         chosen = np.repeat(point.chosen[rows], n_boot)
         for method, sub in ([(select, np.arange(chosen.size))] if reselect else

@@ -130,4 +130,4 @@ def mcp_mod(
         else:
             med = td(curve, delta, dirn)
             med_df = med.dose
-    return MCPModResult(data, mct, tuple(fits), selection, med, window, True, dirn, tuple(notes), med_df)
+    return MCPModResult(data, mct, tuple(fits), selection, med, window, True, dirn, (*notes, *window.notes), med_df)

@@ -1,21 +1,21 @@
 """Final convergence of the nonlinear dose-response fits of :mod:`.vp`, batched over data sets.
 
-The grid start and pattern search of :mod:`.vp` find the right basin but can stop part of the way along a flat
-ridge of the criterion (a steep sigmoid Emax or logistic curve through a design with a gap between two doses,
-whose optimum lies on the bound of ``h`` or ``delta``).  This module finishes the job:
+The grid start (and optional pattern search) of :mod:`.vp` find the right basin but can stop part of the way
+along a flat ridge of the criterion (a steep sigmoid Emax or logistic curve through a design with a gap between
+two doses, whose optimum lies on the bound of ``h`` or ``delta``).  This module finishes the job:
 
-1. **Projected Levenberg-Marquardt on the profiled criterion.**  With the linear parameters profiled out
-   (variable projection; Golub & Pereyra 1973, SIAM J Numer Anal 10:413), the Gauss-Newton model of the
-   criterion in the log nonlinear parameters ``u`` uses Kaufman's (1975, BIT 15:49) Jacobian
-   ``J = theta1 P D`` (``D`` the derivative of the whitened standardised shape, ``P`` the projection off the
-   span of the linear basis) and the exact gradient ``-2 theta1 D' r`` (envelope theorem).  Steps solve
-   ``(J'J + lambda diag(J'J)) s = -grad / 2`` (Marquardt 1963, J SIAM 11:431) on the free coordinates only:
-   a coordinate at a bound whose gradient pushes outward is held there (the active set of projected Newton
-   methods; Bertsekas 1982, SIAM J Control Optim 20:221).  The step is projected onto the box and tried at
-   lengths 1, 1/2, 1/4, 1/10 and 1/50; the best decrease is taken.  A data set stops when the undamped
-   Gauss-Newton model predicts a decrease below ``ftol`` of the criterion (first-order optimality on the free
-   coordinates; 1e-14 of the total sum of squares is added for perfect fits), or when even heavily damped
-   steps fail.
+1. **Projected, damped Newton on the profiled criterion.**  With the linear parameters profiled out (variable
+   projection; Golub & Pereyra 1973, SIAM J Numer Anal 10:413) the criterion is a function of the log nonlinear
+   parameters ``u`` alone.  Its gradient is exact, ``-2 theta1 D' r`` (``D`` the derivative of the whitened
+   standardised shape, ``r`` the residual; envelope theorem); its Hessian is taken by central differences of that
+   gradient, eigenvalues made positive, with Kaufman's (1975, BIT 15:49) Gauss-Newton matrix ``J'J``,
+   ``J = theta1 P D``, as the fall-back.  Steps solve ``(H + lambda diag(H)) s = -grad / 2`` (Levenberg-Marquardt
+   damping; Marquardt 1963, J SIAM 11:431) on the free coordinates only: a coordinate at a bound whose gradient
+   pushes outward is held there (the active set of projected Newton methods; Bertsekas 1982, SIAM J Control
+   Optim 20:221).  The step is projected onto the box and tried at lengths 1/50 to 1,000 (longer steps run down
+   a flat ridge to its bound); the best decrease is taken.  A data set stops when the undamped model predicts a
+   decrease below ``ftol`` of the criterion (first-order optimality on the free coordinates; 1e-14 of the total
+   sum of squares is added for perfect fits), or when even heavily damped steps fail.
 2. **Line search along the bounds.**  For two nonlinear parameters, a fit that ends with one of them on a bound
    is searched along that face, and one whose polish did not converge (crawling along a flat ridge) along all
    four faces: the other parameter starts at the best of a 41-point grid and is polished with the bound held.
@@ -93,10 +93,10 @@ def _lm_step(mdef: ModelDef, doses: Array, ytil: Array, u: Array, x: Array, lam:
     predicts on the free coordinates (b,).
 
     The curvature is half the Hessian of the profiled criterion by central differences of the exact gradient
-    (step 1e-5 on the log scale), its eigenvalues replaced by their absolute values (at least 1e-10 of the
-    largest, and at least Kaufman's Gauss-Newton curvature along each eigenvector's direction would give is not
-    needed: the damping ``lam`` handles the rest); curved ridges, where the Gauss-Newton model alone crawls, are
-    followed at Newton's rate."""
+    (step 1e-5 on the log scale; Kaufman's Gauss-Newton matrix where that is not finite), its eigenvalues
+    replaced by their absolute values (at least 1e-10 of the largest; the damping ``lam`` does the rest): curved
+    ridges, where the Gauss-Newton model alone crawls (and, measured, takes more iterations in all), are followed
+    at Newton's rate."""
     b, q = x.shape
     h_fd = 1e-5
     pts = np.concatenate([x] + [x + sgn * h_fd * np.eye(q)[j] for j in range(q) for sgn in (1.0, -1.0)])
@@ -107,7 +107,12 @@ def _lm_step(mdef: ModelDef, doses: Array, ytil: Array, u: Array, x: Array, lam:
     hess = np.stack(cols, axis=-1)
     hess = 0.5 * (hess + np.swapaxes(hess, 1, 2))
     good = np.all(np.isfinite(hess), axis=(1, 2)) & np.all(np.isfinite(g), axis=1)
-    hess = np.where(good[:, None, None], hess, hgn)
+    return _damped(g, np.where(good[:, None, None], hess, hgn), x, lam, lo, hi, frozen)
+
+
+def _damped(g: Array, hess: Array, x: Array, lam: Array, lo: Array, hi: Array, frozen: Mask) -> tuple[Array, Array]:
+    """The projected step of :func:`_lm_step` from minus half the gradient ``g`` and the curvature ``hess``."""
+    q = x.shape[1]
     w, v = np.linalg.eigh(np.where(np.isfinite(hess), hess, 0.0))
     w = np.maximum(np.abs(w), 1e-10 * np.max(np.abs(w), axis=1, keepdims=True) + 1e-300)
     h = np.einsum("bij,bj,bkj->bik", v, w, v)

@@ -100,6 +100,7 @@ class WindowResult:
     saturation_note: str | None = None
     top: TopCheck | None = None
     bootstrap_selected: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -117,7 +118,8 @@ class WindowResult:
                 "decline": self.decline.to_dict(), "top_dose_check": None if self.top is None else self.top.to_dict(),
                 "n_boot": self.n_boot,
                 "interval_method": "percentile bootstrap of the whole model selection (test, fits, selection)",
-                "bootstrap_selected": dict(self.bootstrap_selected), "verdict": self.verdict}
+                "bootstrap_selected": dict(self.bootstrap_selected), "notes": list(self.notes),
+                "verdict": self.verdict}
 
 
 def unidentified(verdict: str, p: float, delta: float | None) -> WindowResult:
@@ -282,17 +284,22 @@ def saturation_window(
     med_ci: tuple[float | None, float | None] = (None, None)
     sat_ci: tuple[float | None, float | None] = (None, None)
     selected: dict[str, float] = {}
+    notes: list[str] = []
     if n_boot > 0:
         if design is None or method is None:
             avg = isinstance(fit, ModelAverage)
             fams = tuple(f.model for f in fit.fits) if isinstance(fit, ModelAverage) else (fit.model,)
             design = Design.of(data, fams, (), np.zeros((data.k, 0)), np.inf, curve.fixed)
             method = "aveAIC" if avg else fams[0]
-        boot = bootstrap_selection(data, design, method=method, delta=delta, p=p, direction=direction,
-                                   n_boot=n_boot, seed=seed)
-        med_ci = boot.interval(boot.med, level) if delta is not None else (None, None)
-        sat_ci = boot.interval(boot.saturation, level)
-        selected = boot.selected
+        try:
+            boot = bootstrap_selection(data, design, method=method, delta=delta, p=p, direction=direction,
+                                       n_boot=n_boot, seed=seed)
+        except (np.linalg.LinAlgError, FloatingPointError) as exc:
+            notes.append(f"the bootstrap intervals could not be computed ({type(exc).__name__}: {exc})")
+        else:
+            med_ci = boot.interval(boot.med, level) if delta is not None else (None, None)
+            sat_ci = boot.interval(boot.saturation, level)
+            selected = boot.selected
     dec = decline_evidence(data, fit, direction, level, n_perm, seed)
     top = top_check(data, fit, direction, level)
     plateau = bool(sat_v is not None and data.k >= 2 and sat_v <= data.doses[-2] and not dec.detected
@@ -300,4 +307,4 @@ def saturation_window(
     verdict = verdict_text(name, delta, p, med_v, med_ci, sat_v, sat_ci, plateau, dec, mct_p, sat_note=sat_note,
                            top=top)
     return WindowResult(True, name, delta, p, med_v, med_ci, sat_v, sat_ci, plateau, dec, verdict, n_boot, sat_note,
-                        top, selected)
+                        top, selected, tuple(notes))
