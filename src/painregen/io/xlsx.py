@@ -23,7 +23,13 @@ from painregen.io.problems import InvalidDataError, Problem
 MAX_CELLS = 20_000_000  # rows x columns of a sheet's used range (a 60,000 x 60 sheet is 3.6 million)
 MAX_SHEET_BYTES = 2_000_000_000  # decompressed XML of one worksheet
 EXCEL_MAX_ROWS = 1_048_576
-_TOKEN = re.compile(rb'<(?:\w+:)?(row|c)\b(?:[^>]*?\sr="(?:(\d+)|([A-Z]{1,3})\d+)")?')
+_ROWS = re.compile(rb"<(?:\w+:)?row\b")
+_ROW_REFS = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+_CELLS = re.compile(rb"<(?:\w+:)?c\b")
+_CELL_REFS = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})\d')
+_PREFIXED = re.compile(rb"<\w+:(?:row|c)\b")
+_FAST_ROW_REFS = re.compile(rb'<row r="(\d+)"')  # the attribute order Excel, LibreOffice and openpyxl write
+_FAST_CELL_REFS = re.compile(rb'<c r="([A-Z]{1,3})\d')
 CHUNK = 1 << 22
 
 
@@ -41,8 +47,21 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
+_LAST: list[tuple[tuple[str, int, int], dict[str, Extent]]] = []  # the last workbook scanned (read twice)
+
+
 def sheet_extents(path: Path) -> dict[str, Extent]:
     """Used range of each worksheet part (``xl/worksheets/sheetN.xml``) from its row and cell references."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if _LAST and _LAST[0][0] == key:
+        return _LAST[0][1]
+    out = _scan(path)
+    _LAST[:] = [(key, out)]
+    return out
+
+
+def _scan(path: Path) -> dict[str, Extent]:
     out: dict[str, Extent] = {}
     with zipfile.ZipFile(path) as z:
         for info in z.infolist():
@@ -57,17 +76,19 @@ def sheet_extents(path: Path) -> dict[str, Extent]:
                     data = tail + chunk
                     cut = data.rfind(b">") + 1  # a tag never straddles the cut
                     data, tail = data[:cut], data[cut:]
-                    for m in _TOKEN.finditer(data):
-                        row, col = m.group(2), m.group(3)
-                        if m.group(1) == b"row":
-                            if row is None:
-                                ext.unreferenced = True
-                            else:
-                                ext.rows = max(ext.rows, int(row) if len(row) < 12 else 10**12)
-                        elif col is None:
+                    # whole-chunk passes in C, not a Python loop per cell; the general patterns (any attribute
+                    # order, namespace prefixes) only when the usual layout does not account for every tag
+                    rows, cols = _FAST_ROW_REFS.findall(data), _FAST_CELL_REFS.findall(data)
+                    usual = (len(rows) == data.count(b"<row") and len(cols) == data.count(b"<c")
+                             and _PREFIXED.search(data) is None)
+                    if not usual:
+                        rows, cols = _ROW_REFS.findall(data), _CELL_REFS.findall(data)
+                        if len(rows) != len(_ROWS.findall(data)) or len(cols) != len(_CELLS.findall(data)):
                             ext.unreferenced = True
-                        else:
-                            ext.columns = max(ext.columns, _column_number(col))
+                    if rows:
+                        ext.rows = max(ext.rows, max(int(r) if len(r) < 12 else 10**12 for r in set(rows)))
+                    if cols:
+                        ext.columns = max(ext.columns, max(_column_number(c) for c in set(cols)))
     return out
 
 

@@ -122,7 +122,7 @@ def upload_context(reg: Registry, stream: BinaryIO | None, filename: str | None,
             return exc.status, _context(name, dry_run=dry_run, message=str(exc),
                                         problems=[p.to_dict() for p in exc.problems])
         except InvalidDataError as exc:
-            msg = f"{len(exc.problems)} problem(s) found; nothing was stored"
+            msg = f"{exc.total} problem(s) found; nothing was stored"
             return 422, _context(name, dry_run=dry_run, message=msg, problems=[p.to_dict() for p in exc.problems])
         base = {"format": fmt, "valid": True, "dry_run": dry_run, "studies": dataset_preview(ds)}
         if dry_run:
