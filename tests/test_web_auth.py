@@ -161,3 +161,14 @@ def test_host_allowlist(tmp_path: Path) -> None:
     with TestClient(create_app(tmp_path / "h.db", allowed_hosts=hosts), base_url="http://[::1]:8000") as c:
         assert c.get("/api").status_code == 200
         assert c.get("/api", headers={"host": "evil.example"}).status_code == 400
+
+
+def test_whoami_never_redirects_off_site(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path / "w.db")) as c:
+        token = _token(c)
+        for target, expected in (("//evil.example/x", "/"), ("/\\evil.example", "/"), ("https://evil.example", "/"),
+                                 ("/mapping", "/mapping")):
+            r = c.post("/whoami", data={"reviewer": "Ann", "next": target, "csrf_token": token},
+                       follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == expected, target
+        assert 'name="next" value="/ledger"' in c.get("/whoami", params={"next": "/ledger"}).text

@@ -16,6 +16,7 @@ from painregen.registry.accounts import ROLES, AccountError
 from painregen.web.auth import SESSION_COOKIE, LoginLimiter, session_cookie
 from painregen.web.config import config_of, registry_of
 from painregen.web.render import render_page
+from painregen.web.views.identity import safe_next
 
 router = APIRouter()
 AUDIT_COLUMNS = ("id", "at", "actor", "action", "target", "before", "after")
@@ -29,10 +30,6 @@ class LoginIn(BaseModel):
 def _limiter(request: Request) -> LoginLimiter:
     limiter: LoginLimiter = request.app.state.login_limiter
     return limiter
-
-
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
 def sign_in(request: Request, name: str, password: str) -> Any:
@@ -52,7 +49,7 @@ def sign_in(request: Request, name: str, password: str) -> Any:
 
 @router.get("/login", include_in_schema=False)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    ctx = {"auth": config_of(request).auth, "next": _safe_next(next)}
+    ctx = {"auth": config_of(request).auth, "next": safe_next(next)}
     return render_page(request, "login.html", ctx, page="", title="Sign in")
 
 
@@ -60,7 +57,7 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 async def login_form(request: Request) -> Response:
     form = await request.form()
     user = sign_in(request, str(form.get("name") or ""), str(form.get("password") or ""))
-    response = RedirectResponse(_safe_next(str(form.get("next") or "/")), status_code=303)
+    response = RedirectResponse(safe_next(str(form.get("next") or "/")), status_code=303)
     response.headers.append("set-cookie", session_cookie(config_of(request).secret, user,
                                                          request.url.scheme == "https"))
     return response

@@ -32,7 +32,8 @@ class DecisionIn(BaseModel):
 
 class DecisionsIn(BaseModel):
     decisions: list[DecisionIn]
-    reviewer: str | None = None
+    reviewer: str | None = Field(None, description="who decides, for a script without a signed-in session or "
+                                 "reviewer cookie (ignored when there is one)")
 
 
 def mapping_context(request: Request) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def _options(curie: str | None, label: str | None, alternatives: str) -> list[di
 def store(request: Request, decisions: list[DecisionIn], reviewer: str | None) -> int:
     from painregen.appraise.catalogue import get_instrument
 
-    name = clean_name(reviewer or "") or reviewer_of(request)
+    name = reviewer_of(request) or clean_name(reviewer or "")  # the signed-in account or cookie wins over a field
     if name is None:
         raise HTTPException(422, "say who decides: give a reviewer name (or set it on the Who are you page)")
 
