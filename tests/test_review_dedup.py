@@ -5,7 +5,10 @@ constraints and invariance to record order.
 Tuning discipline: the rules were developed on rathbone2015_cytology, bibdedupe_special_cases and the 25 pairs;
 rathbone2015_haematology and rathbone2015_respiratory were then run once as held-out sets (first run: P 1.000
 R 0.706 and P 0.998 R 0.959, one false merge in respiratory), and the rules were revised after looking at their
-errors (see docs/review.md). The floors below are a little under the measured recall (benchmarks/RESULTS.md).
+errors (see docs/review.md); a second revision (citations and notes in titles, page typos, years one apart within
+a volume, translated titles, shifted fields, Cochrane versions, replaced title words) was made after reading the
+missed pairs of all sets, every change checked on all four sets and the 25 pairs and rejected if it added a false
+merge anywhere. The floors below are a little under the measured recall (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -39,11 +42,13 @@ from painregen.review.records import Record
 DEDUP = Path(__file__).resolve().parents[2] / "shared" / "data" / "literature" / "dedup"
 pytestmark = pytest.mark.skipif(not DEDUP.exists(), reason="shared literature data not present")
 
-#: set -> recall floor (measured: cytology 0.991, haematology 0.761, respiratory 0.961, special cases 1.0)
+#: set -> recall floor (measured: cytology 0.9945, haematology 0.8098, respiratory 0.9862, special cases 1.0;
+#: haematology stays under bib-dedupe's 0.8282: its remaining gold pairs join distinct publications, see
+#: docs/review.md)
 FLOORS = {
-    "rathbone2015_cytology": 0.985,
-    "rathbone2015_haematology": 0.75,
-    "rathbone2015_respiratory": 0.95,
+    "rathbone2015_cytology": 0.99,
+    "rathbone2015_haematology": 0.80,
+    "rathbone2015_respiratory": 0.98,
     "bibdedupe_special_cases": 1.0,
 }
 

@@ -5,18 +5,25 @@ The decision is a set of explicit rules in the manner of ASySD and bib-dedupe (s
 authors plus agreement on the year and at least one locator — volume, first page or journal — with nothing
 contradicting), tuned for no false merges: any contradiction between two identifiers that cannot differ within
 one publication (DOI, PMID, volume, first page, a year more than one apart, the numbers of a title, a notice
-word such as *erratum* or *reply* in one title only) blocks the automatic merge; such pairs go to the review
-queue when their titles agree.
+word such as *erratum* or *reply* in one title only, one title citing the other record's volume and page, a
+word of the title replaced by a different word when no page confirms the pair) blocks the automatic merge; such
+pairs go to the review queue when their titles agree.
+
+A notice (erratum, correction, reply, comment) is a publication of its own: it has its own pages and is never
+merged with the publication it is about, even when the link is certain; the reviewer sees it in the queue.
+Versions of one Cochrane review (updates in other years, ``.pubN`` DOIs) are one work.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
 from painregen.review.dedup.normalise import Keys
+from painregen.review.dedup.titles import notices_differ
 
 AUTO, QUEUED, DISTINCT = "auto", "queued", "distinct"
 
@@ -38,8 +45,12 @@ class Similarity:
     pmid: bool | None
     title_numbers_differ: bool
     notices_differ: bool
+    cites_other: bool  # one record's title cites the other's volume and first page (an erratum or comment of it)
     venues_differ: bool
     early_view: bool  # one record is the online-first version (no volume, pages from 1 or none)
+    translated: bool  # either title is a translation (worded freely: its similarity says little)
+    words_replaced: bool  # a word of one title stands where the other has a different word (adult / adolescent)
+    cochrane: bool  # both in the Cochrane Database of Systematic Reviews (versions of a review: other years)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -49,10 +60,17 @@ def _same(a: str, b: str) -> bool | None:
     return None if not a or not b else a == b
 
 
+def _one_digit_apart(x: int, y: int) -> bool:
+    sx, sy = str(x), str(y)
+    return len(sx) == len(sy) and sum(c != d for c, d in zip(sx, sy, strict=True)) == 1
+
+
 def same_page(a: tuple[str, int | None, int | None], b: tuple[str, int | None, int | None]) -> bool | None:
     """True for the same first page number, False for page ranges that do not overlap, None when either is
     missing, when one is an article number and the other printed pages (``e12724`` / ``1-6``), or when the ranges
-    overlap without the same first page (``359`` / ``356-359``: one database cut the range)."""
+    overlap without the same first page (``359`` / ``356-359``: one database cut the range). A range that ends
+    before it starts has a typo: it is the same as a range with the same last page and a first page one digit
+    apart (``2297-2108`` / ``2097-2108``), and undecided against anything else."""
     (ka, fa, la), (kb, fb, lb) = a, b
     if fa is None or fb is None or la is None or lb is None:
         return None
@@ -60,6 +78,8 @@ def same_page(a: tuple[str, int | None, int | None], b: tuple[str, int | None, i
         return True  # c37 and 37 too (Karger's prefixed pages)
     if ka != kb:
         return None
+    if la < fa or lb < fb:
+        return True if la == lb and _one_digit_apart(fa, fb) else None
     return None if fa <= lb and fb <= la else False
 
 
@@ -151,6 +171,23 @@ def title_contained(a: str, b: str) -> bool:
     return bool(short) and len(short.split()) >= 3 and f" {short} " in f" {long_} "
 
 
+def words_replaced(a: str, b: str) -> bool:
+    """Some words of one title stand where the other has different words, not a spelling variant of them
+    (``adult`` / ``adolescent``, ``rats`` / ``mice``, ``sensitive`` / ``resistant``; ``haemolytic`` /
+    ``hemolytic`` is a variant, Indel similarity 80 or more). Words added or dropped, and a title cut short in
+    its last word, do not count."""
+    wa, wb = sorted((a.split(), b.split()))  # one alignment whichever title comes first
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
+        if op != "replace":
+            continue
+        x, y = " ".join(wa[i1:i2]), " ".join(wb[j1:j2])
+        if (i2 == len(wa) or j2 == len(wb)) and (x.startswith(y) or y.startswith(x)):
+            continue  # cut short
+        if fuzz.ratio(x, y) < 80:
+            return True
+    return False
+
+
 _DOI_VERSION = re.compile(r"\.pub\d+$")
 
 
@@ -158,7 +195,19 @@ def _online_first(k: Keys) -> bool:
     return not k.volume and (k.page[1] is None or k.page[1] == 1)
 
 
+def unshift(a: Keys, b: Keys) -> Keys:
+    """``a`` with its volume, issue and pages moved back into place when they were exported one field late
+    (EMBASE conference abstracts: no volume, the volume in the issue field, the issue in the pages field) and
+    ``b`` shows it: ``a``'s issue is ``b``'s volume and ``a``'s single page number is ``b``'s issue."""
+    _, first, last = a.page
+    if (a.volume or not a.issue or a.issue != b.volume or first is None or first != last
+            or str(first) != b.issue):
+        return a
+    return replace(a, volume=a.issue, issue=b.issue, page=("", None, None))
+
+
 def similarity(a: Keys, b: Keys) -> Similarity:
+    a, b = unshift(a, b), unshift(b, a)
     authors, first_author = author_similarity(a, b)
     early_view = bool(a.volume) != bool(b.volume) and _online_first(b if a.volume else a)
     doi = _same(a.doi, b.doi)
@@ -170,17 +219,29 @@ def similarity(a: Keys, b: Keys) -> Similarity:
         authors=authors,
         first_author=first_author,
         year_gap=None if a.year is None or b.year is None else abs(a.year - b.year),
-        journal=journal_similarity(a.journal, b.journal),
+        journal=max((journal_similarity(x, y) or 0.0 for x in a.journal_names for y in b.journal_names),
+                    default=None),
         volume=_same(a.volume, b.volume),
         page=None if early_view else same_page(a.page, b.page),
         issue=_same(a.issue, b.issue),
         doi=doi,
         pmid=_same(a.pmid, b.pmid),
         title_numbers_differ=bool(a.title and b.title and a.title_numbers != b.title_numbers),
-        notices_differ=a.notices != b.notices,
+        notices_differ=notices_differ(a.notices, b.notices),
+        cites_other=bool((b.page[1] is not None and (b.volume, b.page[1]) in a.cited)
+                         or (a.page[1] is not None and (a.volume, a.page[1]) in b.cited)),
         venues_differ=bool(a.venue and b.venue and a.venue != b.venue),
         early_view=early_view,
+        translated=a.translated or b.translated,
+        words_replaced=words_replaced(a.title, b.title),
+        cochrane="cochrane" in a.journal and "cochrane" in b.journal,
     )
+
+
+def _same_volume(s: Similarity) -> bool:
+    """The same volume (and issue, when both give one) of the same journal: records of one publication whose years
+    differ by one (the online or meeting year against the volume's year) rather than two publications."""
+    return bool(s.volume and _ge(s.journal, 0.9) and s.issue is not False)
 
 
 def contradictions(s: Similarity) -> list[str]:
@@ -194,9 +255,10 @@ def contradictions(s: Similarity) -> list[str]:
         out.append("different volume")
     if s.page is False:
         out.append("different first page")
-    if s.year_gap is not None and s.year_gap > 1:
+    if s.year_gap is not None and s.year_gap > 1 and not s.cochrane:
         out.append(f"years {s.year_gap} apart")
-    if s.year_gap == 1 and not (s.doi or s.pmid or (s.volume and s.page) or s.early_view):
+    if s.year_gap == 1 and not (s.doi or s.pmid or (s.volume and s.page) or s.early_view or _same_volume(s)
+                                or s.cochrane):
         out.append("years 1 apart")
     if s.venues_differ:
         out.append("a journal and a conference")
@@ -204,6 +266,10 @@ def contradictions(s: Similarity) -> list[str]:
         out.append("different numbers in the titles")
     if s.notices_differ:
         out.append("erratum/comment/reply in one title only")
+    if s.words_replaced and not (s.page or s.doi or s.pmid):
+        out.append("a word of one title replaced by a different word")
+    if s.cites_other:
+        out.append("one title cites the other record (an erratum or comment about it)")
     return out
 
 
@@ -235,9 +301,16 @@ def decide(s: Similarity, short_record: bool = False) -> tuple[str, float, str]:
         rule = "title, year, journal, volume and first page agree"
     elif _ge(s.title, 0.95) and _ge(s.authors, 0.8) and s.year_gap == 1 and s.volume and s.page:
         rule = "title, authors, volume and first page agree (years 1 apart)"
+    elif _ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.9) and s.year_gap == 1 and _same_volume(s):
+        rule = "title, authors, journal and volume agree (years 1 apart)"
+    elif (s.translated and s.first_author and _ge(s.authors, 0.9) and year_same and s.volume and s.page
+          and (s.journal is None or _ge(s.journal, 0.5))):
+        rule = "authors, year, volume and first page agree (a translated title)"
     elif (_ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.9) and year_same and s.volume is None
           and s.page is None and short_record):
         rule = "title, authors and year agree (a record without volume and pages)"
+    elif s.cochrane and _ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.8) and s.page is not False:
+        rule = "title and authors of one Cochrane review (its updated versions are one work)"
     elif (_ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.9) and s.early_view
           and s.year_gap is not None and s.year_gap <= 1 and _ge(s.journal, 0.9)):
         rule = "title, authors and journal agree (online-first and final version)"

@@ -1,7 +1,7 @@
 """Normalised keys of a bibliographic record for duplicate detection.
 
-Bibliographic databases write the same publication differently: accents and HTML entities, a translated title
-in square brackets, authors as ``Zuna, R E`` or ``R. E. Zuna`` or ``Zuna RE``, journals in full or abbreviated
+Bibliographic databases write the same publication differently: accents and HTML entities, titles with notes and
+citations (:mod:`.titles`), authors as ``Zuna, R E`` or ``R. E. Zuna`` or ``Zuna RE``, journals in full or abbreviated
 (``Nat Rev Nephrol`` for ``Nature Reviews Nephrology``), page ranges as ``943-5`` or ``943-945``, DOIs with
 or without a resolver. :func:`keys_of` reduces a :class:`~painregen.review.records.Record` to comparable keys;
 the rules follow the preparation steps described for ASySD (Hair et al. 2023, BMC Biology 21:189) and
@@ -10,91 +10,25 @@ bib-dedupe (Wagner et al., CoLRev), written here from their descriptions.
 
 from __future__ import annotations
 
-import html
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from painregen.review.dedup.titles import (
+    NOTICE_WORDS,
+    fold,
+    notice_words,
+    parse_title,
+    strip_annotations,
+    title_key,
+    title_numbers,
+    title_parts,
+)
 from painregen.review.records import Record
 
-_TAGS = re.compile(r"<[^>]+>")
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"\d+")
-_ROMAN = re.compile(r"\b(?:part|phase|stage|type|grade|study|trial|series)\s+([ivx]{1,4}|\d+|[a-d])\b")
 _JOURNAL_BRACKETS = re.compile(r"\[[^\]]*\]|\([^)]*\)")
 _JOURNAL_STOP = frozenset(["the", "of", "and", "for", "in", "on", "de", "la", "le", "du", "des", "der", "und", "fur"])
 _INITIALS = re.compile(r"^[A-Z]{1,3}$")
-_ANNOTATION = re.compile(
-    r"\s*(?:\[[^\[\]]*\]"  # [Review] [45 refs] [Article in German]
-    r"|\[(?:erratum|comment|retraction|retracted|corrected|update|summary for patients)\b.*"  # to the end
-    r"|\((?:provisional abstract|author'?s transl|structured abstract)\))\.?$",
-    re.IGNORECASE,
-)
-_THOUSANDS = re.compile(r"(\d) (?=\d{3}\b)")
-
-#: words marking a record that is about another publication (an erratum of it, a comment on it, ...)
-NOTICE_WORDS = ("erratum", "errata", "corrigendum", "correction", "retraction", "retracted", "reply", "response",
-                "comment", "commentary", "letter", "editorial", "withdrawn", "expression of concern", "in reply")
-_NOTICE = re.compile(r"\b(?:" + "|".join(NOTICE_WORDS) + r")\b")
-
-
-def fold(text: str | None) -> str:
-    """Lower-case ASCII-ish text: HTML entities and tags removed, accents stripped, punctuation to spaces."""
-    if not text:
-        return ""
-    text = _TAGS.sub(" ", html.unescape(text))
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = text.replace("&", " and ").replace("ß", "ss")
-    return " ".join(_NON_ALNUM.sub(" ", text).split())
-
-
-def title_key(title: str | None) -> str:
-    """Folded title without database annotations (:func:`strip_annotations`); a title wholly in square
-    brackets (a translated title) loses them."""
-    if not title:
-        return ""
-    t = strip_annotations(title)
-    if t.startswith("[") and t.endswith("]"):
-        t = t[1:-1]
-    return fold(t)
-
-
-def title_parts(title: str | None) -> tuple[str, ...]:
-    """Folded parts of a title that gives two languages separated by ``;`` or `` = `` (parts of 30+
-    characters only; empty for a title in one part)."""
-    if not title or not re.search(r";| = ", title):
-        return ()
-    parts = [title_key(p) for p in re.split(r"\s*;\s*|\s+=\s+", strip_annotations(title))]
-    parts = [p for p in parts if len(p) >= 30]
-    return tuple(parts) if len(parts) > 1 else ()
-
-
-def title_numbers(key: str) -> frozenset[str]:
-    """Numbers in a folded title, and the labels after ``part``/``phase``/... (``part ii``): two titles that
-    differ in these are different publications (parts of a series, HPV16 and HPV18, 5- and 10-year results)."""
-    key = _THOUSANDS.sub(r"\1", key)  # 10 000 = 10000
-    nums = {n.lstrip("0") or "0" for n in _DIGITS.findall(key)}
-    nums |= {f"#{m}" for m in _ROMAN.findall(key)}
-    return frozenset(nums)
-
-
-def notice_words(key: str) -> frozenset[str]:
-    """Notice words (erratum, reply, comment, ...) in a folded title."""
-    return frozenset(_NOTICE.findall(key))
-
-
-def strip_annotations(title: str) -> str:
-    """A title without the notes databases append: trailing ``[Review]``, ``[45 refs]``, ``[Article in
-    German]`` brackets, ``[Erratum appears in ...]`` (to the end: it may be cut short),
-    ``(Provisional abstract)``/``(author's transl)``, and an original-language title after ``<ORIGINAL>``."""
-    t = title.strip().strip('"').strip()
-    t = re.split(r"\s*<ORIGINAL>", t, maxsplit=1, flags=re.IGNORECASE)[0].rstrip(".").strip()
-    while True:
-        new = _ANNOTATION.sub("", t).rstrip(". ")
-        if new == t or not new:
-            return t
-        t = new
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -124,10 +58,21 @@ def journal_tokens(journal: str | None) -> tuple[str, ...]:
     return tuple(w for w in fold(_JOURNAL_BRACKETS.sub(" ", journal)).split() if w not in _JOURNAL_STOP)
 
 
+def journal_names(journal: str | None) -> tuple[tuple[str, ...], ...]:
+    """:func:`journal_tokens` of the whole name and, when MEDLINE gives a subtitle after `` : `` (``Medical
+    science monitor : international medical journal of experimental and clinical research``), of the name
+    without it."""
+    whole = journal_tokens(journal)
+    if not journal or " : " not in journal:
+        return (whole,) if whole else ()
+    return whole, journal_tokens(journal.split(" : ", 1)[0])
+
+
 def page_range(pages: str | None) -> tuple[str, int | None, int | None]:
     """``(kind, first, last)`` of a page field: ``kind`` is ``e`` for an article number (``e12724``,
     ``a1754``, ``c1804``) and ``p`` for printed pages (``S78-S89`` too); an abbreviated last page is expanded
-    (``943-5`` -> 945). ``("", None, None)`` when there is no number."""
+    (``943-5`` -> 945). A range that ends before it starts (``2297-2108``: a typo in one of its numbers) keeps its
+    numbers as written, ``last < first``. ``("", None, None)`` when there is no number."""
     if not pages:
         return "", None, None
     parts = [p for p in re.split(r"\s*[-–—]+\s*", pages.strip()) if p]
@@ -142,6 +87,8 @@ def page_range(pages: str | None) -> tuple[str, int | None, int | None]:
     if len(parts) > 1 and (n := re.search(r"\d+", parts[1])):
         end = n.group(0)
         last = int(str(first)[: max(0, len(str(first)) - len(end))] + end) if len(end) < len(str(first)) else int(end)
+        if len(end) >= len(str(first)) and last < first:
+            return kind, first, last
     return kind, first, max(first, last)
 
 
@@ -187,11 +134,14 @@ class Keys:
     title_parts: tuple[str, ...]  # the parts of a title given in two languages ("Utilidad ...; Are ...")
     title_numbers: frozenset[str]
     notices: frozenset[str]
+    cited: frozenset[tuple[str, int]]  # (volume, first page) of publications the title refers to
+    translated: bool  # the title is a translation (in square brackets, or marked with its language)
     surnames: tuple[str, ...]
     initials: tuple[str, ...]
     name_words: tuple[frozenset[str], ...]  # words (3+ letters) of each author's whole name
     year: int | None
     journal: tuple[str, ...]
+    journal_names: tuple[tuple[str, ...], ...]  # the whole name, and without a MEDLINE subtitle
     venue: str
     volume: str
     issue: str
@@ -203,20 +153,24 @@ class Keys:
 
 def keys_of(record: Record) -> Keys:
     """The keys of ``record`` (see the module docstring)."""
-    t = title_key(record.title)
+    title = parse_title(record.title)
+    t = title.key
     authors = [a for a in record.authors if a and fold(a) not in ("et al", "anonymous")]
     names = [split_name(a) for a in authors]
     return Keys(
         title=t,
         title_parts=title_parts(record.title),
         title_numbers=title_numbers(t),
-        notices=notice_words(t),
+        notices=title.notices,
+        cited=title.cited,
+        translated=title.translated,
         surnames=tuple(s for s, _ in names if s),
         initials=tuple(i for s, i in names if s),
         name_words=tuple(frozenset(w for w in fold(a).split() if len(w) >= 3) for a, (s, _) in zip(authors, names,
                                                                                                strict=True) if s),
         year=record.year,
         journal=journal_tokens(record.journal),
+        journal_names=journal_names(record.journal),
         venue=venue_kind(journal_tokens(record.journal)),
         volume=number_of(record.volume),
         issue=number_of(record.issue),
@@ -225,3 +179,8 @@ def keys_of(record: Record) -> Keys:
         pmid=(record.pmid or "").strip(),
         entry_type=fold(record.entry_type),
     )
+
+
+__all__ = ["NOTICE_WORDS", "Keys", "doi_key", "fold", "journal_names", "journal_tokens", "keys_of", "notice_words",
+           "number_of", "page_range", "split_name", "strip_annotations", "title_key", "title_numbers", "title_parts",
+           "venue_kind"]
