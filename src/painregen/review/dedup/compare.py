@@ -49,7 +49,7 @@ class Similarity:
     venues_differ: bool
     early_view: bool  # one record is the online-first version (no volume, pages from 1 or none)
     translated: bool  # either title is a translation (worded freely: its similarity says little)
-    words_replaced: bool  # a word of one title stands where the other has a different word (adult / adolescent)
+    words_replaced: bool  # similar titles (0.8+), but a word of one stands where the other has another word
     cochrane: bool  # both in the Cochrane Database of Systematic Reviews (versions of a review: other years)
 
     def to_dict(self) -> dict[str, object]:
@@ -213,8 +213,9 @@ def similarity(a: Keys, b: Keys) -> Similarity:
     doi = _same(a.doi, b.doi)
     if doi is False and _DOI_VERSION.sub("", a.doi) == _DOI_VERSION.sub("", b.doi):
         doi = True  # versions of one Cochrane review (.pub2, .pub3) are one work
+    title = best_title_similarity(a, b)
     return Similarity(
-        title=best_title_similarity(a, b),
+        title=title,
         title_contained=title_contained(a.title, b.title),
         authors=authors,
         first_author=first_author,
@@ -233,7 +234,7 @@ def similarity(a: Keys, b: Keys) -> Similarity:
         venues_differ=bool(a.venue and b.venue and a.venue != b.venue),
         early_view=early_view,
         translated=a.translated or b.translated,
-        words_replaced=words_replaced(a.title, b.title),
+        words_replaced=bool(title and title >= 0.8 and a.title != b.title and words_replaced(a.title, b.title)),
         cochrane="cochrane" in a.journal and "cochrane" in b.journal,
     )
 
