@@ -40,12 +40,7 @@ SERVE_TIMEOUT = 60
 #: tour lines known to fail because of a bug outside the tour's own files: {command without its comment: TODO}.
 #: Temporary only: each entry names the failing command so the owner can fix it and delete the entry; an entry
 #: whose command succeeds fails the test (so it cannot linger).
-EXPECTED_FAILURES: dict[str, str] = {
-    "painregen screen agreement --db painregen.db": (
-        "TODO(screen owner): `painregen screen agreement` ends in a traceback (TypeError: unsupported format "
-        "string passed to NoneType.__format__, cli/screen_cmd.py) when Cohen's/Fleiss' kappa is undefined "
-        "(every decision in one category; --json prints null); print 'undefined' instead, then delete this entry"),
-}
+EXPECTED_FAILURES: dict[str, str] = {}
 
 
 def tour_block(text: str) -> str:

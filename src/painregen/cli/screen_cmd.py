@@ -202,11 +202,18 @@ def agreement_command(db: str = DB, stage: str | None = typer.Option(None, "--st
             console.print(f"{st['stage']}: no record decided by two screeners yet")
             continue
         console.print(f"[bold]{st['stage']}[/]: {st['n_records']} records, {o['percent']:.1f}% agreement, "
-                      f"Fleiss' kappa {o['fleiss_kappa']['estimate']:.3f}, AC1 {o['gwet_ac1']['estimate']:.3f}")
+                      f"Fleiss' kappa {_num(o['fleiss_kappa']['estimate'])}, AC1 {_num(o['gwet_ac1']['estimate'])}")
         for p in st["pairs"]:
             console.print(f"  {p['reviewers'][0]} / {p['reviewers'][1]}: n = {p['n']}, {p['percent']:.1f}%, "
-                          f"kappa {p['cohen_kappa']['estimate']:.3f} (SE {p['cohen_kappa']['se']:.3f}), "
-                          f"AC1 {p['gwet_ac1']['estimate']:.3f} (SE {p['gwet_ac1']['se']:.3f})", highlight=False)
+                          f"kappa {_num(p['cohen_kappa']['estimate'])} (SE {_num(p['cohen_kappa']['se'])}), "
+                          f"AC1 {_num(p['gwet_ac1']['estimate'])} (SE {_num(p['gwet_ac1']['se'])})", highlight=False)
+        if any(p["cohen_kappa"]["estimate"] is None for p in st["pairs"]):
+            console.print("  (kappa is undefined when every decision falls in one category: chance agreement is "
+                          "then 1; AC1 stays defined)", highlight=False)
+
+
+def _num(x: float | None) -> str:
+    return "undefined" if x is None else f"{x:.3f}"
 
 
 @app.command("import-syrf")
