@@ -42,8 +42,9 @@ _WOS_CITATION = re.compile(r"\s*\(vol\.?\s*(\w+)\s*,\s*(?:(?:no|iss)\.?\s*\w+\s*
 #: EMBASE erratum: "<title> (Journal Name (2009) 360 (542-544))", "(Journal (January 2, 2007) 104, 1 (240-245))"
 _EMBASE_CITATION = re.compile(r"\s+\((?:the\s+)?[A-Z][^()]{2,}\(([^()]*)(?:\)([^()]*)(?:\(([^()]*)\)?)?\)?)?$")
 #: MEDLINE reference after a title: "... N Engl J Med. 2009 Jan 29;360(5):544-6"
-_MEDLINE_REFERENCE = re.compile(r"(?:\.\.\.|\.)\s*[A-Z][A-Za-z.&' ]{0,80}?\.?\s+(?:19|20)\d\d"
-                                r"(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?\s*;\s*(\w+)\s*(?:\([^()]*\))?\s*:\s*([A-Za-z]?\d+)(?:\s*-\s*\w+)?\.?$")
+_MEDLINE_REFERENCE = re.compile(r"(?:\.\.\.|\.)\s*[A-Z][A-Za-z.&' ]{0,80}?\.?\s+(?:19|20)\d\d"  # journal, year
+                                r"(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?"  # month, day
+                                r"\s*;\s*(\w+)\s*(?:\([^()]*\))?\s*:\s*([A-Za-z]?\d+)(?:\s*-\s*\w+)?\.?$")  # vol:pages
 #: MEDLINE erratum note on an article: "[Erratum appears in N Engl J Med. 2009 Jun 4;360(23):2487 ...]"
 _ERRATUM_NOTE = re.compile(r"\[erratum (?:appears )?in [^;\]]*;\s*(\w+)\s*(?:\([^()]*\))?\s*:\s*([A-Za-z]?\d+)",
                            re.IGNORECASE)
