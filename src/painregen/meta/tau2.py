@@ -9,7 +9,7 @@ Viechtbauer, Lopez-Lopez, Sanchez-Meca & Marin-Martinez (2015), Psychol Methods 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -71,11 +71,33 @@ def tau2_sj(y: FloatArray, v: FloatArray, X: FloatArray, control: Control) -> Fl
     return np.maximum(0.0, tau0 * fit.ypy / (k - p))
 
 
+#: step lengths tried, in turn, when Fisher scoring with the asked step does not converge (metafor's remedy,
+#: ``control = list(stepadj = 0.5)``, applied automatically)
+STEP_REMEDIES = (0.5, 0.25, 0.1)
+
+
 def _fisher(y: FloatArray, v: FloatArray, X: FloatArray, control: Control, reml: bool, name: str) -> FloatArray:
     """Fisher scoring on tau2 (truncated at 0) for ML or REML; Viechtbauer (2005), eqs. 9-10.
 
-    REML step: (y'PPy - tr(P)) / tr(PP); ML step: (y'PPy - sum w) / sum w^2.
+    REML step: (y'PPy - tr(P)) / tr(PP); ML step: (y'PPy - sum w) / sum w^2. Where scoring with the asked step
+    oscillates without converging (large sampling variances, as NMD gives), it is run again with shorter steps
+    (:data:`STEP_REMEDIES`, what metafor's help advises as ``stepadj``); the fixed point is the same.
     """
+    try:
+        return _scoring(y, v, X, control, reml, name)
+    except ConvergenceError:
+        if control.step_adj <= STEP_REMEDIES[-1]:
+            raise
+        for step in (s for s in STEP_REMEDIES if s < control.step_adj):
+            try:
+                return _scoring(y, v, X, replace(control, step_adj=step, maxiter=max(control.maxiter, 10_000)),
+                                reml, name)
+            except ConvergenceError:
+                continue
+        raise
+
+
+def _scoring(y: FloatArray, v: FloatArray, X: FloatArray, control: Control, reml: bool, name: str) -> FloatArray:
     if control.tau2_init is not None:
         tau2 = np.full(y.shape[:-1], float(control.tau2_init))
     else:

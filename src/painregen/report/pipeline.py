@@ -188,7 +188,10 @@ def _domain(rows: pd.DataFrame, domain: str, method: str, mv_method: str) -> Dom
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if len(rows) >= 2:
-            result = rma(yi, vi, method=method)
+            try:
+                result = rma(yi, vi, method=method)
+            except (ConvergenceError, np.linalg.LinAlgError, ValueError) as exc:
+                note = f"univariate model ({method}) not fitted: {exc}"
         else:
             note = "one comparison only: not pooled"
         if len(rows) >= 2 and n_studies >= 2:
@@ -196,7 +199,7 @@ def _domain(rows: pd.DataFrame, domain: str, method: str, mv_method: str) -> Dom
                 multilevel = rma_mv(yi, vi, clusters=[np.array(studies, dtype=object), np.arange(len(rows))],
                                     method=mv_method)
             except (ConvergenceError, np.linalg.LinAlgError, ValueError) as exc:
-                note = f"three-level model not fitted: {exc}"
+                note = "; ".join(x for x in (note, f"three-level model not fitted: {exc}") if x)
         elif len(rows) >= 2:
             note = "one study only: three-level model not fitted"
     return DomainSynthesis(domain, len(rows), n_studies, result, yi, vi, rows["label"].tolist(), note, multilevel,
