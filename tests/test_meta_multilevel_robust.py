@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
+from dense_lik import dense_ll as dense
 from painregen.meta import ConvergenceError, rma_mv
 from painregen.meta.control import Control
 from painregen.meta.varcomp_opt import Point, Problem, maximise
@@ -19,17 +20,9 @@ from painregen.meta.varcomp_opt import Point, Problem, maximise
 
 def dense_ll(y: np.ndarray, v: np.ndarray, X: np.ndarray, Zs: list[np.ndarray], sigma2: np.ndarray,
              reml: bool) -> float:
-    """The (restricted) log-likelihood with the k x k marginal covariance formed (Harville 1977)."""
-    k, p = X.shape
-    M = np.diag(v) + sum(s * (Z @ Z.T) for s, Z in zip(sigma2, Zs, strict=True))
-    Mi = np.linalg.inv(M)
-    A = X.T @ Mi @ X
-    b = np.linalg.solve(A, X.T @ Mi @ y)
-    r = y - X @ b
-    ll = -0.5 * (np.linalg.slogdet(M)[1] + r @ Mi @ r)
-    if reml:
-        return float(ll - 0.5 * ((k - p) * np.log(2 * np.pi) + np.linalg.slogdet(A)[1] - np.linalg.slogdet(X.T @ X)[1]))
-    return float(ll - 0.5 * k * np.log(2 * np.pi))
+    """The likelihood with M = diag(v) + sum_j sigma2_j Z_j Z_j' formed densely."""
+    return dense(y, v, X, sum((s * (Z @ Z.T) for s, Z in zip(sigma2, Zs, strict=True)), np.zeros((y.size, y.size))),
+                 reml)
 
 
 def indicators(codes: np.ndarray) -> np.ndarray:

@@ -16,7 +16,9 @@
 # - dat.knapp2017: planning ability in schizophrenia; crossed random effects list(~ 1 | study/comp, ~ 1 | task).
 # - cells_crossed: a seeded synthetic preclinical set (12 labs x 4 rat strains, crossed), written out below.
 # - cells_outcomes, cells_time: seeded synthetic preclinical sets with interior optima (three correlated pain
-#   outcomes per cohort; four time points with AR(1) true effects), written out below.
+#   outcomes per cohort; four time points with AR(1) true effects), written out below; and cs_psd, nine effects on
+#   which the CS likelihood keeps rising as rho leaves the positive semi-definite range (rho >= -1/2 for three
+#   inner levels): metafor's optimiser fails there, so the golden value is metafor's fit with rho fixed at -1/2.
 # Each model is fitted with nlminb (rel.tol 1e-10) and optim BFGS (reltol 1e-15); the fit with the higher
 # (restricted) log-likelihood is kept and its optimiser recorded. metafor reaches a boundary (a variance 0,
 # |rho| = 1) only in the limit of its log / atanh scales; where it ends within 1e-8 (1e-5 for rho) of one, the
@@ -134,11 +136,6 @@ for (g in unique(co$cohort)) {
 mu <- c(mechanical = 0.9, thermal = 0.6, "function" = 0.4)
 co$yi <- round(mu[co$outcome] + u[cbind(match(co$outcome, outs), as.integer(sub("c", "", co$cohort)))] +
                  drop(t(chol(Vco)) %*% rnorm(nrow(co))), 6)
-Vco <- diag(co$vi)
-for (g in unique(co$cohort)) {
-  r <- which(co$cohort == g)
-  for (a in r) for (b in r) if (a != b) Vco[a, b] <- 0.5 * sqrt(co$vi[a] * co$vi[b])
-}
 datasets$cells_outcomes <- list(data = co[c("cohort", "outcome", "yi", "vi")], V = v_blocks(Vco, co$cohort),
                                 Vmat = Vco)
 
@@ -155,8 +152,20 @@ ti$yi <- round(0.5 + 0.01 * ti$day + ua[cbind(ti$day / 7, as.integer(sub("k", ""
                  rnorm(nrow(ti), 0, sqrt(ti$vi)), 6)
 datasets$cells_time <- list(data = ti, V = list(), Vmat = NULL)
 
+# --- cs_psd: nine effects in four cohorts where the CS likelihood rises as rho falls below -1/(3 - 1), where Sigma
+#     stops being positive semi-definite; metafor's nlminb does not converge on it, painregen keeps rho >= -1/2
+d_psd <- data.frame(cohort = c("0", "0", "1", "1", "2", "2", "3", "3", "3"), inner = c("0", "2", "1", "2", "1", "2",
+                                                                                       "0", "1", "2"),
+                    yi = c(0.68742437, 0.82128902, 1.14808842, -0.64614701, 0.2186877, 0.45975888, 0.90121591,
+                           -0.53521999, 0.59212538),
+                    vi = c(0.11232488, 0.24076004, 0.10489455, 0.14697941, 0.05753168, 0.13287164, 0.07696747,
+                           0.09344774, 0.23010211))
+datasets$cs_psd <- list(data = d_psd, V = list(), Vmat = NULL)
+
 # --- models
 cases <- list(
+  list(id = "cs_psd_bound", ds = "cs_psd", random = list("~ inner | cohort"), struct = "CS", mods = NULL,
+       methods = "REML", rho = -0.5),
   list(id = "cells_UN", ds = "cells_outcomes", random = list("~ outcome | cohort"), struct = "UN",
        mods = "~ outcome - 1", methods = c("REML", "ML")),
   list(id = "cells_UN_contain", ds = "cells_outcomes", random = list("~ outcome | cohort"), struct = "UN",
@@ -225,6 +234,7 @@ for (cs in cases) {
       args <- list(yi = d$yi, V = Vuse, random = rnd, struct = cs$struct, data = d, method = method, test = test,
                    dfs = dfs, control = mv_ctls[[opt]])
       if (!is.null(cs$mods)) args$mods <- as.formula(cs$mods)
+      if (!is.null(cs$rho)) args$rho <- cs$rho  # a component fixed on the boundary of the parameter space
       tryCatch(suppressWarnings(do.call(rma.mv, args)), error = function(e) NULL)
     })
     names(one) <- names(mv_ctls)
@@ -260,6 +270,7 @@ for (cs in cases) {
     fits[[length(fits) + 1]] <- list(
       id = cs$id, dataset = cs$ds, random = cs$random, struct = cs$struct, mods = cs$mods, method = method,
       test = test, dfs = dfs, optimizer = best, logLik_by_optimizer = as.list(lls), boundary_refit = boundary,
+      fixed_rho = if (is.null(cs$rho)) NULL else cs$rho,
       X = unname(if (has_int) X[, -1, drop = FALSE] else X), intercept = has_int,
       terms = colnames(X), not_na = which(!is.na(d$yi) & apply(!is.na(d[all.vars(as.formula(
         if (is.null(cs$mods)) "~ 1" else cs$mods))]), 1, all)) - 1L,

@@ -54,9 +54,12 @@ def fit(case: dict[str, Any]) -> Any:
 
 
 def boundary(case: dict[str, Any]) -> bool:
-    vc = np.concatenate([arr(case[k]) for k in ("sigma2", "tau2")])
-    rho = arr(case["rho"])
-    return bool(np.any(vc[np.isfinite(vc)] < 1e-7) or np.any(np.abs(rho[np.isfinite(rho)]) > 1 - 1e-6))
+    """Whether metafor's optimum has a variance component at 0 or a correlation at +-1."""
+    intercepts = any(f.replace(" ", "").startswith("~1|") for f in case["random"])
+    structured = any(not f.replace(" ", "").startswith("~1|") for f in case["random"])
+    vc = np.concatenate([arr(case["sigma2"])] * intercepts + [arr(case["tau2"])] * structured)
+    rho = arr(case["rho"]) if structured and case["struct"] not in ("ID", "DIAG") else np.zeros(0)
+    return bool(np.any(vc < 1e-7) or np.any(np.abs(rho) > 1 - 1e-6))
 
 
 def close(name: str, act: Any, exp: Any, rtol: float, atol: float = ATOL) -> None:
@@ -107,3 +110,40 @@ def test_grid_never_shrinks() -> None:
     assert G["versions"]["metafor"] == "3.8.1"
     assert {c["struct"] for c in G["fits"]} >= {"CS", "HCS", "UN", "ID", "DIAG", "AR", "HAR", "GEN"}
     assert {c["dfs"] for c in G["fits"]} == {"residual", "contain"}
+
+
+CLI_CASES = [c for c in G["fits"] if not G["datasets"][c["dataset"]]["V"]]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[f"{c['id']}-{c['method']}" for c in CLI_CASES])
+def test_cli_matches_metafor(case: dict[str, Any], tmp_path: Path) -> None:
+    """The fits without a sampling covariance matrix again through `painregen meta --random-term ... --json`
+    (moderators as the R formula)."""
+    from typer.testing import CliRunner
+
+    from painregen.cli.main import app
+
+    path = tmp_path / "data.csv"
+    pd.DataFrame(G["datasets"][case["dataset"]]["columns"]).to_csv(path, index=False)
+    args = ["meta", str(path), "--method", case["method"], "--struct", case["struct"], "--dfs", case["dfs"],
+            "--test", case["test"], "--json"]
+    for term in case["random"]:
+        args += ["--random-term", term]
+    if case["mods"]:
+        args += ["--mods", case["mods"]]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    rel = REL_BOUNDARY if boundary(case) else RTOL_MV
+    assert out["k"] == case["k"]
+    close("logLik", out["logLik"], case["logLik"], 1e-8)
+    if "tau2" in out:
+        close("tau2", out["tau2"], case["tau2"], rel, ATOL_VC)
+    else:
+        close("sigma2", out["sigma2"], case["sigma2"], rel, ATOL_VC)
+    coefs = out.get("coefficients") or [out]
+    close("b", [c["estimate"] for c in coefs], case["b"], rel)
+    close("se", [c["se"] for c in coefs], case["se"], rel)
+    close("pval", [c["p"] for c in coefs], case["pval"], rel, 1e-10)
+    if case["test"] == "t":
+        np.testing.assert_array_equal(out["ddf"], np.broadcast_to(arr(case["ddf"]), (len(coefs),)))

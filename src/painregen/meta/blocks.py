@@ -114,7 +114,8 @@ class BlockEval:
 
 
 def evaluate(groups: list[BlockGroup], v: FloatArray, sigma2: FloatArray) -> BlockEval:
-    """Invert the blocks of M for the given variance components (Cholesky, batched)."""
+    """Invert the blocks of M for the given variance components (batched; the Cholesky factor gives log|M| and
+    the check that M is positive definite, ``numpy.linalg.LinAlgError`` otherwise)."""
     minv: list[np.ndarray] = []
     logdet = 0.0
     for grp in groups:
@@ -126,10 +127,16 @@ def evaluate(groups: list[BlockGroup], v: FloatArray, sigma2: FloatArray) -> Blo
             M += grp.C
         for s, G in zip(sigma2, grp.G, strict=True):
             M += s * G
-        L = np.linalg.cholesky(M)
+        if n == 1:  # singletons: scalars
+            if np.any(M <= 0):
+                raise np.linalg.LinAlgError("marginal covariance not positive definite")
+            logdet += float(np.sum(np.log(M)))
+            minv.append(1.0 / M)
+            continue
+        L = np.linalg.cholesky(M)  # also the check that M is positive definite
         logdet += 2.0 * float(np.sum(np.log(np.diagonal(L, axis1=1, axis2=2))))
-        Linv = np.linalg.solve(L, np.broadcast_to(np.eye(n), M.shape))
-        minv.append(np.swapaxes(Linv, 1, 2) @ Linv)
+        mi = np.linalg.inv(M)
+        minv.append((mi + np.swapaxes(mi, 1, 2)) / 2)
     return BlockEval(minv=minv, logdet=logdet)
 
 

@@ -36,15 +36,11 @@ from scipy import optimize, stats
 
 from painregen.effects.binary import log_or, log_rr, risk_difference
 from painregen.meta.inference import critical_value, level_to_alpha
+from painregen.meta.results import clean_json
 from painregen.meta.tables2x2 import Tables, heterogeneity, make_tables, options
 
 FloatArray = np.ndarray
 MH_MEASURES = ("OR", "RR", "RD")
-
-
-def _f(x: Any) -> float | None:
-    v = float(x)
-    return v if np.isfinite(v) else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,20 +83,20 @@ class MhResult:
         back-transformed ratio for OR/RR (``estimate_exp``, ``ci_low_exp``, ``ci_high_exp``), ``k_yi``, and for the
         Mantel-Haenszel odds ratio ``cmh``, ``cmh_p``, ``tarone``, ``tarone_df``, ``tarone_p``."""
         out: dict[str, Any] = {
-            "k": self.k, "method": self.method, "measure": self.measure, "test": "z", "estimate": _f(self.b),
-            "se": _f(self.se), "stat": _f(self.zval), "p": _f(self.pval), "ci_low": _f(self.ci_low),
-            "ci_high": _f(self.ci_high), "Q": _f(self.QE), "Q_df": self.QE_df, "Q_p": _f(self.QE_p),
-            "I2": _f(self.I2), "H2": _f(self.H2), "k_yi": self.k_yi, "level": self.level,
+            "k": self.k, "method": self.method, "measure": self.measure, "test": "z", "estimate": self.b,
+            "se": self.se, "stat": self.zval, "p": self.pval, "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "Q": self.QE, "Q_df": self.QE_df, "Q_p": self.QE_p, "I2": self.I2, "H2": self.H2, "k_yi": self.k_yi,
+            "level": self.level,
         }
         if self.log_scale:
-            out.update({"estimate_exp": _f(np.exp(self.b)), "ci_low_exp": _f(np.exp(self.ci_low)),
-                        "ci_high_exp": _f(np.exp(self.ci_high))})
+            out.update({"estimate_exp": np.exp(self.b), "ci_low_exp": np.exp(self.ci_low),
+                        "ci_high_exp": np.exp(self.ci_high)})
         if self.cmh is not None:
-            out.update({"cmh": _f(self.cmh), "cmh_p": _f(self.cmh_p), "tarone": _f(self.tarone),
-                        "tarone_df": self.tarone_df, "tarone_p": _f(self.tarone_p)})
+            out.update({"cmh": self.cmh, "cmh_p": self.cmh_p, "tarone": self.tarone, "tarone_df": self.tarone_df,
+                        "tarone_p": self.tarone_p})
         if self.k_omitted:
             out["k_omitted"] = self.k_omitted
-        return out
+        return clean_json(out)
 
 
 def study_effects(t: Tables, measure: str) -> tuple[FloatArray, FloatArray]:

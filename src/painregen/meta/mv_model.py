@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import sparse
+from scipy import optimize, sparse
 from scipy.sparse import csgraph
 
 from painregen.meta.blocks import BlockGroup, blocks_from, same_level
@@ -81,7 +81,8 @@ class Layout:
 
 
 def _second_term(fun: Callable[[FloatArray], FloatArray], t: FloatArray, s: FloatArray) -> FloatArray:
-    """``sum_m s_m d2 e_m / dt dt'`` by central differences (exact up to rounding for maps of degree <= 3)."""
+    """``sum_m s_m d2 e_m / dt dt'`` by central differences (exact up to rounding for maps of degree <= 3; it only
+    shapes the Newton steps, never the optimum, which the analytic score fixes)."""
     n = t.size
     h = 1e-4 * np.maximum(1.0, np.abs(t))
     out = np.zeros((n, n))
@@ -166,42 +167,32 @@ def _starts(layout: Layout, total: float) -> list[FloatArray]:
     return [np.where(layout.fixed_zero, 0.0, s) for s in out]
 
 
-def _probes(layout: Layout, size: float) -> list[FloatArray]:
-    """Where else to look for a higher maximum: each variance (standard deviation, Cholesky diagonal) on a grid of
-    0 and 7 values from 1e-3 to 3 x ``size``, all combinations for up to two of them, else one at a time and all
-    equal; off-diagonal factors 0, correlations 0, 0.8 and -0.8."""
+def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float]) -> list[FloatArray]:
+    """Where else to look for a higher maximum (the restricted likelihood of variance components often has a second
+    maximum on a face where other components vanish): along each variance (standard deviation, Cholesky diagonal)
+    alone, and along all of them equal, the best point by a bounded Brent search over ``log(t)``, ``t`` from 1e-4
+    to 10 x ``size`` (``ll``: the log-likelihood at full parameters, -inf where undefined); off-diagonal factors 0,
+    correlations 0, 0.8 and -0.8 (a correlation can have a second maximum near the other end of its range)."""
     kinds = layout.kinds
     var_idx = [i for i, kd in enumerate(kinds) if kd in ("var", "sd", "chol_diag") and not layout.fixed_zero[i]]
-    axis = np.r_[0.0, size * np.geomspace(1e-3, 3.0, 7)]
-
-    def point(values: Sequence[float]) -> FloatArray:
-        th = np.zeros(len(kinds))
-        for i, val in zip(var_idx, values, strict=True):
-            th[i] = val if kinds[i] == "var" else np.sqrt(val)
-        return th
-
-    n = len(var_idx)
-    if n == 0:
+    if not var_idx:
         return []
-    if n <= 2:
-        out = [point(t.tolist()) for t in np.array(np.meshgrid(*([axis] * n), indexing="ij")).reshape(n, -1).T]
-    else:
-        out = [point([a] * n) for a in axis[1:]]
-        for j in range(n):
-            for a in axis[1:]:
-                vals = [0.0] * n
-                vals[j] = a
-                out.append(point(vals))
     cor = [i for i, kd in enumerate(kinds) if kd == "cor"]
-    if not cor:
-        return out
-    with_cor = []
-    for r in (0.0, 0.8, -0.8):  # a correlation can have a second maximum near the other end of its range
-        for th in out:
-            t = th.copy()
-            t[cor] = r
-            with_cor.append(t)
-    return with_cor
+    dirs = [[j] for j in var_idx] + ([var_idx] if len(var_idx) > 1 else [])
+    out = []
+    for r in (0.0, 0.8, -0.8) if cor else (0.0,):
+        for d in dirs:
+            def point(u: float, d: list[int] = d, r: float = r) -> FloatArray:
+                th = np.zeros(len(kinds))
+                for i in d:
+                    th[i] = size * np.exp(u) if kinds[i] == "var" else np.sqrt(size * np.exp(u))
+                th[cor] = r
+                return th
+
+            res = optimize.minimize_scalar(lambda u, point=point: -ll(point(u)), bounds=(np.log(1e-4), np.log(10.0)),
+                                           method="bounded", options={"xatol": 0.02, "maxiter": 40})
+            out.append(point(float(res.x)))
+    return out
 
 
 def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatArray, X: FloatArray, reml: bool,
@@ -248,7 +239,14 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
     problem = Problem(evaluate=evaluate, lower=lower[free], upper=upper[free], scale=scale[free],
                       name=f"rma_mv ({'REML' if reml else 'ML'})")
     starts = [s[free] for s in _starts(layout, total)]
-    probes = [p[free] for p in _probes(layout, size)]
+
+    def ll_full(th: FloatArray) -> float:
+        try:
+            return float(evaluate(th[free], False).ll)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+            return -np.inf
+
+    probes = [p[free] for p in _probes(layout, size, ll_full)]
     opt = maximise(problem, starts, control, probes=probes, every_start=bool(layout.structures))
     theta = full(opt.point.theta)
     ev = opt.point.payload

@@ -14,10 +14,11 @@ matrix of the structure (definitions as in metafor's documentation; Berkey et al
     UN, GEN: Sigma unstructured positive semi-definite (tau2_j = Sigma_jj, rho_jl = Sigma_jl / (tau_j tau_l))
 
 ``Sigma`` is linear in a vector of *elements* ``e`` (``Sigma = sum_m e_m B_m`` with fixed ``B_m``), and the
-elements are polynomial functions of the parameters the optimiser sees, chosen so that every constraint is a box:
-variances ``tau2 >= 0`` (ID, DIAG, CS, AR), standard deviations ``tau_j >= 0`` (HCS, HAR), correlations
-``-1 <= rho <= 1``, and for UN/GEN the lower-triangular Cholesky factor ``L`` (``Sigma = L L'``, diagonal ``>= 0``),
-which keeps ``Sigma`` positive semi-definite and reaches its boundary exactly.
+elements are polynomial functions of the parameters the optimiser sees, chosen so that every constraint is a box
+that keeps ``Sigma`` positive semi-definite: variances ``tau2 >= 0`` (ID, DIAG, CS, AR), standard deviations
+``tau_j >= 0`` (HCS, HAR), correlations ``-1 <= rho <= 1`` (CS and HCS with ``q > 2`` levels: ``rho >= -1/(q - 1)``,
+the smallest common correlation of a positive semi-definite matrix), and for UN/GEN the lower-triangular Cholesky
+factor ``L`` (``Sigma = L L'``, diagonal ``>= 0``), which reaches the boundary of the cone exactly.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ class Structure:
         return np.asarray(np.einsum("m,mab->ab", self.to_elements(theta), self.basis))
 
     def jacobian(self, theta: FloatArray, h: float = 1e-6) -> FloatArray:
-        """``d e / d theta`` (``m x n``) by central differences; the maps are polynomials of degree <= 3 in each
-        parameter, so the error is of order ``h^2`` times the third derivative."""
+        """``d e / d theta`` (``m x n``) by central differences (the maps are polynomials: the error is of order
+        ``h^2`` times the third derivative, zero for all but AR/HAR with four or more levels)."""
         cols = []
         for i in range(theta.size):
             step = h * max(1.0, abs(float(theta[i])))
@@ -119,9 +120,10 @@ def make_structure(struct: str, q: int) -> Structure:
     if s == "DIAG":
         basis = np.stack([np.diag(np.eye(q)[j]) for j in range(q)])
         return Structure(s, q, basis, np.zeros(q), np.full(q, inf), ("var",) * q, lambda t: t.copy())
+    rho_min = -1.0 / (q - 1) if q > 2 else -1.0  # the smallest common correlation of a PSD matrix
     if s == "CS":
         basis = np.stack([np.eye(q), np.ones((q, q)) - np.eye(q)])
-        return Structure(s, q, basis, np.array([0.0, -1.0]), np.array([inf, 1.0]), ("var", "cor"),
+        return Structure(s, q, basis, np.array([0.0, rho_min]), np.array([inf, 1.0]), ("var", "cor"),
                          lambda t: np.array([t[0], t[0] * t[1]]))
     if s == "AR":
         basis = np.stack([(lag == d).astype(float) for d in range(q)])
@@ -140,8 +142,8 @@ def make_structure(struct: str, q: int) -> Structure:
             sd = t[:q]
             return full_of(np.outer(sd, sd) * corr(float(t[q])))
 
-        return Structure(s, q, full_basis, np.r_[np.zeros(q), -1.0], np.r_[np.full(q, inf), 1.0],
-                         ("sd",) * q + ("cor",), het)
+        return Structure(s, q, full_basis, np.r_[np.zeros(q), rho_min if s == "HCS" else -1.0],
+                         np.r_[np.full(q, inf), 1.0], ("sd",) * q + ("cor",), het)
     # UN and GEN: Cholesky factor
     on_diag = np.array([a == c for a, c in zip(*tril, strict=True)])
 

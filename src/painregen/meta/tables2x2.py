@@ -88,18 +88,8 @@ def make_tables(ai: Any, bi: Any = None, ci: Any = None, di: Any = None, n1i: An
         raise ValueError("give ai and ci, with bi and di or with n1i and n2i")
     a = np.asarray(ai, dtype=float).ravel()
     c = np.asarray(ci, dtype=float).ravel()
-    if bi is not None:
-        b = np.asarray(bi, dtype=float).ravel()
-    elif n1i is not None:
-        b = np.asarray(n1i, dtype=float).ravel() - a
-    else:
-        raise ValueError("give bi or n1i")
-    if di is not None:
-        d = np.asarray(di, dtype=float).ravel()
-    elif n2i is not None:
-        d = np.asarray(n2i, dtype=float).ravel() - c
-    else:
-        raise ValueError("give di or n2i")
+    b = _non_events(bi, n1i, a, "bi or n1i")
+    d = _non_events(di, n2i, c, "di or n2i")
     if not (a.size == b.size == c.size == d.size):
         raise ValueError("ai, bi (n1i), ci and di (n2i) must have the same length")
     cells = np.column_stack([a, b, c, d])
@@ -118,6 +108,15 @@ def make_tables(ai: Any, bi: Any = None, ci: Any = None, di: Any = None, n1i: An
         raise ValueError(f"tables without animals in either group at (0-based) rows {rows}")
     dz = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))
     return Tables(a, b, c, d, keep, dz)
+
+
+def _non_events(cells: Any, totals: Any, events: FloatArray, what: str) -> FloatArray:
+    """The non-event cell: given, or the group total minus the events."""
+    if cells is not None:
+        return np.asarray(cells, dtype=float).ravel()
+    if totals is not None:
+        return np.asarray(totals, dtype=float).ravel() - events
+    raise ValueError(f"give {what}")
 
 
 @dataclass(frozen=True, eq=False)

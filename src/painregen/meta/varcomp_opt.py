@@ -155,8 +155,13 @@ def decrement(problem: Problem, pt: Point) -> float:
 
 
 def kkt(problem: Problem, pt: Point) -> bool:
-    """First-order optimality in the box (module docstring)."""
-    return decrement(problem, pt) <= DECREMENT_TOL
+    """First-order optimality in the box (module docstring); besides the Newton decrement, the score of every free
+    parameter times its typical size must be below ``1e-5 max(1, |logLik|)``, so that a direction whose information
+    is (numerically) zero but whose score is not (a cliff, not a flat ridge) does not pass."""
+    assert pt.score is not None
+    free = _free(problem, pt)
+    steep = np.abs(pt.score[free] * problem.scale[free])
+    return decrement(problem, pt) <= DECREMENT_TOL and bool(np.all(steep <= 1e-5 * max(1.0, abs(pt.ll))))
 
 
 def scoring(problem: Problem, start: FloatArray, control: Control) -> tuple[Point | None, int, bool]:
@@ -190,7 +195,7 @@ def scoring(problem: Problem, start: FloatArray, control: Control) -> tuple[Poin
             step[free] = d
         full = np.abs(np.clip(theta + step, problem.lower, problem.upper) - theta)
         if np.all(full <= control.threshold * np.maximum(1.0, np.abs(theta))):
-            return cur, it, True
+            return cur, it, kkt(problem, cur)
         step *= control.step_adj
         tol = 8 * np.finfo(float).eps * max(1.0, abs(cur.ll))
         new_pt: Point | None = None
