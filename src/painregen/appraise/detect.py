@@ -162,11 +162,19 @@ BACK_MATTER = re.compile(r"^\s*(?:author(?:s'?)?\s+contributions?|funding|financ
                          r"|a\s+previous\s+version)\b", re.IGNORECASE)
 
 
+#: a finite verb: a short line holding one is a sentence without its full stop ("Rats were randomly assigned"),
+#: not a heading
+_VERB = re.compile(r"\b(?:was|were|is|are|been|had|have|has|did|received|performed)\b", re.IGNORECASE)
+
+
 def _section_heading(s: str) -> bool:
-    """A heading line, or a short line ending with a full stop that names a section ("Competing interests.",
-    "Author contributions.")."""
-    return is_heading(s) or (len(s.strip()) <= 40 and (BACK_MATTER.match(s) is not None or any(
-        d.section is not None and d.section.match(s) for d in DETECTORS)))
+    """A heading line without a verb, or a short line ending with a full stop that names a section ("Competing
+    interests.", "Author contributions.")."""
+    if is_heading(s) and not _VERB.search(s):
+        return True
+    if len(s.strip()) > 40:
+        return False
+    return BACK_MATTER.match(s) is not None or any(d.section is not None and d.section.match(s) for d in DETECTORS)
 
 
 def _animal_text(text: str) -> bool:
