@@ -2,8 +2,8 @@
 
 Each line quotes a few words of a sentence of ``texts/<doc_id>.txt``; the spans written to ``labels.csv`` are the
 whole sentences holding each occurrence of the quote (sentence boundaries from
-:func:`painregen.appraise.textnorm.split_sentences`,
-computed once here: later changes to the splitter do not move the gold spans).
+:func:`painregen.appraise.textnorm.split_sentences`, computed once here: later changes to the splitter do not move
+the gold spans).
 
     .venv/bin/python tools/rob_labels.py LINES.txt --corpus tests/data/rob_corpus --split dev
 """
