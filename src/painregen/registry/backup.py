@@ -35,8 +35,8 @@ from sqlalchemy.exc import DBAPIError
 
 from painregen import __version__
 from painregen.registry.backup_values import KINDS, BackupError, column_kind, decoder, encode
-from painregen.registry.core import make_engine, registry_url
-from painregen.registry.migrate import alembic_config
+from painregen.registry.core import WRITE, make_engine, registry_url
+from painregen.registry.migrate import ADVISORY_LOCK, alembic_config
 from painregen.registry.records import RegistryNotFoundError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_manifest", "restore"]
@@ -249,7 +249,7 @@ def restore(path: Path, db: str | Path, *, force: bool = False, progress: Progre
     engine = make_engine(url)
     try:
         try:
-            with engine.begin() as conn:
+            with engine.execution_options(**{WRITE: True}).begin() as conn:  # SQLite: BEGIN IMMEDIATE
                 rows = _restore(conn, path, manifest, force, progress, _label(db))
         except DBAPIError as exc:  # cannot connect, no right to create tables, ...
             raise BackupError(f"cannot restore into {_label(db)}: {_reason(exc)}; nothing was restored") from exc
@@ -279,7 +279,7 @@ def _restore(conn: Connection, path: Path, manifest: dict[str, Any], force: bool
         raise BackupError(f"{path}: schema revision {revision} is unknown to this painregen (a backup written by a "
                           "newer painregen: upgrade painregen)")
     if conn.dialect.name == "postgresql":  # the lock `open_registry` holds while it creates or upgrades a schema
-        conn.execute(text("SELECT pg_advisory_xact_lock(7243190511)"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
     stored = _revision(conn)
     if stored is not None and not force:
         if stored != revision:
