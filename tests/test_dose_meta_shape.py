@@ -17,6 +17,7 @@ from painregen.dose.two_stage import dose_response_two_stage
 from painregen.meta.control import ConvergenceError
 
 meta_dr = importlib.import_module("painregen.dose.meta_dr")
+emax_meta = importlib.import_module("painregen.dose.emax_meta")
 two_stage = importlib.import_module("painregen.dose.two_stage")
 
 
@@ -101,6 +102,7 @@ def test_one_stage_falls_back_with_a_note_when_the_random_effects_fit_fails(monk
         raise ConvergenceError("rma_mv (REML) did not converge in 1000 iterations")
 
     monkeypatch.setattr(meta_dr, "rma_mv", fails)
+    monkeypatch.setattr(emax_meta, "rma_mv", fails)
     r = dose_response_meta(d, y, v, s, V, scale="linear", emax=True)
     assert any("fixed-effect GLS shown" in n for n in r.notes)
     assert any(n.startswith("emax profile failed") for n in r.notes)

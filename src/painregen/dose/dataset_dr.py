@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from painregen.dose.errors import DoseFitError, DoseInputError
 from painregen.dose.meta_dr import (
     DoseResponseMeta,
     StratifiedDoseResponse,
@@ -113,7 +114,7 @@ def dose_response_inputs(ds: m.Dataset, *, measure: str = "MD", domain: str = "e
     from painregen.effects.table import dataset_effects
 
     if basis not in BASES:
-        raise ValueError(f"basis must be one of {', '.join(BASES)} (got {basis!r})")
+        raise DoseInputError(f"basis must be one of {', '.join(BASES)} (got {basis!r})")
     table = dataset_effects(ds, measure, shared="covariance", collapse="last")
     weights = experiment_weights(ds)
     keep: list[int] = []
@@ -173,13 +174,13 @@ def dataset_dose_response(ds: m.Dataset, *, measure: str = "MD", domain: str = "
     per level of the row column(s) ``by`` (:func:`stratified`; e.g. ``"product"``, ``"route"`` or
     ``("product", "route")``) on :func:`dose_response_inputs`. ValueError if no contrast qualifies."""
     if model not in MODELS:
-        raise ValueError(f"model must be one of {', '.join(MODELS)} (got {model!r})")
+        raise DoseInputError(f"model must be one of {', '.join(MODELS)} (got {model!r})")
     fit = dose_response_meta if model == "one-stage" else dose_response_two_stage
     if model == "two-stage":
         kwargs.pop("emax", None)  # the Emax profile belongs to the one-stage model
     inp = dose_response_inputs(ds, measure=measure, domain=domain, unit=unit, basis=basis)
     if inp.yi.size == 0:
-        raise ValueError(f"no {measure} contrasts in domain {domain!r} with a dose in {dose_axis_label(unit, basis)}")
+        raise DoseFitError(f"no {measure} contrasts in domain {domain!r} with a dose in {dose_axis_label(unit, basis)}")
     if by is None:
         return fit(inp.dose, inp.yi, inp.vi, inp.study, inp.V, **kwargs)
     name = by if isinstance(by, str) else "+".join(by)

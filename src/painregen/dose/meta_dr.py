@@ -25,28 +25,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, stats
+from scipy import stats
 
-from painregen.dose.errors import DoseFitError
+from painregen.dose.emax_meta import EmaxMeta, emax_profile
+from painregen.dose.errors import DoseFitError, DoseInputError
 from painregen.dose.shape import CurveShape, curve_shape
-from painregen.dose.splines import ORSINI_PERCENTILES, default_knots, rcs_basis
+from painregen.dose.spline_inputs import (
+    FIT_ERRORS,
+    Block,
+    FloatArray,
+    Scale,
+    SplineDesign,
+    _check_inputs,
+    _clusters,
+    _f,
+    _transform,
+    spline_design,
+)
+from painregen.dose.splines import rcs_basis
 from painregen.meta import rma_mv
-from painregen.meta.control import ConvergenceError
 
-FloatArray = npt.NDArray[np.float64]
-Scale = Literal["auto", "linear", "log10"]
-FIT_ERRORS = (ConvergenceError, np.linalg.LinAlgError, FloatingPointError, ValueError)
-Block = tuple[npt.ArrayLike, npt.ArrayLike]
-
-
-def _f(x: Any) -> Any:
-    """JSON-ready float (None for NaN/inf)."""
-    x = float(x)
-    return x if np.isfinite(x) else None
+__all__ = ["FIT_ERRORS", "Block", "DoseCurve", "DoseResponseMeta", "EmaxMeta", "FloatArray", "Scale", "SplineDesign",
+           "SplineFit", "StratifiedDoseResponse", "choose_scale", "dose_response_meta", "emax_profile", "plateau",
+           "pooled_curve", "spline_design", "spline_shape", "stratified", "subset_blocks", "wald_nonlinearity"]
 
 
 @dataclass(frozen=True)
@@ -61,32 +66,6 @@ class DoseCurve:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: [_f(v) for v in getattr(self, k)] for k in ("dose", "fit", "se", "ci_low", "ci_high")}
-
-
-@dataclass(frozen=True)
-class EmaxMeta:
-    """Emax meta-regression ``yi = eMax d / (ed50 + d)`` (no e0: contrasts against vehicle), ed50 profiled.
-
-    ``se_eMax`` is conditional on the profiled ``ed50``; ``ed50_ci`` is the profile-likelihood interval read off
-    the grid (log-likelihood within ``chi2_1(0.95) / 2`` of its maximum; an end is NaN when it reaches the grid
-    edge). ``at_bound`` says the maximum lies at the edge of the grid (ed50 not identified by the data)."""
-
-    ed50: float
-    eMax: float
-    se_eMax: float
-    ed50_ci: tuple[float, float]
-    logLik: float
-    sigma2: FloatArray
-    method: str
-    at_bound: bool
-    profile_ed50: FloatArray
-    profile_logLik: FloatArray
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"model": "emax", "approach": "profile likelihood over ed50", "ed50": _f(self.ed50),
-                "eMax": _f(self.eMax), "se_eMax": _f(self.se_eMax), "ed50_ci": [_f(c) for c in self.ed50_ci],
-                "logLik": _f(self.logLik), "sigma2": [_f(s) for s in self.sigma2], "method": self.method,
-                "at_bound": self.at_bound}
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,70 +137,6 @@ class StratifiedDoseResponse:
                 "skipped": dict(self.skipped)}
 
 
-def _transform(dose: FloatArray, scale: str, offset: float) -> tuple[FloatArray, float]:
-    """Dose on the spline scale and the value of vehicle (dose 0) on it."""
-    if scale == "linear":
-        return dose, 0.0
-    if scale == "log10":
-        return np.log10(dose + offset), float(np.log10(offset))
-    raise ValueError(f"scale must be 'linear' or 'log10' (got {scale!r})")
-
-
-def _check_inputs(dose: Any, yi: Any, vi: Any, study: Any) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
-    d = np.asarray(dose, dtype=float).ravel()
-    y = np.asarray(yi, dtype=float).ravel()
-    v = np.asarray(vi, dtype=float).ravel()
-    s = np.asarray(study, dtype=object).ravel().astype(str)
-    if not d.size == y.size == v.size == s.size:
-        raise ValueError("dose, yi, vi and study must have the same length")
-    if np.any(~np.isfinite(d)) or np.any(d < 0) or np.any(~np.isfinite(y)) or np.any(~np.isfinite(v) | (v <= 0)):
-        raise ValueError("dose must be finite and >= 0, yi finite and vi finite and > 0 (drop incomplete rows)")
-    return d, y, v, s
-
-
-@dataclass(frozen=True)
-class SplineDesign:
-    """Checked contrasts and their spline basis relative to dose 0 (shared by the one- and two-stage models)."""
-
-    dose: FloatArray
-    yi: FloatArray
-    vi: FloatArray
-    study: np.ndarray
-    offset: float
-    knots: FloatArray
-    X: FloatArray
-    knot_note: str | None = None
-
-    @property
-    def terms(self) -> tuple[str, ...]:
-        return ("dose", *(f"rcs{j}" for j in range(1, self.X.shape[1])))
-
-    def grid(self, grid: npt.ArrayLike | None = None) -> FloatArray:
-        """``grid`` as an array, default 101 doses from 0 to the largest."""
-        if grid is None:
-            return np.linspace(0.0, float(self.dose.max()), 101)
-        return np.asarray(grid, dtype=float).ravel()
-
-
-def spline_design(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike, *,
-                  knots: npt.ArrayLike | None = None, scale: str = "linear",
-                  offset: float | None = None) -> SplineDesign:
-    """Checked inputs, the log10 ``offset`` (default 0.01 x the largest dose), knots (default the Orsini
-    percentiles of the doses on the spline scale, fewer when they tie: :func:`painregen.dose.splines.default_knots`)
-    and the basis relative to dose 0 (:func:`rcs_basis`)."""
-    d, y, v, s = _check_inputs(dose, yi, vi, study)
-    off = float(offset) if offset is not None else 0.01 * float(d.max())
-    if scale == "log10" and not off > 0:
-        raise ValueError("log10 scale needs a positive offset")
-    x, x0 = _transform(d, scale, off)
-    note = None
-    if knots is None:
-        kn, note = default_knots(x, ORSINI_PERCENTILES)
-    else:
-        kn = np.asarray(knots, dtype=float)
-    return SplineDesign(d, y, v, s, off, kn, rcs_basis(x, kn, zero=x0), note)
-
-
 def choose_scale(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
                  V: Sequence[Block] | None = None, *, scale: str = "auto", offset: float | None = None,
                  random: bool = True) -> tuple[str, dict[str, Any]]:
@@ -231,7 +146,7 @@ def choose_scale(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
     if scale in ("linear", "log10"):
         return scale, {"requested": scale, "rule": "given", "span": None, "aic": None}
     if scale != "auto":
-        raise ValueError(f"scale must be 'auto', 'linear' or 'log10' (got {scale!r})")
+        raise DoseInputError(f"scale must be 'auto', 'linear' or 'log10' (got {scale!r})")
     d = np.asarray(dose, dtype=float).ravel()
     pos = d[np.isfinite(d) & (d > 0)]
     span = float(pos.max() / pos.min()) if pos.size else float("nan")
@@ -243,7 +158,7 @@ def choose_scale(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
         try:
             sd = spline_design(dose, yi, vi, study, scale=sc, offset=offset)
             if np.linalg.matrix_rank(sd.X) < sd.X.shape[1]:
-                raise ValueError("spline not identified")
+                raise DoseFitError("spline not identified")
             b, _vb, sig, ll, fell_back = _fit(sd, V, "ML", 95, random)
             aic[sc] = None if fell_back else -2.0 * ll + 2.0 * (b.size + sig.size)
         except FIT_ERRORS:
@@ -328,10 +243,6 @@ def plateau(grid: npt.ArrayLike, fit: npt.ArrayLike, fraction: float = 0.05) -> 
     return float(g[int(np.argmax(ok))])
 
 
-def _clusters(s: np.ndarray) -> list[np.ndarray]:
-    return [s, np.array([f"c{i}" for i in range(s.size)], dtype=object)]
-
-
 def _gls(X: FloatArray, y: FloatArray, v: FloatArray, V: Sequence[Block] | None) -> tuple[FloatArray, FloatArray]:
     """Fixed-effect generalised least squares with the known V (Greenland & Longnecker 1992's GLS step)."""
     M = np.diag(v)
@@ -341,58 +252,6 @@ def _gls(X: FloatArray, y: FloatArray, v: FloatArray, V: Sequence[Block] | None)
     MX = np.linalg.solve(M, X)
     vb = np.linalg.inv(X.T @ MX)
     return vb @ (MX.T @ y), vb
-
-
-def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
-                 V: Sequence[Block] | None = None, *, method: str = "REML", n_grid: int = 41,
-                 ed50_range: tuple[float, float] | None = None) -> EmaxMeta:
-    """Emax meta-regression ``yi = eMax d / (ed50 + d)`` by profiling ``ed50``.
-
-    A profile approach: for each ``ed50`` on a log-spaced grid (default from 1/100 of the smallest positive dose
-    to 10 x the largest), eMax and the variance components are fitted by :func:`painregen.meta.rma_mv`
-    (``mods = d / (ed50 + d)``, no intercept, random = study/contrast, ``V`` blocks); the grid maximum of the
-    (restricted) log-likelihood is then refined by Brent's method on log ed50 between its neighbours. The Emax
-    model is DoseFinding's (Bornkamp, Pinheiro & Bretz; ``emax`` with ``e0 = 0`` since contrasts are against
-    vehicle). Under REML the likelihoods of different designs are compared, as in profiling a non-linear
-    parameter of a mixed model; ``method="ML"`` avoids that caveat.
-    """
-    d, y, v, s = _check_inputs(dose, yi, vi, study)
-    pos = d[d > 0]
-    if pos.size == 0:
-        raise ValueError("no positive doses")
-    lo, hi = ed50_range if ed50_range is not None else (float(pos.min()) / 100, float(pos.max()) * 10)
-    cl = _clusters(s)
-
-    def fit(log_ed50: float) -> Any:
-        x = d / (10.0 ** log_ed50 + d)
-        return rma_mv(y, v, clusters=cl, mods=x[:, None], intercept=False, method=method, V=V)
-
-    def loglik(log_ed50: float) -> float:
-        try:
-            return float(fit(log_ed50).logLik)
-        except FIT_ERRORS:
-            return -np.inf
-
-    grid = np.linspace(np.log10(lo), np.log10(hi), n_grid)
-    lls = np.array([loglik(g) for g in grid])
-    if not np.any(np.isfinite(lls)):
-        raise DoseFitError("the Emax meta-regression did not converge at any ED50 of the profile grid")
-    i = int(np.argmax(lls))
-    at_bound = i in (0, n_grid - 1)
-    best = float(grid[i])
-    if not at_bound:
-        opt = optimize.minimize_scalar(lambda t: -loglik(t), bounds=(grid[i - 1], grid[i + 1]),
-                                       method="bounded", options={"xatol": 1e-8})
-        if -float(opt.fun) > lls[i]:
-            best = float(opt.x)
-    res = fit(best)
-    cut = res.logLik - stats.chi2.ppf(0.95, 1) / 2
-    inside = np.flatnonzero(lls >= cut)
-    ci_lo = float("nan") if inside.size == 0 or inside[0] == 0 else float(10.0 ** grid[inside[0]])
-    ci_hi = float("nan") if inside.size == 0 or inside[-1] == n_grid - 1 else float(10.0 ** grid[inside[-1]])
-    return EmaxMeta(ed50=float(10.0 ** best), eMax=float(res.b[0]), se_eMax=float(res.se[0]),
-                    ed50_ci=(ci_lo, ci_hi), logLik=float(res.logLik), sigma2=np.asarray(res.sigma2, dtype=float),
-                    method=method, at_bound=at_bound, profile_ed50=10.0 ** grid, profile_logLik=lls)
 
 
 def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study: npt.ArrayLike,
@@ -421,7 +280,7 @@ def dose_response_meta(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike
     sd = spline_design(dose, yi, vi, study, knots=knots, scale=used, offset=offset)
     d, y, v, s, off, kn, X = sd.dose, sd.yi, sd.vi, sd.study, sd.offset, sd.knots, sd.X
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise ValueError(f"the spline is not identified: {np.unique(d).size} distinct doses cannot fit "
+        raise DoseFitError(f"the spline is not identified: {np.unique(d).size} distinct doses cannot fit "
                          f"{X.shape[1]} coefficients with knots {np.round(kn, 6).tolist()}")
     notes = [sd.knot_note] if sd.knot_note else []
     b, vb, sigma2, ll, fit_notes = _fit(sd, V, method, level, random)
@@ -483,7 +342,7 @@ def stratified(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, study:
     d, y, v, s = _check_inputs(dose, yi, vi, study)
     labels = np.asarray(by, dtype=object).ravel().astype(str)
     if labels.size != d.size:
-        raise ValueError("by must have one label per contrast")
+        raise DoseInputError("by must have one label per contrast")
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     for level in sorted(set(labels.tolist())):

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from painregen.dose.errors import DoseFitError, DoseInputError
+
 FloatArray = npt.NDArray[np.float64]
 ORSINI_PERCENTILES: tuple[float, ...] = (5.0, 35.0, 65.0, 95.0)
 
@@ -39,7 +41,7 @@ def rcs_knots(dose: npt.ArrayLike, percentiles: Sequence[float] = ORSINI_PERCENT
     d = np.asarray(dose, dtype=float).ravel()
     d = d[np.isfinite(d)]
     if d.size == 0:
-        raise ValueError("no finite doses to place knots")
+        raise DoseFitError("no finite doses to place knots")
     knots = np.percentile(d, np.asarray(percentiles, dtype=float))
     _check_knots(knots)
     return knots
@@ -53,7 +55,7 @@ def default_knots(dose: npt.ArrayLike, percentiles: Sequence[float] = ORSINI_PER
     d = np.asarray(dose, dtype=float).ravel()
     d = d[np.isfinite(d)]
     if d.size == 0:
-        raise ValueError("no finite doses to place knots")
+        raise DoseFitError("no finite doses to place knots")
     knots = np.percentile(d, np.asarray(percentiles, dtype=float))
     if np.all(np.diff(knots) > 0):
         return knots, None
@@ -70,7 +72,7 @@ def default_knots(dose: npt.ArrayLike, percentiles: Sequence[float] = ORSINI_PER
         three = np.percentile(d, [10.0, 50.0, 90.0])
         if np.all(np.diff(three) > 0):
             return three, f"{want}: 3 knots at the 10th, 50th and 90th percentiles"
-    raise ValueError(f"{want}, and {distinct.size} distinct doses ({_fmt(distinct)}) cannot give 3 distinct knots; "
+    raise DoseFitError(f"{want}, and {distinct.size} distinct doses ({_fmt(distinct)}) cannot give 3 distinct knots; "
                      "a spline needs more distinct doses (or give the knots)")
 
 
@@ -80,9 +82,9 @@ def _fmt(x: FloatArray) -> str:
 
 def _check_knots(knots: FloatArray) -> None:
     if knots.ndim != 1 or knots.size < 3:
-        raise ValueError("a restricted cubic spline needs at least 3 knots")
+        raise DoseInputError("a restricted cubic spline needs at least 3 knots")
     if not np.all(np.isfinite(knots)) or np.any(np.diff(knots) <= 0):
-        raise ValueError(f"knots must be finite and strictly increasing, got {knots.tolist()}; "
+        raise DoseInputError(f"knots must be finite and strictly increasing, got {knots.tolist()}; "
                          "too few distinct doses for this many knots")
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from painregen.dose.errors import DoseFitError
+from painregen.dose.errors import DoseFitError, DoseInputError
 from painregen.dose.meta_dr import (
     FIT_ERRORS,
     Block,
@@ -90,11 +90,11 @@ def _study_covariances(v: FloatArray, s: np.ndarray, V: Sequence[Block] | None) 
         r = np.asarray(rows, dtype=np.int64).ravel()
         m = np.asarray(mat, dtype=float)
         if m.shape != (r.size, r.size):
-            raise ValueError(f"a V block has {r.size} rows but a {m.shape} matrix")
+            raise DoseInputError(f"a V block has {r.size} rows but a {m.shape} matrix")
         if r.size and (r.min() < 0 or r.max() >= v.size):
-            raise ValueError(f"V block rows must lie in 0..{v.size - 1}")
+            raise DoseInputError(f"V block rows must lie in 0..{v.size - 1}")
         if np.unique(s[r]).size > 1:
-            raise ValueError(f"a V block spans studies {sorted(set(s[r].tolist()))}; blocks lie inside one study")
+            raise DoseInputError(f"a V block spans studies {sorted(set(s[r].tolist()))}; blocks lie inside one study")
         M[np.ix_(r, r)] = m
     return M
 
@@ -140,7 +140,7 @@ def dose_response_two_stage(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.Arra
     when fewer than 2 studies keep a full-rank stage-1 design.
     """
     if method not in MVMETA_METHODS:
-        raise ValueError(f"method must be one of {MVMETA_METHODS}, got {method!r}")
+        raise DoseInputError(f"method must be one of {MVMETA_METHODS}, got {method!r}")
     if knots is not None and scale == "auto":
         scale = "linear"  # knots given on the dose scale
     used, choice = choose_scale(dose, yi, vi, study, V, scale=scale, offset=offset)
