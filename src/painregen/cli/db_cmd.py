@@ -12,7 +12,7 @@ import typer
 from painregen.cli.common import console, data_command, err_console, fail, print_json
 
 app = typer.Typer(help="The registry database: upgrade its schema, back it up, restore a backup.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, add_completion=False)
 DB_HELP = "Registry: a SQLite path or a database URL (postgresql+psycopg://user:password@host/db)."
 
 
