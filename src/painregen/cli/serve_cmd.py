@@ -99,8 +99,10 @@ def serve_command(
         app = create_app(db, secret=secret, allowed_hosts=allowed, work_dir=work_dir, auth=auth)
     except RegistryError as exc:
         fail(str(exc))
+    from painregen.web.config import db_label
+
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"painregen workbench on http://{shown}:{port}/ (registry: {db}; "
+    typer.echo(f"painregen workbench on http://{shown}:{port}/ (registry: {db_label(db)}; "
                f"{'accounts on' if auth else 'single user, no accounts'}); press Ctrl+C to stop")
     options = {"host": host, "port": port, "log_level": "warning", "timeout_keep_alive": 5,
                "http": "painregen.web.protocol:GuardedH11Protocol", "proxy_headers": True,
@@ -109,6 +111,8 @@ def serve_command(
         app.state.registry.close()
         os.environ.update({ENV["db"]: db, ENV["auth"]: "1" if auth else "", ENV["hosts"]: ",".join(allowed),
                            ENV["secret"]: secret.decode(), ENV["work_dir"]: str(work_dir or "")})
-        uvicorn.run("painregen.web.app:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        # a worker opens the registry before it answers uvicorn's health check: give it time on a busy machine
+        uvicorn.run("painregen.web.app:app_from_env", factory=True, workers=workers,  # type: ignore[arg-type]
+                    timeout_worker_healthcheck=60, **options)
     else:
         uvicorn.run(app, **options)  # type: ignore[arg-type]
