@@ -11,6 +11,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -104,7 +105,7 @@ def serve_command(
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"painregen workbench on http://{shown}:{port}/ (registry: {db_label(db)}; "
                f"{'accounts on' if auth else 'single user, no accounts'}); press Ctrl+C to stop")
-    options = {"host": host, "port": port, "log_level": "warning", "timeout_keep_alive": 5,
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "timeout_keep_alive": 5,
                "http": "painregen.web.protocol:GuardedH11Protocol", "proxy_headers": True,
                "forwarded_allow_ips": "127.0.0.1"}
     if workers > 1:  # each worker process builds its own app from the environment (app_from_env)
@@ -112,7 +113,7 @@ def serve_command(
         os.environ.update({ENV["db"]: db, ENV["auth"]: "1" if auth else "", ENV["hosts"]: ",".join(allowed),
                            ENV["secret"]: secret.decode(), ENV["work_dir"]: str(work_dir or "")})
         # a worker opens the registry before it answers uvicorn's health check: give it time on a busy machine
-        uvicorn.run("painregen.web.app:app_from_env", factory=True, workers=workers,  # type: ignore[arg-type]
-                    timeout_worker_healthcheck=60, **options)
+        uvicorn.run("painregen.web.app:app_from_env", factory=True, workers=workers, timeout_worker_healthcheck=60,
+                    **options)
     else:
-        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        uvicorn.run(app, **options)
