@@ -6,18 +6,21 @@ with the boundary handled exactly instead of on a log scale:
 1. Newton's method with the observed information where that is positive definite on the free parameters, else
    Fisher scoring (expected information; Jennrich & Sampson 1976, *Technometrics* 18:11-17), projected onto the
    box with an active set (a parameter on its bound whose score points outwards is held there), every step halved
-   until the log-likelihood does not fall. Converged when the full (unhalved) step is below ``threshold``
-   (``|step| <= threshold * max(1, |theta|)``), or when no step raises the log-likelihood at machine precision and
-   the Newton decrement ``s' I^-1 s`` of the free parameters is below ``1e-10`` (Boyd & Vandenberghe 2004,
-   *Convex Optimization*, sec. 9.5: half of it estimates the remaining gain in log-likelihood).
+   until the log-likelihood does not fall. It stops when the full (unhalved) step is below ``threshold``
+   (``|step| <= threshold * max(1, |theta|)``) or no step raises the log-likelihood at machine precision, and has
+   converged when the point then meets the conditions below. Directions of (numerically) zero information, such as
+   a variance component the data do not identify, are not moved along.
 2. From the same start, L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995, *SIAM J Sci Comput* 16:1190) on parameters
    divided by their typical size, with the analytic score; then step 1 from its end point to polish it.
 3. Powell's derivative-free method with bounds from the best point so far, then step 1 again.
 4. Steps 1-3 from each further starting value.
 
-A candidate counts when it satisfies the Karush-Kuhn-Tucker conditions: the Newton decrement of the free
-parameters below ``1e-10`` and every parameter held at a bound with a score pointing outwards. The highest
-such candidate is returned; :class:`~painregen.meta.control.ConvergenceError` only when none qualifies.
+A candidate counts when it satisfies the Karush-Kuhn-Tucker conditions: every parameter held at a bound has a
+score pointing outwards, the Newton decrement ``s' |I|^+ s`` of the free parameters is below ``1e-10`` (Boyd &
+Vandenberghe 2004, *Convex Optimization*, sec. 9.5: half of it estimates the remaining gain in log-likelihood),
+and no free parameter has a score above ``1e-5 max(1, |logLik|)`` per unit of its typical size. Points from
+``probes`` (the caller's guesses where a second maximum may lie) that lie higher are polished the same way. The
+highest candidate is returned; :class:`~painregen.meta.control.ConvergenceError` only when none qualifies.
 """
 
 from __future__ import annotations
