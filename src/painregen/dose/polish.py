@@ -42,18 +42,25 @@ ALPHAS = np.array([1.0, 0.5, 0.25, 0.1, 0.02, 3.0, 10.0, 100.0, 1000.0])
 FACE_GRID = 41
 
 
+def centre(f0: Array, u: Array, k: int) -> tuple[Array, float, Array, Array, Array]:
+    """The whitened intercept column's unit vector ``q1`` and norm, and for whitened shapes ``f0`` (..., k) their
+    component along it ``c0``, the rest ``rf`` and its squared length ``rr`` (the shapes with the intercept
+    projected out, as variable projection needs)."""
+    one = u @ np.ones(k)
+    norm1 = float(np.linalg.norm(one))
+    q1 = one / norm1
+    c0 = f0 @ q1
+    rf = f0 - c0[..., None] * q1
+    return q1, norm1, c0, rf, np.sum(rf * rf, axis=-1)
+
+
 def exact_profile(mdef: ModelDef, doses: Array, ytil: Array, u: Array, theta: Array,
                   fixed: Fixed) -> tuple[Array, Array, Array]:
     """Criterion ``||ytil - U (theta0 + theta1 f0)||^2`` and the profiled ``theta0, theta1`` at nonlinear values
     ``theta`` (b, L, q) for each of the b whitened data vectors ``ytil`` (b, k); results (b, L)."""
     params = np.asarray([theta[..., i, None] for i in range(theta.shape[-1])])
     f0 = np.broadcast_to(mdef.std_f0(doses, params, fixed), theta.shape[:-1] + doses.shape) @ u.T  # (b, L, k)
-    one = u @ np.ones(doses.size)
-    norm1 = float(np.linalg.norm(one))
-    q1 = one / norm1
-    c0 = f0 @ q1
-    rf = f0 - c0[..., None] * q1
-    rr = np.sum(rf * rf, axis=-1)
+    q1, norm1, c0, rf, rr = centre(f0, u, doses.size)
     yc = ytil - (ytil @ q1)[:, None] * q1  # (b, k)
     ok = rr > 1e-300
     theta1 = np.where(ok, np.einsum("bk,blk->bl", yc, rf) / np.where(ok, rr, 1.0), 0.0)

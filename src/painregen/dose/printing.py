@@ -11,6 +11,8 @@ import math
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from painregen.meta.printing import fmt_p
+
 if TYPE_CHECKING:
     from painregen.dose.meta_dr import SplineFit, StratifiedDoseResponse
     from painregen.dose.results import MCPModResult
@@ -25,12 +27,6 @@ def _n(x: Any, digits: int = 4) -> str:
         return "NA"
     v = float(x)
     return "NA" if not math.isfinite(v) else f"{v:.{digits}g}"
-
-
-def _p(p: Any) -> str:
-    if p is None or not math.isfinite(float(p)):
-        return "NA"
-    return "<.0001" if float(p) < 1e-4 else f"{float(p):.4f}"
 
 
 def _wrap(text: str, indent: str = "") -> list[str]:
@@ -80,7 +76,7 @@ def format_mcp_mod(res: MCPModResult, extras: dict[str, Any] | None = None) -> s
                       f"{res.direction} responses are better", "",
                       f"Multiple contrast test ({m.alternative}, alpha {m.alpha:g}, df {df}, critical value "
                       f"{m.critical_value:.4f})"]
-    rows = [[name, fam, f"{t:.4f}", _p(p), "*" if s else ""] for name, fam, t, p, s in
+    rows = [[name, fam, f"{t:.4f}", fmt_p(p), "*" if s else ""] for name, fam, t, p, s in
             zip(m.names, m.families, m.t_stats, m.p_adj, m.significant, strict=True)]
     out += _table(["model", "family", "t", "p_adj", ""], rows, left=2)
     if res.fits:
@@ -117,7 +113,7 @@ def format_spline(res: SplineFit, unit: str = "") -> list[str]:
     rows = [[t, _n(b, 5), _n(s, 4)] for t, b, s in zip(res.terms, res.b, res.se, strict=True)]
     out += _table(["term", "estimate", "se"], rows)
     out.append(f"  non-linearity: chi2 = {_n(res.nonlinear_stat)} on {res.nonlinear_df} df, "
-               f"p = {_p(res.nonlinear_p)}")
+               f"p = {fmt_p(res.nonlinear_p)}")
     out += _wrap(res.shape.sentence(unit), "  ")
     sigma2 = getattr(res, "sigma2", None)
     if sigma2 is not None and len(sigma2):

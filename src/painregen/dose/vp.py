@@ -19,7 +19,7 @@ import numpy as np
 
 from .model_defs import Fixed, ModelDef
 from .models import Array
-from .polish import FTOL, exact_profile, face_search, polish
+from .polish import FTOL, centre, exact_profile, face_search, polish
 
 GRID_1D = 61
 GRID_2D = 31
@@ -54,12 +54,7 @@ def _profile(
     """
     params = [nl[..., i, None] for i in range(nl.shape[-1])]
     f0 = np.broadcast_to(mdef.std_f0(doses, np.asarray(params), fixed), nl.shape[:-1] + doses.shape) @ u.T
-    one = u @ np.ones(doses.size)
-    norm1 = float(np.linalg.norm(one))
-    q1 = one / norm1
-    c0 = f0 @ q1
-    r = f0 - c0[..., None] * q1
-    rr = np.sum(r * r, axis=-1)
+    q1, norm1, c0, r, rr = centre(f0, u, doses.size)
     ry = ytil @ r.T if nl.ndim == 2 else np.einsum("bk,blk->bl", ytil, r)
     qy = (ytil @ q1)[:, None]
     ok = rr > 1e-300
