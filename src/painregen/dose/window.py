@@ -10,8 +10,8 @@
   (:mod:`.bootstrap`).
 * Plateau: the saturation dose is at or below the second-highest tested dose (the top dose adds less than
   ``1 - p`` of the effect), there is no evidence of decline, and the data do not contradict it: the observed
-  top-dose mean does not lie above the fitted curve (its 95% interval for ``ybar_top - f(top)`` excludes no
-  rise, i.e. the lower limit is not above 0).  Otherwise the verdict says the response may still rise.
+  top-dose mean does not lie above the fitted curve (the 95% interval of ``ybar_top - f(top)`` does not lie
+  wholly above 0).  Otherwise the verdict says the response may still rise.
 * Decline: the fitted curve peaks strictly inside the range AND the observed top-dose group is worse than the
   group at the fitted peak with a confidence interval that excludes zero.  A model alone (e.g. a quadratic
   fitted to plateau data) cannot declare a decline.  The Mack-Wolfe umbrella test (:mod:`.umbrella`, raw data
