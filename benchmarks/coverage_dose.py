@@ -5,7 +5,7 @@ seeded run with).
 Each scenario of :data:`painregen.dose.coverage.SCENARIOS` simulates ``N_SIM`` animal studies and analyses each as
 ``painregen dose`` does (:func:`painregen.dose.coverage.window_coverage`), with the default 1,000 bootstrap
 replicates of the whole selection; the "before" column refits only the selected family in each replicate (the
-intervals painregen reported before this change). Run: ``.venv/bin/python benchmarks/run.py --cases
+intervals painregen reported before this change, which also held the variance of raw-data replicates fixed). Run: ``.venv/bin/python benchmarks/run.py --cases
 dose_coverage`` (or ``make bench``); about 5 minutes on 2 cores.
 """
 
