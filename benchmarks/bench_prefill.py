@@ -2,14 +2,19 @@
 the same run: per item sensitivity, specificity and F1 at sentence and paper level for each held-out part
 (``heldout``, ``heldout_b``) and pooled, look-alike and negation errors, the hand-written synthetic negations and
 look-alikes (reported apart from the real text), and the time each tool takes. Writes the section between the
-prefill markers of benchmarks/RESULTS.md.
+prefill markers of benchmarks/RESULTS.md; painregen's errors are listed there by paper, item and character span of
+the rebuilt text, never with the article's words (``--show-text`` prints the sentences on the terminal only).
 
-    .venv/bin/python benchmarks/bench_prefill.py [--split dev] [--no-write]
+Needs the corpus texts, which are not in git: rebuild them first (tests/data/rob_corpus/README.md):
+
+    .venv/bin/python tools/rob_corpus_build.py
+    .venv/bin/python benchmarks/bench_prefill.py [--split dev] [--no-write] [--show-text]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import sys
 import time
@@ -21,6 +26,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from painregen.appraise.evaluate import (  # noqa: E402
     DETECTOR_ITEMS,
     REGEXROB_ITEMS,
+    Document,
     Result,
     combine,
     evaluate,
@@ -31,6 +37,7 @@ from painregen.appraise.evaluate import (  # noqa: E402
     regexrob_predictor,
     score_synthetic,
 )
+from painregen.appraise.textnorm import split_sentences  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "rob_corpus"
 REGEXROB = ROOT.parent / "shared" / "data" / "rob" / "camarades_RegexRoB_Preclinical_RoB_regex.csv"
@@ -72,9 +79,27 @@ def table(name: str, ours: Result, rules: Result, rr: Result, n_docs: int, n_sen
     return lines
 
 
-def report(splits: list[str]) -> str:
+def missing_texts() -> list[str]:
+    with (CORPUS / "documents.csv").open(encoding="utf-8") as fh:
+        return [r["doc_id"] for r in csv.DictReader(fh) if not (CORPUS / "texts" / f"{r['doc_id']}.txt").exists()]
+
+
+def error_lines(split: str, docs: list[Document], result: Result) -> list[tuple[str, str]]:
+    """(line, sentence) per error; the line names paper, item, kind and the sentence's character span in the
+    rebuilt text, the sentence is for the terminal only."""
+    spans: dict[tuple[str, str], tuple[int, int]] = {}
+    for d in docs:
+        for a, b in split_sentences(d.text):
+            spans.setdefault((d.doc_id, " ".join(d.text[a:b].split())[:300]), (a, b))
+    return [(f"- {split} · {d} · {it} · {kind} · characters {spans[d, s][0]}–{spans[d, s][1]}", s)
+            for d, it, kind, s in result.errors]
+
+
+def report(splits: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """The RESULTS.md section (no words of the articles) and painregen's errors with their sentences."""
     patterns = load_regexrob(REGEXROB)
     parts: list[tuple[str, Result, Result, Result, int, int]] = []
+    errors: list[tuple[str, str]] = []
     t_ours = t_rr = 0.0
     n_chars = 0
     for split in splits:
@@ -85,6 +110,7 @@ def report(splits: list[str]) -> str:
         rules = evaluate(docs, painregen_predictor(False), ITEMS)
         rr, dt = _timed(evaluate, docs, regexrob_predictor(patterns), FIVE)
         t_rr += dt
+        errors += error_lines(split, docs, ours)
         c = ours.sentence[ITEMS[0]]
         parts.append((split, ours, rules, rr, len(docs), c.tp + c.fp + c.fn + c.tn))
     lines = [f"## Appraisal pre-filling on real papers ({' + '.join(splits)} of tests/data/rob_corpus)", "",
@@ -109,11 +135,12 @@ def report(splits: list[str]) -> str:
               f"it never proposes 'no' ({s_rr.negation_n} negations). The same person wrote these sentences and the "
               "rules, so they measure coverage of known phrasings, not generalisation.", ""]
     lines += [f"Time on the {n_chars / 1e6:.1f} M characters of these papers: painregen {t_ours:.1f} s, RegexRoB "
-              f"{t_rr:.1f} s (same run, one process).", "", "painregen's errors on these parts:", ""]
-    for split, ours, *_ in parts:
-        lines += [f"- {split} · {d} · {it} · {kind}: {s[:150]}" for d, it, kind, s in ours.errors]
+              f"{t_rr:.1f} s (same run, one process).", "",
+              "painregen's errors on these parts (character spans of the rebuilt texts; "
+              "`benchmarks/bench_prefill.py --show-text` prints the sentences), then on the synthetic sentences:", ""]
+    lines += [line for line, _ in errors]
     lines += [f"- synthetic · {it} · answered {got}: {s}" for s, it, got in s_ours.misses]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", errors
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,10 +148,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--split", action="append", choices=["dev", "heldout", "heldout_b"],
                    help="parts to measure (default: heldout and heldout_b)")
     p.add_argument("--no-write", action="store_true")
+    p.add_argument("--show-text", action="store_true",
+                   help="print each error's sentence (terminal only; RESULTS.md is written without them)")
     args = p.parse_args(argv)
+    missing = missing_texts()
+    if missing:
+        print(f"{CORPUS / 'texts'}: {len(missing)} of the corpus texts are absent (they are not in git). Fetch the "
+              "repositories named in documents.csv with the fetch tool, then run .venv/bin/python "
+              "tools/rob_corpus_build.py (tests/data/rob_corpus/README.md, 'Rebuilding the texts').", file=sys.stderr)
+        return 1
     splits = args.split or ["heldout", "heldout_b"]
-    text = report(splits)
+    text, errors = report(splits)
     print(text)
+    if args.show_text:
+        print("The sentences of these errors (not written to RESULTS.md):\n")
+        print("\n".join(f"{line}: {sentence[:300]}" for line, sentence in errors))
     if not args.no_write and "dev" not in splits:
         path = ROOT / "benchmarks" / "RESULTS.md"
         old = path.read_text(encoding="utf-8") if path.exists() else ""

@@ -8,13 +8,19 @@ pruned to the largest ``--keep`` per item and written as JSON into the package. 
 item is chosen by 4-fold cross-validation grouped by paper (still development papers only): the smallest
 probability in a grid at which the model's out-of-fold "yes" answers, on sentences the rules leave unanswered,
 exist and are at least 90% precise (else the grid's highest, 0.95). No network, no GPU; the held-out papers
-are never read.
+are never read. The file holds hashed feature numbers and weights only, no words of the corpus.
 
-    .venv/bin/python benchmarks/train_rob_model.py
+Needs the corpus texts, which are not in git: rebuild them first (tests/data/rob_corpus/README.md). Training the
+same texts again writes the same file, byte for byte.
+
+    .venv/bin/python tools/rob_corpus_build.py
+    .venv/bin/python benchmarks/train_rob_model.py [--out PATH]
 """
 
 from __future__ import annotations
 
+import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -34,6 +40,11 @@ from painregen.appraise.textnorm import is_heading, split_sentences  # noqa: E40
 CORPUS = ROOT / "tests" / "data" / "rob_corpus"
 OUT = ROOT / "src" / "painregen" / "appraise" / "models" / "rob_sentence_model.json"
 GRID = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95]
+
+
+def dev_ids() -> list[str]:
+    with (CORPUS / "documents.csv").open(encoding="utf-8") as fh:
+        return [r["doc_id"] for r in csv.DictReader(fh) if r["split"] == "dev"]
 
 
 def dataset() -> tuple[sparse.csr_matrix, dict[str, np.ndarray], np.ndarray, np.ndarray]:
@@ -68,7 +79,15 @@ def fit(x: sparse.csr_matrix, y: np.ndarray) -> LogisticRegression:
     return m
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, default=OUT, help="where to write the model (default: into the package)")
+    args = p.parse_args(argv)
+    missing = [d for d in dev_ids() if not (CORPUS / "texts" / f"{d}.txt").exists()]
+    if missing:
+        print(f"{CORPUS / 'texts'}: {len(missing)} development texts are absent (they are not in git); rebuild them "
+              "with .venv/bin/python tools/rob_corpus_build.py (tests/data/rob_corpus/README.md)", file=sys.stderr)
+        return 1
     x, ys, group, ruled = dataset()
     weights, intercepts, thresholds, keep = {}, {}, {}, 400
     for j, (item, y) in enumerate(ys.items()):
@@ -100,9 +119,9 @@ def main() -> int:
                           {"trained_on": "tests/data/rob_corpus development split only",
                            "sentences": int(x.shape[0]), "learner": "logistic regression (liblinear, C=4, balanced)",
                            "kept_weights_per_item": keep})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(model.to_dict(), separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {OUT} ({OUT.stat().st_size / 1024:.0f} kB)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(model.to_dict(), separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} kB)")
     return 0
 
 

@@ -4,9 +4,11 @@ ethic, competing, conflict, exclude, ...), with its heading, numbered per docume
 
 The cue list is deliberately much wider than any detector's patterns and is fixed (it is not derived from the
 detectors or their errors), so that gold labels do not follow what painregen already finds. Sentences without a
-cue word are not shown and stay unlabelled (gold: not "yes"); see tests/data/rob_corpus/README.md.
+cue word are not shown and stay unlabelled (gold: not "yes"); see tests/data/rob_corpus/README.md. The number
+before each sentence is the ``#N`` anchor of ``tools/rob_labels.py add``. Reads the rebuilt texts (not in git,
+``tools/rob_corpus_build.py``); its output holds the articles' words, so keep it out of git (e.g. under build/).
 
-    .venv/bin/python tools/rob_candidates.py --corpus tests/data/rob_corpus --split heldout_b > candidates.txt
+    .venv/bin/python tools/rob_candidates.py --split heldout_b > build/candidates.txt
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import re
+import sys
 from pathlib import Path
 
 from painregen.appraise.textnorm import split_sentences
@@ -30,7 +33,7 @@ CUES = re.compile(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--corpus", type=Path, required=True)
+    p.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[1] / "tests" / "data" / "rob_corpus")
     p.add_argument("--split", required=True)
     p.add_argument("--doc", action="append", help="only these documents")
     p.add_argument("--unlabelled", action="store_true", help="hide sentences that already carry a label (audit)")
@@ -41,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
             labelled = {(r["doc_id"], int(r["start"])) for r in csv.DictReader(fh)}
     with (args.corpus / "documents.csv").open(encoding="utf-8") as fh:
         docs = [r for r in csv.DictReader(fh) if r["split"] == args.split and (not args.doc or r["doc_id"] in args.doc)]
+    missing = [d["doc_id"] for d in docs if not (args.corpus / "texts" / f"{d['doc_id']}.txt").exists()]
+    if missing:
+        print(f"{args.corpus / 'texts'}: {len(missing)} texts absent (rebuild: .venv/bin/python "
+              "tools/rob_corpus_build.py)", file=sys.stderr)
+        return 1
     for d in docs:
         text = (args.corpus / "texts" / f"{d['doc_id']}.txt").read_text(encoding="utf-8")
         print(f"### {d['doc_id']} ({d['kind']}): {d['title']}")
