@@ -142,8 +142,11 @@ class MaxT:
     def quantile(self, alpha: float) -> float:
         """Critical value c with P(max T < c) = 1 - alpha (mvtnorm ``qmvt`` with tail "lower.tail")."""
         a = alpha / 2 if self.two_sided else alpha
-        dist = stats.norm() if not np.isfinite(self.df) else stats.t(self.df)
-        lo, hi = float(dist.isf(a)) - 1e-6, float(dist.isf(a / self.m)) + 1e-6  # one test .. Bonferroni
+
+        def isf(q: float) -> float:  # upper quantile of the t (or normal) distribution
+            return float(special.stdtrit(self.df, 1.0 - q) if np.isfinite(self.df) else special.ndtri(1.0 - q))
+
+        lo, hi = isf(a) - 1e-6, isf(a / self.m) + 1e-6  # one test .. Bonferroni
         return float(brentq(lambda c: self.cdf(c) - (1.0 - alpha), lo, hi, xtol=1e-10))
 
 
