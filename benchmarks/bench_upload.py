@@ -156,9 +156,11 @@ def main() -> None:
             r = run_case(case, path, db)
             seconds, peak = float(r["seconds"]), float(r["peak_mb"])  # type: ignore[arg-type]
             ok = seconds < TARGET_SECONDS and peak < TARGET_MB
+            verdict = ("PASS" if ok else "FAIL") if case != "upload-import" else ("under" if ok else "over") + \
+                " (reference)"
             size = os.path.getsize(path) / 1e6
             lines.append(f"| {case} | {kind.upper()} {size:.1f} MB, {args.rows:,} rows, {tag} | {seconds:.1f} s | "
-                         f"{peak:,.0f} MB | {r['outcome']} | {'PASS' if ok else 'FAIL'} |")
+                         f"{peak:,.0f} MB | {r['outcome']} | {verdict} |")
             print(lines[-1], flush=True)
     load_end = " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
     text = (
@@ -169,7 +171,10 @@ def main() -> None:
         "Python process: time is wall clock including start-up and imports, memory the process's peak resident "
         f"set. Target: under {TARGET_SECONDS:g} s and {TARGET_MB:,.0f} MB. `upload-check` posts the file to "
         "`/api/upload` with `dry_run` (validation only), `upload-import` validates and imports it into a new "
-        "SQLite registry.\n\n"
+        "SQLite registry. The issue's target is for validation (`validate`, `upload-check`); `upload-import` adds "
+        "storing the 88,500 records and is shown for reference. Before this work (at commit 2637afc) "
+        "`validate` of the same CSV and XLSX files had not finished after 150 s (quadratic problem "
+        "collection and record assembly, openpyxl reading); stopped there.\n\n"
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {time.perf_counter() - started:.0f} s in all, load average "
         f"{load_start} at start / {load_end} at end, on the machine described at the top of this file.\n\n"
         "| case | file | time | peak memory | outcome | target |\n| --- | --- | --- | --- | --- | --- |\n"
