@@ -83,7 +83,7 @@ def test_genz_central_matches_spherical_radial() -> None:
 
 @pytest.mark.parametrize("two_sided", [False, True])
 def test_grouped_directions_equal_the_plain_mean(two_sided: bool) -> None:
-    """MaxT.cdf averages the radial probability over groups of sorted directions; it must equal the plain mean
+    """MaxT.cdf averages the radial probability over equal-width bins of g; it must equal the plain mean
     over every quasi-Monte Carlo direction far inside the QMC error (here within 1e-7)."""
     corr = np.array([[1, 0.8, 0.6, 0.5], [0.8, 1, 0.9, 0.7], [0.6, 0.9, 1, 0.9], [0.5, 0.7, 0.9, 1]])
     for df in (8.0, np.inf):
