@@ -108,6 +108,31 @@ def test_damaged_sheet_xml_is_a_clean_problem(sim_xlsx: Path, tmp_path: Path, da
     assert result.stderr.startswith("bad.xlsx[observations]:")
 
 
+def test_damaged_compressed_data_is_a_clean_problem(sim_xlsx: Path, tmp_path: Path) -> None:
+    """A byte flipped inside a sheet's deflate stream: zipfile reports a bad CRC or zlib an invalid stream (the
+    fuzz test found zlib.error escaping as a traceback); both must be a problem naming the file."""
+    import zlib
+
+    data = sim_xlsx.read_bytes()
+    with zipfile.ZipFile(sim_xlsx) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    kinds = set()
+    for k in range(0, info.compress_size, max(1, info.compress_size // 60)):
+        flipped = bytearray(data)
+        flipped[start + k] ^= 0xFF
+        bad = tmp_path / "flipped.xlsx"
+        bad.write_bytes(bytes(flipped))
+        try:
+            with zipfile.ZipFile(bad) as z:
+                z.read(info.filename)
+        except (zipfile.BadZipFile, zlib.error) as exc:
+            kinds.add(type(exc).__name__)
+        (problem,) = problems_of(bad)
+        assert problem.startswith("flipped.xlsx:"), problem
+    assert kinds == {"BadZipFile", "error"}  # both kinds of damage were met
+
+
 def test_a_cell_far_beyond_the_data_is_refused_not_a_crash(sim_xlsx: Path, tmp_path: Path) -> None:
     """calamine builds a dense grid: one cell at XFD1048576 would ask for 17 billion cells and abort."""
     far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'

@@ -107,7 +107,7 @@ class Workbook:
             raise _problem(name, "the file is empty", "export the data again")
         try:
             extents = sheet_extents(path)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except Exception as exc:  # a damaged zip raises BadZipFile, zlib.error, EOFError, OSError, ValueError, ...
             raise _problem(name, f"not a readable .xlsx workbook ({type(exc).__name__}: {str(exc)[:120]})") from None
         for member, ext in extents.items():
             if ext.rows > EXCEL_MAX_ROWS or ext.rows * max(ext.columns, 1) > MAX_CELLS:
