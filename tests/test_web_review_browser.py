@@ -195,7 +195,8 @@ def test_two_reviewers_screen_a_third_resolves_then_reconcile_and_prisma(server:
     cat.click("#finish")
     assert "evidence registry" in cat.inner_text("#message")
     cat.click("#linked a")
-    assert cat.locator("section.experiment").count() >= 1
+    cat.wait_for_url("**/studies/*")
+    sync_api.expect(cat.locator("section.experiment").first).to_be_visible()  # waits for the study page to render
     with open_registry(db) as reg, reg.session() as s:
         rows = s.query(ReconciliationRow).filter_by(publication_id=pub).all()
         assert {(r.field, r.decided_by) for r in rows} == {(data.path, "Cat"), (rob.path, "Cat")}

@@ -269,8 +269,9 @@ def fit_psi(Y: FloatArray, S: FloatArray, reml: bool) -> tuple[MvFit, bool, int]
     """REML/ML estimate of ``Psi`` on outcomes standardised by the square root of their median within-study
     variance. From each start (:func:`_starts`): L-BFGS-B over the log-Cholesky factor, then Newton steps over a
     factor of the numerical rank ``r`` of that optimum; the same from the :func:`_corners`; and ``Psi = 0`` itself
-    (the quasi-Newton searches over a log diagonal never reach it, and it can be the global maximum while a
-    rank-deficient local maximum holds them). Only distinct
+    and the best ``Psi = t e_a e_a'`` of each outcome ``a`` (a Brent search over ``t``): the quasi-Newton searches
+    over a log diagonal never reach these faces, and one of them can hold the global maximum while a rank-deficient
+    local maximum elsewhere holds the searches. Only distinct
     quasi-Newton optima within ``1e-3`` of the best log-likelihood are polished; the highest is kept. A
     rank-deficient optimum is accepted when the Karush-Kuhn-Tucker condition holds (``Z' G Z`` negative
     semi-definite on the null space ``Z`` of ``Psi``, ``G`` the gradient of the module docstring); otherwise the
@@ -279,7 +280,10 @@ def fit_psi(Y: FloatArray, S: FloatArray, reml: bool) -> tuple[MvFit, bool, int]
     s = np.sqrt(np.median(np.einsum("iaa->ia", S), axis=0))
     Ys, Ss = Y / s, S / np.outer(s, s)
     found = [evaluate(Ys, Ss, _bfgs(Ys, Ss, reml, start)[0], reml) for start in _starts(Ys, Ss) + _corners(Ys, Ss)]
-    found.append(evaluate(Ys, Ss, np.zeros((Y.shape[1], Y.shape[1])), reml))  # Psi = 0 may be the maximum
+    p = Y.shape[1]
+    found.append(evaluate(Ys, Ss, np.zeros((p, p)), reml))  # Psi = 0 may be the maximum
+    for e in np.eye(p):  # so may a Psi with a single outcome's variance (a face the searches above do not reach)
+        found.append(evaluate(Ys, Ss, _line_search(Ys, Ss, reml, np.zeros((p, p)), e) * np.outer(e, e), reml))
     top = max(f.ll for f in found)
     polished: list[tuple[MvFit, bool]] = []
     seen: list[float] = []

@@ -8,6 +8,7 @@ Viechtbauer, Lopez-Lopez, Sanchez-Meca & Marin-Martinez (2015), Psychol Methods 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -81,7 +82,8 @@ def _fisher(y: FloatArray, v: FloatArray, X: FloatArray, control: Control, reml:
 
     REML step: (y'PPy - tr(P)) / tr(PP); ML step: (y'PPy - sum w) / sum w^2. Where scoring with the asked step
     oscillates without converging (large sampling variances, as NMD gives), it is run again with shorter steps
-    (:data:`STEP_REMEDIES`, what metafor's help advises as ``stepadj``); the fixed point is the same.
+    (:data:`STEP_REMEDIES`, what metafor's help advises as ``stepadj``) with ``maxiter`` scaled up in proportion, so
+    the asked budget of step lengths is kept; the fixed point is the same.
     """
     try:
         return _scoring(y, v, X, control, reml, name)
@@ -90,8 +92,8 @@ def _fisher(y: FloatArray, v: FloatArray, X: FloatArray, control: Control, reml:
             raise
         for step in (s for s in STEP_REMEDIES if s < control.step_adj):
             try:
-                return _scoring(y, v, X, replace(control, step_adj=step, maxiter=max(control.maxiter, 10_000)),
-                                reml, name)
+                budget = math.ceil(control.maxiter * control.step_adj / step)  # shorter steps, as many step lengths
+                return _scoring(y, v, X, replace(control, step_adj=step, maxiter=budget), reml, name)
             except ConvergenceError:
                 continue
         raise
