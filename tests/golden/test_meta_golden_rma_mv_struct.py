@@ -1,16 +1,16 @@
 """rma_mv beyond nested intercepts (issue 12 item 14) against metafor (tests/golden/metafor_rma_mv_struct.R): crossed
-random effects, '~ inner | outer' with CS / HCS / UN / ID / DIAG / AR / HAR, random slopes (GEN), test = "t" with
-dfs = "residual" / "contain", on metadat kalaian1996, fine1993, obrien2003, knapp2017 and seeded synthetic
-preclinical sets.
+random effects, '~ inner | outer' with CS / HCS / UN / ID / DIAG / AR / HAR, random slopes (GEN), test = "t" with dfs
+= "residual" / "contain", on metadat kalaian1996, fine1993, obrien2003, knapp2017 and seeded synthetic preclinical
+sets.
 
-Tolerances: coefficients and their standard errors 1e-6 relative (measured worst 5e-7); variance components and
-the test statistics, p-values and intervals that depend on them 1e-5, as the other rma.mv goldens (R's optimisers
-stop at rel.tol 1e-10 on the objective, so its components are accurate to ~1e-6; the better of nlminb and BFGS is
-kept; measured worst 6.7e-6, a p-value); logLik 1e-8 relative and never below R's. metafor optimises log
-variances and atanh correlations, so a component on its boundary comes out as ~1e-10 (or |rho| = 1 - 1e-9) where painregen reaches 0 (or 1) exactly: components below
-1e-7 are compared with ATOL_VC = 1e-6, and a correlation whose variance is 0 is not identified and is not compared.
-Where the optimum is on the boundary R's estimates of the other quantities are accurate to ~1e-5 only
-(REL_BOUNDARY)."""
+Tolerances: coefficients and their standard errors 1e-6 relative (measured worst 5e-7); variance components and the
+test statistics, p-values and intervals that depend on them 1e-5, as the other rma.mv goldens (R's optimisers stop at
+rel.tol 1e-10 on the objective, so its components are accurate to ~1e-6; the better of nlminb and BFGS is kept;
+measured worst 6.7e-6, a p-value); logLik 1e-8 relative and never below R's. metafor optimises log variances and atanh
+correlations, so a component on its boundary comes out as ~1e-10 (or |rho| = 1 - 1e-9) where painregen reaches 0 (or
+1) exactly: components below 1e-7 are compared with ATOL_VC = 1e-6, and a correlation whose variance is 0 is not
+identified and is not compared. Where the optimum is on the boundary R's estimates of the other quantities are
+accurate to ~1e-5 only (REL_BOUNDARY)."""
 
 from __future__ import annotations
 
