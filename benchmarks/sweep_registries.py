@@ -49,10 +49,13 @@ def one(seed: int) -> dict[str, object]:
             "rob": dict(s.rob) | {"assessor_blinding": ["yes", "no", "unclear"][i % 3]}})
             for i, s in enumerate(ds.studies)]})
     t0 = time.perf_counter()
-    analysis = run_analysis(evidence_from_dataset(ds), measure=measure)
-    with tempfile.TemporaryDirectory() as tmp:
-        sections = build_sections(analysis, ReportOutput(Path(tmp)), workers=1)
-    failures = [f"{f.section}: {f.message}" for f in analysis.cache["failures"]]
+    try:
+        analysis = run_analysis(evidence_from_dataset(ds), measure=measure)
+        with tempfile.TemporaryDirectory() as tmp:
+            sections = build_sections(analysis, ReportOutput(Path(tmp)), workers=1)
+        failures = [f"{f.section}: {f.message}" for f in analysis.cache["failures"]]
+    except Exception as exc:  # a crash outside the sections' own fallbacks is what the sweep is looking for
+        sections, failures = [], [f"CRASH {type(exc).__name__}: {exc}"]
     return {"seed": seed, "n": n, "measure": measure, "answers": seed % 3 == 0, "sections": len(sections),
             "failures": failures, "seconds": round(time.perf_counter() - t0, 1)}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -36,3 +39,28 @@ def test_a_second_view_is_served_from_the_cache(tmp_path: Path, monkeypatch: pyt
             assert r.status_code == 201, r.text
         after = c.get("/api/analysis", params={"figures": "false"}).json()
         assert len(calls) == 2 and after["summary"]["studies"] == 6  # the import changed the content version
+
+
+def test_concurrent_views_of_one_uncached_analysis_compute_it_once(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight requests arriving together: one computes, the other seven wait for it and are served from the cache."""
+    calls: list[int] = []
+    started = threading.Event()
+    real = analysis.run_analysis
+
+    def slow(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        started.set()
+        time.sleep(0.5)  # long enough that the other requests arrive while this one computes
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis, "run_analysis", slow)
+    path = tmp_path / "a.csv"
+    write_dataset(simulate(3, seed=1), path)
+    with TestClient(create_app(tmp_path / "r.db", work_dir=tmp_path / "jobs")) as c:
+        assert c.post("/api/upload", files={"file": ("a.csv", path.read_bytes(), "text/csv")}).status_code == 201
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: c.get("/api/analysis", params={"figures": "false"}), range(8)))
+    assert [r.status_code for r in answers] == [200] * 8
+    assert len(calls) == 1 and started.is_set()
+    assert all(r.json() == answers[0].json() for r in answers)

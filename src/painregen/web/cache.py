@@ -8,7 +8,8 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["ResultCache"]
@@ -19,6 +20,25 @@ class ResultCache:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[Hashable, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def single_flight(self, key: Hashable) -> Iterator[None]:
+        """Hold the key's own lock: of concurrent requests for the same uncached result one computes it and the
+        others wait for it and then find it cached, instead of all computing it at once."""
+        with self._lock:
+            lock, users = self._flights.get(key, (threading.Lock(), 0))
+            self._flights[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._flights[key]
+                if users == 1:
+                    del self._flights[key]
+                else:
+                    self._flights[key] = (lock, users - 1)
 
     def get(self, key: Hashable) -> Any | None:
         """A copy of the cached value (callers may add to it), or None."""

@@ -4,6 +4,7 @@ and funnel (trim-and-fill) plots. ``GET /analysis`` (page) and ``GET /api/analys
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from painregen.meta import subgroup as fit_subgroups
 from painregen.meta import trimfill
 from painregen.meta.plots import forest, funnel
 from painregen.registry import Scope
+from painregen.registry.scope import AnalysisEvidence
 from painregen.report.html import figure_svg, origin_text
 from painregen.report.pipeline import DOMAINS, DomainSynthesis, run_analysis
 from painregen.web.cache import ResultCache
@@ -91,10 +93,19 @@ def analysis_context(request: Request, measure: str, method: str, domain: str | 
         if not run:
             return ctx
         key = (reg.content_version(), scope, measure, method, domain or "", subgroup_by or "", figures)
-        cache: ResultCache = request.app.state.results
+    cache: ResultCache = request.app.state.results
+    with cache.single_flight(key):
         if (hit := cache.get(key)) is not None:
             return hit | {k: ctx[k] for k in ("imports", "projects")}
-        evidence = evidence_of(reg, scope)
+        with registry_of(request) as reg:
+            evidence = evidence_of(reg, scope)
+        return _compute(ctx, evidence, scope, measure, method, domain, subgroup_by, figures, cache, key)
+
+
+def _compute(ctx: dict[str, Any], evidence: AnalysisEvidence, scope: Scope, measure: str, method: str,
+             domain: str | None, subgroup_by: str | None, figures: bool, cache: ResultCache,
+             key: Hashable) -> dict[str, Any]:
+    """The analysis of ``evidence`` into ``ctx``, cached under ``key``."""
     ctx["ran"] = True
     prov = evidence.provenance()
     ctx["provenance"] = prov | {"text": origin_text(evidence.origin, evidence.n_simulated, evidence.n_real)}
