@@ -1,14 +1,17 @@
 """Issue 14: the command line starts without the scientific stack. Importing painregen.cli.main, and running
 `painregen --version` or `--help`, must not import matplotlib, SQLAlchemy, FastAPI, pandas or scipy.stats (so
 the start-up gain cannot silently regress; the time itself is measured in benchmarks/startup.py). Every command
-listed loads, and its listed help is its own."""
+listed loads, and its listed help is its own. `painregen meta FILE` (a pooled model) does not load pandas or
+scipy.stats either."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from painregen.cli.main import COMMANDS, load_command
@@ -45,3 +48,40 @@ def test_every_listed_command_loads_with_its_own_help(name: str) -> None:
         assert first == listed, (name, first, listed)
     else:
         assert own and listed
+
+
+META_HEAVY = ("matplotlib", "sqlalchemy", "fastapi", "pandas", "scipy.stats", "scipy.optimize")
+META_PROBE = """
+import json, sys
+from painregen.cli.main import app
+try:
+    app({args!r}, prog_name="painregen")
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("options", [[], ["--json"], ["--method", "DL", "--test", "knha"], ["--method", "PM"],
+                                     ["--method", "FE"]])
+def test_plain_meta_imports_nothing_heavy(tmp_path: Path, options: list[str]) -> None:
+    """`painregen meta FILE` (a pooled model of yi and vi) loads neither pandas nor scipy.stats/optimize; its
+    numbers are those of the library call."""
+    from painregen.meta import rma
+
+    rng = np.random.default_rng(14)
+    yi, vi = rng.normal(0.8, 0.4, 30), rng.uniform(0.05, 0.5, 30)
+    file = tmp_path / "m30.csv"
+    rows = zip(yi.tolist(), vi.tolist(), strict=True)
+    file.write_text("study,yi,vi\n" + "".join(f"s{i},{y!r},{v!r}\n" for i, (y, v) in enumerate(rows)))
+    out = subprocess.run([sys.executable, "-c", META_PROBE.format(args=["meta", str(file), *options],
+                                                                  heavy=META_HEAVY)],
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()
+    assert json.loads(out[-1]) == []
+    method = options[options.index("--method") + 1] if "--method" in options else "REML"
+    test = options[options.index("--test") + 1] if "--test" in options else "z"
+    res = rma(yi, vi, method=method, test=test)
+    if "--json" in options:
+        assert json.loads("\n".join(out[:-1]))["estimate"] == pytest.approx(float(res.b[0]), rel=1e-12)
+    else:
+        assert f"{float(res.b[0]):.4f}" in "\n".join(out[:-1])

@@ -134,10 +134,11 @@ def meta_command(
     _say(data.warnings)
     if data.skipped:
         err_console.print(f"skipped {data.skipped} row(s) with missing {yi}/{vi}")
-    frame = data.frame
+    # a plain pooled model reads only yi and vi: the arrays, without building a DataFrame (pandas loads in ~0.2 s)
+    frame = data.frame if (req.reads_table or plot is not None) else data.columns
     dependence_modelled = bool(req.levels or req.robust)
     said = [None if dependence_modelled else repeated_rows_warning(frame, [c for c in ID_COLUMNS if c in frame]),
-            unidentified_levels_warning(frame, req.levels) if len(req.levels) > 1 else None]
+            unidentified_levels_warning(data.frame, req.levels) if len(req.levels) > 1 else None]
     _say([m for m in said if m])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -151,7 +152,7 @@ def meta_command(
     if plot is not None:
         from painregen.cli.forest_cmd import draw_forest
 
-        draw_forest(res, frame, subgroup, plot)
+        draw_forest(res, data.frame, subgroup, plot)
     if json_out:
         print_json(meta_run.to_json(res, extras))
     else:

@@ -1,7 +1,7 @@
 """`painregen meta` for multilevel models with general random terms (``--random-term``, ``--struct``, ``--dfs``)
 and for rare-event 2x2 tables (``--method MH|PETO --measure OR|RR|RD``).
 
-Imported inside the command function (it loads numpy, pandas and the meta core).
+Imported by the command function; it loads numpy, pandas and the meta core only when it handles the call.
 """
 
 from __future__ import annotations
@@ -10,20 +10,12 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from painregen import meta
 from painregen.cli.common import console, err_console, fail, print_json
-from painregen.cli.meta_input import load_effects, split_list
-from painregen.evidence.cells import CellError, as_float, is_missing
-from painregen.io.problems import InvalidDataError, Problem
-from painregen.io.tables import read_csv
-from painregen.meta import printing_mv
-from painregen.meta.random_terms import variables
-from painregen.meta.tables2x2 import options as zero_cell_options
+
+if TYPE_CHECKING:
+    from painregen.meta.mh import MhResult
 
 RARE_METHODS = ("MH", "PETO")
 STRUCTS = ("CS", "HCS", "UN", "GEN", "ID", "DIAG", "AR", "HAR")
@@ -66,6 +58,8 @@ def wanted(method: str, terms: Sequence[str], dfs: str, struct: str, measure: st
 
 def run(req: ExtraRequest) -> None:
     """Fit and print (``--json``: one JSON object; else a metafor-style summary)."""
+    from painregen.meta import printing_mv
+
     if req.others:
         fail(f"{', '.join(req.others)} cannot be combined with "
              f"{'--method ' + req.method.upper() if req.rare else '--random-term/--struct/--dfs'}", code=2)
@@ -87,6 +81,8 @@ def _say(messages: Sequence[str]) -> None:
 
 
 def _formulas(req: ExtraRequest) -> list[str]:
+    from painregen.cli.meta_input import split_list
+
     out = list(req.terms)
     if req.random:
         out.insert(0, "~ 1 | " + "/".join(split_list(req.random, "/")))
@@ -97,7 +93,10 @@ def _formulas(req: ExtraRequest) -> list[str]:
 
 
 def _random_terms(req: ExtraRequest) -> Any:
+    from painregen import meta
+    from painregen.cli.meta_input import load_effects
     from painregen.cli.meta_run import MetaRequest
+    from painregen.meta.random_terms import variables
 
     method, test, dfs = req.method.upper(), req.test.lower(), req.dfs.lower()
     if method not in ("REML", "ML"):
@@ -139,7 +138,9 @@ def _random_terms(req: ExtraRequest) -> Any:
     return res
 
 
-def _rare(req: ExtraRequest) -> meta.MhResult:
+def _rare(req: ExtraRequest) -> MhResult:
+    from painregen import meta
+
     method = req.method.upper()
     measure = (req.measure or "OR").upper()
     if measure not in ("OR", "RR", "RD") or (method == "PETO" and measure != "OR"):
@@ -165,6 +166,9 @@ def _rare(req: ExtraRequest) -> meta.MhResult:
 def _zero_cells(req: ExtraRequest) -> dict[str, Any]:
     """``--add 0.5[,0]``, ``--to only0[,none]``, ``--drop00 true[,false]`` as metafor's one- or two-valued
     arguments."""
+    from painregen.cli.meta_input import split_list
+    from painregen.meta.tables2x2 import options as zero_cell_options
+
     add = [float(x) for x in split_list(req.add)] if req.add else [0.5]
     to = split_list(req.to) if req.to else ["only0"]
     truth = {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False}
@@ -179,6 +183,13 @@ def _zero_cells(req: ExtraRequest) -> dict[str, Any]:
 def read_counts(file: Path) -> dict[str, Any]:
     """The 2x2 counts of ``file``: columns ``ai, bi, ci, di`` or ``ai, ci, n1i, n2i`` (empty cells: the row is
     omitted); every malformed cell is reported as ``file:row:column``."""
+    import numpy as np
+    import pandas as pd
+
+    from painregen.evidence.cells import CellError, as_float, is_missing
+    from painregen.io.problems import InvalidDataError, Problem
+    from painregen.io.tables import read_csv
+
     table = read_csv(file)
     cols = set(table.columns)
     if {"ai", "bi", "ci", "di"} <= cols:

@@ -8,34 +8,54 @@ model uses, with missing values as R's ``read.csv(na.strings = ...)`` sees them 
   ...) is kept and warned about (say ``--na-values NR`` to treat it as missing). In a column of numbers such words
   cannot be values: they are read as missing, with a warning naming them and their rows.
 
-Imported by the CLI commands inside their functions (it loads pandas).
+The cells are read by the csv module (:func:`painregen.io.tables.read_csv`) into NumPy arrays; the pandas DataFrame
+the richer options work on is built on first use of :attr:`EffectsInput.frame`, so that a plain `painregen meta`
+does not load pandas. Imported by the CLI commands inside their functions.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from painregen.evidence.cells import MISSING, CellError, as_float, is_missing
 from painregen.io.problems import InvalidDataError, Problem
 from painregen.io.tables import Table, read_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NA_DEFAULT = ("NA",)
 
 
 @dataclass
 class EffectsInput:
-    """The rows with yi and vi, the requested columns, their file row numbers and what was said about them."""
+    """The rows with yi and vi, the requested columns, their file row numbers and what was said about them.
 
-    frame: pd.DataFrame
+    ``columns`` maps ``yi``, ``vi`` and each requested column to its values: float arrays (NaN missing) or, for a
+    text column, object arrays (None missing); ``frame`` is the same as a DataFrame."""
+
+    columns: dict[str, np.ndarray]
     rows: list[int]
     skipped: int
     warnings: list[str] = field(default_factory=list)
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The columns as a DataFrame (``yi``, ``vi`` float, then the requested columns; built on first use)."""
+        import pandas as pd
+
+        frame = pd.DataFrame({"yi": self.columns["yi"], "vi": self.columns["vi"]}, dtype=float)
+        for col, values in self.columns.items():
+            if col not in ("yi", "vi"):
+                frame[col] = pd.Series(values, dtype=values.dtype)
+        return frame
 
 
 def split_list(text: str | None, sep: str = ",") -> list[str]:
@@ -73,16 +93,16 @@ def load_effects(file: Path, yi: str, vi: str, extra: Sequence[str], na_values: 
             values.append((pair[0], pair[1]))
     if problems:
         raise InvalidDataError(problems)
-    frame = pd.DataFrame({"yi": [v[0] for v in values], "vi": [v[1] for v in values]}, dtype=float)
-    out = EffectsInput(frame=frame, rows=[table.row_numbers[i] for i in keep], skipped=skipped)
+    columns = {"yi": np.array([v[0] for v in values], dtype=float), "vi": np.array([v[1] for v in values], dtype=float)}
+    out = EffectsInput(columns=columns, rows=[table.row_numbers[i] for i in keep], skipped=skipped)
     na = set(NA_DEFAULT) | {v.strip() for v in na_values}
     for col in dict.fromkeys(extra):
-        frame[col], said = typed_column(table, col, keep, na)
+        columns[col], said = typed_column(table, col, keep, na)
         out.warnings.extend(said)
     return out
 
 
-def typed_column(table: Table, col: str, keep: list[int], na: set[str]) -> tuple[pd.Series, list[str]]:
+def typed_column(table: Table, col: str, keep: list[int], na: set[str]) -> tuple[np.ndarray, list[str]]:
     """Column ``col`` at rows ``keep``: numeric (float, NaN missing) or text (object, None missing)."""
     cells = [table.rows[i].get(col) for i in keep]
     texts = [None if c is None else str(c).strip() for c in cells]
@@ -107,13 +127,20 @@ def typed_column(table: Table, col: str, keep: list[int], na: set[str]) -> tuple
         for word, rows in words.items():
             said.append(f"{table.file}: column {col}: {word!r} at row(s) {_rows(rows)} read as missing (the other "
                         f"values are numbers); say --na-values {word} to make this explicit")
-        return pd.Series(numbers, dtype=float), said
+        return np.array(numbers, dtype=float), said
     values = [None if (t is None or t == "" or t in na) else t for t in texts]
     for level in dict.fromkeys(v for v in values if v is not None and v.lower() in MISSING):
         rows = [table.row_numbers[i] for i, v in zip(keep, values, strict=True) if v == level]
         said.append(f"{table.file}: column {col}: the level {level!r} (row(s) {_rows(rows)}) looks like a missing "
                     f"value but is kept as a category; to treat it as missing say --na-values {level}")
-    return pd.Series(values, dtype=object), said
+    return _objects(values), said
+
+
+def _objects(values: Sequence[str | None]) -> np.ndarray:
+    """A 1-D object array of ``values`` (``np.array`` would make a 2-D array of equal-length sequences)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _rows(rows: list[int], most: int = 6) -> str:
@@ -121,13 +148,19 @@ def _rows(rows: list[int], most: int = 6) -> str:
     return head + (f" and {len(rows) - most} more" if len(rows) > most else "")
 
 
-def repeated_rows_warning(frame: pd.DataFrame, columns: Sequence[str]) -> str | None:
+def repeated_rows_warning(frame: pd.DataFrame | Mapping[str, np.ndarray], columns: Sequence[str]) -> str | None:
     """A warning when a study contributes several rows for the same cohort and outcome (e.g. several timepoints):
-    ``columns`` are the identifying columns present (study, experiment, cohort, outcome)."""
-    present = [c for c in columns if c in frame.columns]
+    ``columns`` are the identifying columns present (study, experiment, cohort, outcome); ``frame`` a DataFrame or
+    a mapping of column -> values."""
+    present = [c for c in columns if c in frame]
     if "study" not in present or len(present) < 2:
         return None
-    key = frame[present].astype(str)
+    import pandas as pd
+
+    if isinstance(frame, pd.DataFrame):
+        key = frame[present].astype(str)
+    else:
+        key = pd.DataFrame({c: pd.Series(frame[c], dtype=frame[c].dtype) for c in present}).astype(str)
     counts = key.value_counts()
     dup = counts[counts > 1]
     if dup.empty:

@@ -1,23 +1,26 @@
 """What `painregen meta` does once its options are read: fit the model, add the requested tools (btt, model
 comparison, linear hypotheses, cluster-robust tests, permutation tests, forest plot) and render JSON or text.
 
-Imported inside the command functions (it loads numpy, pandas and the meta core).
+Imported inside the command functions (it loads numpy and the meta core; pandas, and scipy.stats through the
+add-on tools, only for the options that need them).
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from painregen import meta
 from painregen.meta import printing
-from painregen.meta.anova import compare, linear_hypotheses, parse_btt, parse_hypothesis
 from painregen.meta.formula import terms
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMULA_CHARS = set("~*:+()^/%")
 
@@ -66,6 +69,12 @@ class MetaRequest:
             cols += [c for c in terms(_as_formula(self.compare)).columns if c not in cols]
         return cols
 
+    @property
+    def reads_table(self) -> bool:
+        """Whether the fit reads columns besides yi and vi (moderators, subgroups, levels, clusters): then
+        :func:`fit` needs the table as a DataFrame; otherwise a mapping of the yi and vi arrays will do."""
+        return bool(self.mods or self.subgroup or self.levels or self.robust)
+
     def check(self) -> None:
         """Reject combinations that would silently drop an option."""
         if self.subgroup and self.mods:
@@ -110,8 +119,11 @@ def parse_refs(specs: Sequence[str], frame: pd.DataFrame, factors: Sequence[str]
     return refs
 
 
-def fit(req: MetaRequest, frame: pd.DataFrame) -> tuple[Any, dict[str, Any]]:
-    """Fit the requested model; returns (result, extras), extras holding the add-on tools' results."""
+def fit(req: MetaRequest, frame: Any) -> tuple[Any, dict[str, Any]]:
+    """Fit the requested model; returns (result, extras), extras holding the add-on tools' results.
+
+    ``frame`` is the table as a DataFrame, or a mapping of column -> array when the request reads no column besides
+    yi and vi (``not req.reads_table``), so that a plain pooled model does not load pandas."""
     mods: Any = None
     text_factors = [c for c in req.mod_columns() if c in frame.columns and frame[c].dtype == object]
     refs = parse_refs(req.refs, frame, text_factors) if req.refs else {}
@@ -139,17 +151,23 @@ def fit(req: MetaRequest, frame: pd.DataFrame) -> tuple[Any, dict[str, Any]]:
     else:
         res = meta.rma(frame["yi"], frame["vi"], mods=mods, method=req.method, test=req.test, level=req.level)
         if req.btt:
+            from painregen.meta.anova import parse_btt
+
             btt = parse_btt(req.btt, res.terms)
             res = meta.rma(frame["yi"], frame["vi"], mods=mods, method=req.method, test=req.test, level=req.level,
                            btt=btt)
             extras["btt"] = [res.terms[j] for j in btt]
     if req.compare:
+        from painregen.meta.anova import compare
+
         reduced_mods = frame[list(terms(_as_formula(req.compare)).columns)].copy()
         reduced_mods.attrs["formula"] = _as_formula(req.compare)
         reduced = meta.rma(frame["yi"], frame["vi"], mods=reduced_mods, method=req.method, test=req.test,
                            level=req.level)
         extras["compare"] = compare(res, reduced)
     if req.contrasts:
+        from painregen.meta.anova import linear_hypotheses, parse_hypothesis
+
         L = np.vstack([parse_hypothesis(c, res.terms) for c in req.contrasts])
         extras["contrasts"] = linear_hypotheses(res, L)
     if req.robust:
@@ -170,6 +188,8 @@ def _complete(frame: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
 
 
 def _keep_attrs(new: pd.DataFrame, old: Any) -> pd.DataFrame:
+    import pandas as pd
+
     if isinstance(old, pd.DataFrame):
         new.attrs.update(old.attrs)
     return new
@@ -177,9 +197,18 @@ def _keep_attrs(new: pd.DataFrame, old: Any) -> pd.DataFrame:
 
 def _rows_used(req: MetaRequest, frame: pd.DataFrame) -> np.ndarray:
     """Rows of ``frame`` the fit used: those without a missing moderator (as the fit drops them), in order."""
+    import pandas as pd
+
     cols = req.mod_columns()
     used = frame[cols].notna().all(axis=1) if cols else pd.Series(True, index=frame.index)
     return np.flatnonzero(used.to_numpy())
+
+
+def _is(res: Any, module: str, name: str) -> bool:
+    """``isinstance(res, painregen.meta.<module>.<name>)`` without importing the module (it loads scipy.stats): no
+    instance exists unless the module is loaded."""
+    loaded = sys.modules.get(f"painregen.meta.{module}")
+    return loaded is not None and isinstance(res, getattr(loaded, name))
 
 
 def tau_intervals(res: Any) -> dict[str, Any]:
@@ -194,7 +223,7 @@ def tau_intervals(res: Any) -> dict[str, Any]:
 def to_json(res: Any, extras: dict[str, Any]) -> dict[str, Any]:
     """The DESIGN.md keys of ``res.to_dict()`` and, added after them, the extras."""
     out = res.to_dict()
-    target = res.overall if isinstance(res, meta.SubgroupResult) else res
+    target = res.overall if _is(res, "subgroup", "SubgroupResult") else res
     out.update(meta.results.clean_json(tau_intervals(target)))
     if "btt" in extras:
         out["btt"] = extras["btt"]
@@ -206,9 +235,9 @@ def to_json(res: Any, extras: dict[str, Any]) -> dict[str, Any]:
 
 def to_text(res: Any, extras: dict[str, Any], levels: Sequence[str] = ()) -> str:
     """print.rma-style summary of the model and each extra."""
-    if isinstance(res, meta.SubgroupResult):
+    if _is(res, "subgroup", "SubgroupResult"):
         parts = [printing.format_subgroup(res)]
-    elif isinstance(res, meta.RmaMvResult):
+    elif _is(res, "results_mv", "RmaMvResult"):
         parts = [printing.format_rma_mv(res, levels)]
     else:
         parts = [printing.format_rma(res)]

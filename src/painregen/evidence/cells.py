@@ -9,7 +9,6 @@ from enum import Enum
 
 import numpy as np
 
-from painregen.evidence.vocab import UnknownTermError, get_vocabulary
 from painregen.io.problems import Problem
 from painregen.io.tables import Cell, Table
 
@@ -136,6 +135,8 @@ def as_enum(v: Cell, enum: type[Enum]) -> str:
 
 def as_term(v: Cell, vocabulary: str) -> str:
     """Resolve free text, a label, a synonym or a CURIE to the CURIE of a vocabulary term."""
+    from painregen.evidence.vocab import UnknownTermError, get_vocabulary  # loads rapidfuzz: only when needed
+
     text = as_text(v)
     try:
         return get_vocabulary(vocabulary).resolve(text).curie

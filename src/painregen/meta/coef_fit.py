@@ -4,10 +4,12 @@ its coefficients (metafor's ``b``, ``se``, ``zval``/``tval``, ``pval``, ``ci.lb`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = np.ndarray
 
@@ -52,6 +54,8 @@ class CoefFit:
 
     def summary(self) -> pd.DataFrame:
         """Coefficient table (rows: terms), columns named as metafor prints them."""
+        import pandas as pd
+
         stat_name = "tval" if self.ddf is not None else "zval"
         return pd.DataFrame(
             {"estimate": self.b, "se": self.se, stat_name: self.stat, "pval": self.pval,

@@ -13,12 +13,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from painregen.meta.formula import Name, Terms, model_matrix, terms
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FloatArray = np.ndarray
 
@@ -49,6 +51,8 @@ def moderators_frame(mods: Any, k: int, data: pd.DataFrame | None = None,
     """
     if mods is None:
         return None
+    import pandas as pd
+
     formula: str | None = None
     if isinstance(mods, str):
         spec = terms(mods)
@@ -108,8 +112,13 @@ def build_design(frame: pd.DataFrame | None, k: int, *, intercept: bool = True) 
         columns = [] if frame is None else [str(c) for c in frame.columns]
         spec = Terms(text=" + ".join(columns), terms=tuple((c,) for c in columns),
                      atoms={c: Name(c) for c in columns}, intercept=intercept, columns=tuple(columns))
-        data = pd.DataFrame(index=range(k)) if frame is None else frame.set_axis(columns, axis=1)
-        X, names, assign = model_matrix(spec, data.reset_index(drop=True), refs)
+        if frame is None and intercept:  # no moderators: model_matrix's intercept column, without loading pandas
+            X, names, assign = np.ones((k, 1)), ["intrcpt"], [0]
+        else:
+            import pandas as pd
+
+            data = pd.DataFrame(index=range(k)) if frame is None else frame.set_axis(columns, axis=1)
+            X, names, assign = model_matrix(spec, data.reset_index(drop=True), refs)
     if not np.all(np.isfinite(X)):
         raise ValueError("moderators contain non-finite values")
     X, kept, dropped = drop_redundant(X, names)

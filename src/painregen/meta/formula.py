@@ -25,12 +25,14 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from painregen.meta.collate import factor_levels, r_label, r_number, relevel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # --------------------------------------------------------------------------------------------- syntax tree
 
@@ -319,11 +321,15 @@ class Variable:
 
 
 def _is_text(col: pd.Series) -> bool:
+    import pandas as pd
+
     return bool(pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)
                 or isinstance(col.dtype, pd.CategoricalDtype))
 
 
 def _numeric(node: Node, data: pd.DataFrame) -> np.ndarray:
+    import pandas as pd
+
     if isinstance(node, Num):
         return np.full(len(data), node.value)
     if isinstance(node, Name):
@@ -362,6 +368,8 @@ def _column(name: str, data: pd.DataFrame) -> pd.Series:
 
 def evaluate(label: str, node: Node, data: pd.DataFrame, refs: Mapping[str, str]) -> Variable:
     """Evaluate one atom on the data (no missing values): a numeric column or a factor."""
+    import pandas as pd
+
     raw: Any = None
     if isinstance(node, Name):
         col = _column(node.id, data)

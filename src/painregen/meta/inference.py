@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from painregen.meta import dist
 
 FloatArray = np.ndarray
 
@@ -35,14 +36,14 @@ def level_to_alpha(level: float) -> float:
 def critical_value(alpha: float, ddf: float | None) -> float:
     """Two-sided critical value: normal quantile, or t quantile with ddf degrees of freedom."""
     if ddf is None:
-        return float(stats.norm.ppf(1.0 - alpha / 2.0))
-    return float(stats.t.ppf(1.0 - alpha / 2.0, ddf))
+        return float(dist.norm.ppf(1.0 - alpha / 2.0))
+    return float(dist.t.ppf(1.0 - alpha / 2.0, ddf))
 
 
 def two_sided_p(stat: FloatArray, ddf: float | None) -> FloatArray:
     if ddf is None:
-        return np.asarray(2.0 * stats.norm.sf(np.abs(stat)))
-    return np.asarray(2.0 * stats.t.sf(np.abs(stat), ddf))
+        return np.asarray(2.0 * dist.norm.sf(np.abs(stat)))
+    return np.asarray(2.0 * dist.t.sf(np.abs(stat), ddf))
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,10 @@ def wald(b: FloatArray, vb: FloatArray, btt: list[int], alpha: float, ddf: float
     except np.linalg.LinAlgError:
         qm = float("nan")
     if ddf is None:
-        qm_p = float(stats.chi2.sf(qm, m))
+        qm_p = float(dist.chi2.sf(qm, m))
     else:
         qm = qm / m
-        qm_p = float(stats.f.sf(qm, m, ddf))
+        qm_p = float(dist.f.sf(qm, m, ddf))
     return Wald(
         se=se, stat=stat, pval=pval, ci_low=b - crit * se, ci_high=b + crit * se,
         QM=qm, QM_df=m, QM_ddf=ddf, QM_p=qm_p,

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from painregen.meta.inference import critical_value
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from painregen.meta.results import RmaResult
 
 FloatArray = np.ndarray
@@ -33,6 +34,8 @@ class Prediction:
     pi_high: FloatArray
 
     def summary(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(
             {"pred": self.pred, "se": self.se, "ci.lb": self.ci_low, "ci.ub": self.ci_high,
              "pi.lb": self.pi_low, "pi.ub": self.pi_high}

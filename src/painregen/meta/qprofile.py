@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
+from painregen.meta import dist
 from painregen.meta.tau2 import solve_generalised_q
 from painregen.meta.wls import wls
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from painregen.meta.results import RmaResult
 
 
@@ -37,6 +38,8 @@ class Tau2Interval:
     level: float
 
     def summary(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = {
             "tau^2": (self.tau2, *self.tau2_ci),
             "tau": (self.tau, *self.tau_ci),
@@ -62,8 +65,8 @@ def qprofile_bounds(
     df = k - p
     if df < 1:
         raise ValueError("the Q-profile interval needs k > p")
-    q_hi = float(stats.chi2.ppf(1.0 - alpha / 2.0, df))
-    q_lo = float(stats.chi2.ppf(alpha / 2.0, df))
+    q_hi = float(dist.chi2.ppf(1.0 - alpha / 2.0, df))
+    q_lo = float(dist.chi2.ppf(alpha / 2.0, df))
     roots = solve_generalised_q(yi[None, :], vi[None, :], X, np.array([q_hi]), control)
     lower = float(roots[0])
     # Q(lower) = q_hi > q_lo: starting there, Newton still approaches the upper root from below.

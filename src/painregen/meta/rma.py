@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from painregen.meta import dist
 from painregen.meta.control import Control
 from painregen.meta.design import Design, build_design, missing_rows, moderators_frame
 from painregen.meta.inference import check_test, level_to_alpha, wald
@@ -146,7 +146,7 @@ def fit_design(
     fe = fit if tau2 == 0.0 else wls(y, 1.0 / v, X)
     qe = float(fe.ypy) if k > p else 0.0
     qe_df = k - p
-    qe_p = float(stats.chi2.sf(qe, qe_df)) if qe_df > 0 else 1.0
+    qe_p = float(dist.chi2.sf(qe, qe_df)) if qe_df > 0 else 1.0
     if method == "FE":
         i2 = max(0.0, 100.0 * (qe - qe_df) / qe) if qe_df > 0 and qe > 0 else 0.0
         h2 = qe / qe_df if qe_df > 0 else 1.0
