@@ -13,6 +13,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from html import escape as html_escape
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +226,15 @@ def test_analysis_matches_the_library(client: TestClient, sim_csv: Path) -> None
         assert got["figures"][0]["kind"] == "forest" and got["figures"][0]["svg"].startswith("<svg")
     page = client.get("/analysis", params={"measure": "SMD", "method": "DL", "run": "true"}).text
     est = body["domains"][0]["result"]["estimate"]
-    assert f"{est:.2f}" in page and page.count('src="data:image/svg+xml;base64,') >= len(pooled)
+    assert f"{est:.2f}" in page
+    # the page shows the numbers at once and lets the browser fetch each figure; every link gives that figure
+    links = [html_unescape(u) for u in re.findall(r'<img src="(/analysis/figure\.svg\?[^"]+)"', page)]
+    assert len(links) == sum(len(d["figures"]) for d in body["domains"]) >= len(pooled)
+    for link, want_fig in zip(links, [f for d in body["domains"] for f in d["figures"]], strict=True):
+        r = client.get(link)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+        assert f"kind={want_fig['kind']}" in link and r.text.startswith("<svg")
+    assert client.get("/analysis/figure.svg", params={"domain": "nonesuch", "kind": "forest"}).status_code == 404
     assert client.get("/api/analysis", params={"measure": "XYZ"}).status_code == 422
 
 

@@ -149,7 +149,9 @@ def test_upload_fix_import_analyse_download(server: tuple[str, Path], page: Any,
     page.click("#analysis-form button")
     figure = page.locator("section.domain figure.forest img").first
     figure.wait_for()
-    assert figure.evaluate("img => img.complete && img.naturalWidth > 100")
+    # the figures are fetched by the browser after the page: wait until the first one has loaded
+    page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=figure.element_handle(),
+                           timeout=60_000)
     assert page.locator("section.domain td.estimate").count() >= 1
     _shot(page, "analysis")
 

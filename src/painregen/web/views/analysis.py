@@ -7,8 +7,8 @@ import warnings
 from collections.abc import Hashable
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
 
 from painregen.meta import subgroup as fit_subgroups
 from painregen.meta import trimfill
@@ -46,42 +46,78 @@ def _subgroup(d: DomainSynthesis, by: str | None) -> tuple[Any, list[str] | None
         return fit_subgroups(d.yi, d.vi, groups, method=d.result.method), groups, ""
 
 
-def _figures(d: DomainSynthesis, measure: str, sub: Any, groups: list[str] | None) -> tuple[list[dict[str, str]],
-                                                                                           dict[str, Any] | None]:
-    """Forest (by subgroup when given) and funnel (trim-and-fill) plots of one pooled domain, and its
-    trim-and-fill result (None when k is too small)."""
+def _trimfill(d: DomainSynthesis) -> Any:
+    """Trim-and-fill of one pooled domain (None when k is too small for a funnel plot)."""
+    if d.result is None or d.k < MIN_K_FUNNEL:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return trimfill(d.result)
+
+
+def _figure_titles(d: DomainSynthesis, sub: Any) -> list[tuple[str, str]]:
+    """(kind, title) of the figures of one pooled domain, without drawing them."""
     if d.result is None:
-        return [], None
+        return []
+    if sub is not None:
+        forest_title = f"Forest plot: {d.domain} outcomes by subgroup (univariate random-effects model per subgroup)"
+    elif d.multilevel is not None:
+        forest_title = f"Forest plot: {d.domain} outcomes (three-level model; diamond = the pooled estimate above)"
+    else:
+        forest_title = f"Forest plot: {d.domain} outcomes (univariate random-effects model)"
+    titles = [("forest", forest_title)]
+    if d.k >= MIN_K_FUNNEL:
+        titles.append(("funnel", f"Funnel plot with trim-and-fill: {d.domain} outcomes"))
+    return titles
+
+
+def _draw(d: DomainSynthesis, kind: str, measure: str, sub: Any, groups: list[str] | None) -> str:
+    """One figure of one pooled domain as SVG text: the forest plot (by subgroup when given) or the funnel plot
+    with trim-and-fill."""
+    assert d.result is not None
     xlabel = f"{measure} ({d.domain} outcomes; > 0 favours treatment)"
+    if kind == "funnel":
+        return figure_svg(funnel(d.result, fill=_trimfill(d), xlabel=xlabel))
     labels = [label.replace("$", r"\$") for label in d.labels]  # a '$' in user text would start mathtext
     if sub is not None:
         fig = forest(sub, labels=labels, groups=groups, xlabel=xlabel)
-        title = f"Forest plot: {d.domain} outcomes by subgroup (univariate random-effects model per subgroup)"
     elif d.multilevel is not None:
         from painregen.meta.plots_mv import forest_mv
 
         fig = forest_mv(d.multilevel, studies=[s.replace("$", r"\$") for s in d.study_labels], labels=labels,
                         by="comparison" if d.k <= MAX_FOREST_ROWS else "study", max_rows=MAX_FOREST_ROWS,
                         xlabel=xlabel)
-        title = f"Forest plot: {d.domain} outcomes (three-level model; diamond = the pooled estimate above)"
     else:
         fig = forest(d.result, labels=labels, xlabel=xlabel)
-        title = f"Forest plot: {d.domain} outcomes (univariate random-effects model)"
-    figs = [{"kind": "forest", "title": title, "svg": figure_svg(fig)}]
-    fill = None
-    if d.k >= MIN_K_FUNNEL:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tf = trimfill(d.result)
-        fill = tf.to_dict()
-        figs.append({"kind": "funnel", "title": f"Funnel plot with trim-and-fill: {d.domain} outcomes",
-                     "svg": figure_svg(funnel(d.result, fill=tf, xlabel=xlabel))})
-    return figs, fill
+    return figure_svg(fig)
+
+
+def _analysis(request: Request, scope: Scope, measure: str, method: str) -> tuple[Hashable, AnalysisEvidence, Any]:
+    """(content version, evidence, analysis) of the scope, computed once per unchanged registry: concurrent
+    requests for the same analysis wait for one computation (:meth:`ResultCache.single_flight`)."""
+    cache: ResultCache = request.app.state.results
+    with registry_of(request) as reg:
+        version = reg.content_version()
+    key = ("analysis", version, scope, measure, method)
+    with cache.single_flight(key):
+        if (hit := cache.get(key)) is None:
+            with registry_of(request) as reg:
+                evidence = evidence_of(reg, scope)
+            analysis = None
+            if evidence.dataset.studies:
+                analysis = run_analysis(evidence, measure=measure, method=method)
+                for d in analysis.domains:
+                    d.study_labels = [analysis.label(s) for s in d.studies]
+            hit = (version, evidence, analysis)
+            cache.put(key, hit)
+    return hit
 
 
 def analysis_context(request: Request, measure: str, method: str, domain: str | None, *, run: bool,
                      subgroup_by: str | None = None, figures: bool = True, scope: Scope | None = None
                      ) -> dict[str, Any]:
+    """What the analysis page and ``/api/analysis`` show. With ``figures`` the SVG of every figure is included;
+    without, each figure has ``svg`` None and the page fetches it from ``/analysis/figure.svg``."""
     scope = scope or Scope()
     params = {"measure": measure, "method": method, "domain": domain or "", "subgroup": subgroup_by or ""}
     ctx: dict[str, Any] = {"params": params, "options": {"measures": list(MEASURES), "methods": list(METHODS),
@@ -90,49 +126,48 @@ def analysis_context(request: Request, measure: str, method: str, domain: str | 
                            "n_effects": 0, "provenance": None, "ledger": {}, "pending": 0}
     with registry_of(request) as reg:
         ctx.update(scope_context(reg, scope))
-        if not run:
-            return ctx
-        key = (reg.content_version(), scope, measure, method, domain or "", subgroup_by or "", figures)
+    if not run:
+        return ctx
+    version, evidence, analysis = _analysis(request, scope, measure, method)
     cache: ResultCache = request.app.state.results
+    key = ("context", version, scope, measure, method, domain or "", subgroup_by or "", figures)
     with cache.single_flight(key):
-        if (hit := cache.get(key)) is not None:
-            return hit | {k: ctx[k] for k in ("imports", "projects")}
-        with registry_of(request) as reg:
-            evidence = evidence_of(reg, scope)
-        return _compute(ctx, evidence, scope, measure, method, domain, subgroup_by, figures, cache, key)
+        if (hit := cache.get(key)) is None:
+            hit = _compute(dict(ctx), evidence, analysis, scope, measure, domain, subgroup_by, figures)
+            cache.put(key, hit)
+    return hit | {k: ctx[k] for k in ("imports", "projects")}
 
 
-def _compute(ctx: dict[str, Any], evidence: AnalysisEvidence, scope: Scope, measure: str, method: str,
-             domain: str | None, subgroup_by: str | None, figures: bool, cache: ResultCache,
-             key: Hashable) -> dict[str, Any]:
-    """The analysis of ``evidence`` into ``ctx``, cached under ``key``."""
+def _compute(ctx: dict[str, Any], evidence: AnalysisEvidence, analysis: Any, scope: Scope, measure: str,
+             domain: str | None, subgroup_by: str | None, figures: bool) -> dict[str, Any]:
+    """The analysis of ``evidence`` as the page shows it."""
     ctx["ran"] = True
+    ctx["domains"] = []
     prov = evidence.provenance()
     ctx["provenance"] = prov | {"text": origin_text(evidence.origin, evidence.n_simulated, evidence.n_real)}
-    if not evidence.dataset.studies:
+    if analysis is None:
         ctx["message"] = "the registry holds no studies yet: upload a file first" if scope.everything else \
             f"no studies in {scope.describe()}"
         return ctx
-    analysis = run_analysis(evidence, measure=measure, method=method)
     ctx.update(summary=analysis.summary, warnings=analysis.effects.warnings, n_effects=len(analysis.effects.rows),
                ledger=analysis.effects.ledger_counts(), pending=len({(p.vocabulary, p.text) for p in evidence.pending}))
     for d in analysis.domains:
         if domain and d.domain != domain:
             continue
-        d.study_labels = [analysis.label(s) for s in d.studies]
         sub, groups, sub_note = _subgroup(d, subgroup_by)
-        figs, fill = _figures(d, measure, sub, groups) if figures else ([], None)
+        fill = _trimfill(d)
+        figs = [{"kind": kind, "title": title, "svg": _draw(d, kind, measure, sub, groups) if figures else None}
+                for kind, title in _figure_titles(d, sub)]
         origin = analysis.origin(d.studies)
         ctx["domains"].append({"domain": d.domain, "k": d.k, "n_studies": d.n_studies, "note": d.note,
                                "headline": d.headline(), "origin": origin,
                                "result": d.result.to_dict() if d.result is not None else None,
                                "multilevel": d.multilevel.to_dict() if d.multilevel is not None else None,
                                "subgroup": sub.to_dict() if sub is not None else None, "subgroup_note": sub_note,
-                               "trimfill": fill, "figures": figs})
+                               "trimfill": fill.to_dict() if fill is not None else None, "figures": figs})
     if not ctx["domains"]:
         ctx["message"] = ("no comparison has an outcome domain yet: map the outcome labels to assays on the Mapping "
                           "page" if analysis.effects.rows else "no comparison could be computed: see the Ledger page")
-    cache.put(key, ctx)
     return ctx
 
 
@@ -148,5 +183,26 @@ def api_analysis(request: Request, measure: Measure = "SMD", method: Method = "R
 def analysis_page(request: Request, measure: Measure = "SMD", method: Method = "REML", domain: str | None = None,
                   subgroup: Subgroup | Literal[""] = "", run: bool = False,
                   scope: Scope = Depends(scope_param)) -> HTMLResponse:
-    ctx = analysis_context(request, measure, method, domain, run=run, subgroup_by=subgroup or None, scope=scope)
+    ctx = analysis_context(request, measure, method, domain, run=run, subgroup_by=subgroup or None, figures=False,
+                           scope=scope)
     return render_page(request, "analysis.html", ctx, page="analysis", title="Meta-analysis")
+
+
+@router.get("/analysis/figure.svg", include_in_schema=False)
+def analysis_figure(request: Request, domain: str, kind: Literal["forest", "funnel"], measure: Measure = "SMD",
+                    method: Method = "REML", subgroup: Subgroup | Literal[""] = "",
+                    scope: Scope = Depends(scope_param)) -> Response:
+    """One figure of the analysis page, drawn when the browser asks for it (the page itself shows the numbers
+    first); cached with the analysis."""
+    version, _, analysis = _analysis(request, scope, measure, method)
+    d = next((d for d in analysis.domains if d.domain == domain), None) if analysis is not None else None
+    if d is None or kind not in dict(_figure_titles(d, None)):
+        raise HTTPException(404, f"no {kind} plot for domain {domain!r} in this analysis")
+    cache: ResultCache = request.app.state.results
+    key = ("figure", version, scope, measure, method, domain, kind, subgroup)
+    with cache.single_flight(key):
+        if (svg := cache.get(key)) is None:
+            sub, groups, _ = _subgroup(d, subgroup or None)
+            svg = _draw(d, kind, measure, sub, groups)
+            cache.put(key, svg)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
