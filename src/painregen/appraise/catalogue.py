@@ -28,6 +28,7 @@ __all__ = [
     "SubItem",
     "get_instrument",
     "instrument_ids",
+    "known_item",
     "load_instrument",
     "normalise_key",
     "register_instrument",
@@ -219,6 +220,15 @@ def get_instrument(instrument_id: str) -> Instrument:
         return _REGISTRY[normalise_key(instrument_id)]
     except KeyError:
         raise ValueError(f"unknown instrument {instrument_id!r}; registered: {', '.join(instrument_ids())}") from None
+
+
+def known_item(instrument: str, item: str) -> bool:
+    """Whether ``item`` (``id`` or ``id.part``) is an item of the registered ``instrument``."""
+    try:
+        get_instrument(instrument).item(item.split(".")[0])
+    except (KeyError, ValueError):
+        return False
+    return True
 
 
 def instrument_ids() -> list[str]:

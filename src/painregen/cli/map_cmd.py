@@ -59,7 +59,7 @@ def apply_command(
     reviewer: str = typer.Option("", "--reviewer", help="Who decided (default: the login name)."),
 ) -> None:
     """Store the confirmed and rejected rows of an edited mapping table (all or nothing)."""
-    from painregen.appraise.catalogue import get_instrument
+    from painregen.appraise.catalogue import known_item
     from painregen.evidence.mapping_file import read_decisions
     from painregen.evidence.remap import control_options
     from painregen.io.tables import read_csv
@@ -67,13 +67,6 @@ def apply_command(
 
     if not file.exists():
         fail(f"no such file: {file}")
-
-    def known_item(instrument: str, item: str) -> bool:
-        try:
-            get_instrument(instrument).item(item.split(".")[0])
-        except (KeyError, ValueError):
-            return False
-        return True
 
     with open_registry(db, create=False) as reg:
         options = control_options(reg.export_dataset())

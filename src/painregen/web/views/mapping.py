@@ -63,18 +63,11 @@ def _options(curie: str | None, label: str | None, alternatives: str) -> list[di
 
 
 def store(request: Request, decisions: list[DecisionIn], reviewer: str | None) -> int:
-    from painregen.appraise.catalogue import get_instrument
+    from painregen.appraise.catalogue import known_item
 
     name = reviewer_of(request) or clean_name(reviewer or "")  # the signed-in account or cookie wins over a field
     if name is None:
         raise HTTPException(422, "say who decides: give a reviewer name (or set it on the Who are you page)")
-
-    def known_item(instrument: str, item: str) -> bool:
-        try:
-            get_instrument(instrument).item(item.split(".")[0])
-        except (KeyError, ValueError):
-            return False
-        return True
 
     table = Table("form", ["vocabulary", "text", "status", "curie"], [d.model_dump() for d in decisions])
     with registry_of(request) as reg:
