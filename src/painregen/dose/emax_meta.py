@@ -18,6 +18,7 @@ from scipy import optimize, stats
 from painregen.dose.errors import DoseFitError
 from painregen.dose.spline_inputs import FIT_ERRORS, Block, FloatArray, _check_inputs, _clusters, _f
 from painregen.meta import rma_mv
+from painregen.meta.mv_profile import NestedRefit
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,12 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
 
     A profile approach: for each ``ed50`` on a log-spaced grid (default from 1/100 of the smallest positive dose
     to 10 x the largest), eMax and the variance components are fitted by :func:`painregen.meta.rma_mv`
-    (``mods = d / (ed50 + d)``, no intercept, random = study/contrast, ``V`` blocks); the grid maximum of the
-    (restricted) log-likelihood is then refined by Brent's method on log ed50 between its neighbours. The Emax
-    model is DoseFinding's (Bornkamp, Pinheiro & Bretz; ``emax`` with ``e0 = 0`` since contrasts are against
-    vehicle). Under REML the likelihoods of different designs are compared, as in profiling a non-linear
-    parameter of a mixed model; ``method="ML"`` avoids that caveat.
+    (``mods = d / (ed50 + d)``, no intercept, random = study/contrast, ``V`` blocks; the model is built once by
+    :class:`painregen.meta.mv_profile.NestedRefit` and each fit starts from its neighbour's optimum); the grid
+    maximum of the (restricted) log-likelihood is then refined by Brent's method on log ed50 between its
+    neighbours. The Emax model is DoseFinding's (Bornkamp, Pinheiro & Bretz; ``emax`` with ``e0 = 0`` since
+    contrasts are against vehicle). Under REML the likelihoods of different designs are compared, as in
+    profiling a non-linear parameter of a mixed model; ``method="ML"`` avoids that caveat.
     """
     d, y, v, s = _check_inputs(dose, yi, vi, study)
     pos = d[d > 0]
@@ -70,11 +72,21 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
         x = d / (10.0 ** log_ed50 + d)
         return rma_mv(y, v, clusters=cl, mods=x[:, None], intercept=False, method=method, V=V)
 
+    try:  # rma_mv's model built once; each ED50 fitted from its neighbour's optimum (same logLik as rma_mv)
+        refit: NestedRefit | None = NestedRefit(y, v, cl, method=method, V=V)
+    except FIT_ERRORS:
+        refit = None
+    last: list[np.ndarray] = []  # variance components of the fits so far (the last one starts the next fit)
+
     def loglik(log_ed50: float) -> float:
         try:
-            return float(fit(log_ed50).logLik)
+            if refit is None:
+                return float(fit(log_ed50).logLik)
+            f = refit.fit(d / (10.0 ** log_ed50 + d), last[-1] if last else None)
         except FIT_ERRORS:
             return -np.inf
+        last.append(f.theta)
+        return float(f.ev.ll)
 
     grid = np.linspace(np.log10(lo), np.log10(hi), n_grid)
     lls = np.array([loglik(g) for g in grid])

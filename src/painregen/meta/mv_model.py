@@ -27,6 +27,7 @@ from painregen.meta.control import Control
 from painregen.meta.random_terms import InterceptTerm, StructTerm
 from painregen.meta.tau2 import tau2_dl
 from painregen.meta.varcomp import VcEval, evaluate_vc
+from painregen.meta.varcomp_dense import DENSE_MAX, DenseModel, dense_model, evaluate_dense
 from painregen.meta.varcomp_opt import Point, Problem, maximise, unidentified
 
 FloatArray = np.ndarray
@@ -196,13 +197,20 @@ def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float]) -> l
 
 
 def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatArray, X: FloatArray, reml: bool,
-              control: Control, names: Sequence[str]) -> MvFit:
+              control: Control, names: Sequence[str], *, dense: DenseModel | None = None,
+              start: FloatArray | None = None) -> MvFit:
     """Maximise the (restricted) likelihood over the parameters of ``layout`` (module docstring); ``names`` label
-    the parameters in warnings and errors. The fit uses the orthonormal ``Q`` of ``X = QR`` in place of ``X``
-    (the likelihood depends on ``X`` only through its column space: REML's ``log|X'M^-1X| - log|X'X| =
-    log|Q'M^-1Q|``), so that ill-conditioned covariates (doses of 10^7 cells beside dummies) do not cost the
-    log-determinants their precision; ``b = R^-1 b_Q`` and ``vb = R^-1 vb_Q R^-T``."""
+    the parameters in warnings and errors. ``dense``: the same model as k x k matrices
+    (:func:`painregen.meta.varcomp_dense.dense_model`, faster for small k; same results to rounding), built here
+    when not given and k <= :data:`~painregen.meta.varcomp_dense.DENSE_MAX`; ``start``:
+    parameters tried first (e.g. the optimum of a neighbouring model in a profile), before the usual starts.
+    The fit uses the orthonormal ``Q`` of ``X = QR`` in place of ``X`` (the likelihood depends on ``X`` only
+    through its column space: REML's ``log|X'M^-1X| - log|X'X| = log|Q'M^-1Q|``), so that ill-conditioned
+    covariates (doses of 10^7 cells beside dummies) do not cost the log-determinants their precision;
+    ``b = R^-1 b_Q`` and ``vb = R^-1 vb_Q R^-T``."""
     Q, R = np.linalg.qr(X)
+    if dense is None and y.size <= DENSE_MAX:
+        dense = dense_model(groups, v)
     free = ~layout.fixed_zero
     n = layout.n_params
     linear = not layout.structures
@@ -214,7 +222,10 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
 
     def evaluate(t: FloatArray, derivs: bool) -> Point:
         th = full(t)
-        ev = evaluate_vc(groups, y, v, Q, layout.elements(th), reml, derivs)
+        if dense is None:
+            ev = evaluate_vc(groups, y, v, Q, layout.elements(th), reml, derivs)
+        else:
+            ev = evaluate_dense(dense, y, Q, layout.elements(th), reml, derivs)
         if not derivs:
             return Point(theta=t, ll=ev.ll, payload=ev)
         if linear:
@@ -238,7 +249,7 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
     lower = np.where(kinds == "chol_off", -np.sqrt(cap), lower)
     problem = Problem(evaluate=evaluate, lower=lower[free], upper=upper[free], scale=scale[free],
                       name=f"rma_mv ({'REML' if reml else 'ML'})")
-    starts = [s[free] for s in _starts(layout, total)]
+    starts = [s[free] for s in ([] if start is None else [np.asarray(start, dtype=float)]) + _starts(layout, total)]
 
     def ll_full(th: FloatArray) -> float:
         try:

@@ -41,11 +41,15 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
     appended to it; any other failure leaves nothing behind. ``review``: the review process summary
     (:func:`painregen.report.sections.review.review_summary`) for the "Review process" section."""
     import matplotlib
+    from threadpoolctl import threadpool_limits
 
     matplotlib.use("Agg")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".painregen-report-", dir=out.parent))
+    # one BLAS thread: the report's matrices are small (a few dozen rows), where BLAS threads only add hand-over
+    # and spin-waiting (several times slower on a busy machine), and the sections already run in parallel processes
+    limits = threadpool_limits(limits=1, user_api="blas")
     try:
         if progress is not None:
             progress("effects and pooled models")
@@ -61,6 +65,7 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
         (staging / out.name).write_text(render_report(analysis, sections, output, title=title), encoding="utf-8")
         _move_into_place(staging, out.parent)
     finally:
+        limits.restore_original_limits()
         shutil.rmtree(staging, ignore_errors=True)
     return out
 
