@@ -22,13 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from painregen.appraise.battery import coverage
 from painregen.appraise.catalogue import get_instrument
 from painregen.appraise.synthesis import effects_frame, pooled
 from painregen.evidence import models as m
 from painregen.meta import regtest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KEY_ITEMS", "LEVELS", "Downgrade", "EvidenceGrade", "evidence_grade"]
 
@@ -77,9 +80,11 @@ class EvidenceGrade:
 
 def evidence_grade(ds: m.Dataset, question: Mapping[str, Any] | None = None, *, measure: str = "SMD",
                    method: str = "REML", key_items: Sequence[str] = KEY_ITEMS,
-                   collapse_method: str | None = "last") -> EvidenceGrade:
-    """Grade the evidence on ``question`` (see the module docstring for the rule)."""
-    df = effects_frame(ds, measure, collapse_method=collapse_method)
+                   collapse_method: str | None = "last", frame: pd.DataFrame | None = None) -> EvidenceGrade:
+    """Grade the evidence on ``question`` (see the module docstring for the rule). ``frame``: the
+    :func:`~painregen.appraise.synthesis.effects_frame` of ``ds`` (``measure``, ``collapse_method``) when the caller
+    grades several questions on it."""
+    df = effects_frame(ds, measure, collapse_method=collapse_method) if frame is None else frame
     for col, value in (question or {}).items():
         df = df[df[col] == value]
     if df.empty:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from painregen.appraise.syrcle import judge
 from painregen.effects import collapse
-from painregen.effects.table import dataset_effects
+from painregen.effects.table import EffectTable, dataset_effects
 from painregen.evidence import models as m
 from painregen.meta import RmaResult, rma
 
@@ -39,11 +39,12 @@ KEYS = ["study", "experiment", "cohort", "outcome"]
 
 
 def effects_frame(ds: m.Dataset, measure: str = "SMD", *, collapse_method: str | None = "last",
-                  domains: Sequence[str] | None = None) -> pd.DataFrame:
+                  domains: Sequence[str] | None = None, table: EffectTable | None = None) -> pd.DataFrame:
     """One row per comparison (or per comparison and time with ``collapse_method=None``): the keys, ``domain``,
     ``yi``, ``vi`` and one ``rob_<item>`` column per SYRCLE item holding the study's judgement. Rows whose effect
-    is undefined are dropped; ``domains`` keeps only outcomes of those domains."""
-    table = dataset_effects(ds, measure)
+    is undefined are dropped; ``domains`` keeps only outcomes of those domains. ``table``: ``dataset_effects(ds,
+    measure)`` when the caller has it already."""
+    table = dataset_effects(ds, measure) if table is None else table
     df = pd.DataFrame(table.rows, columns=table.columns)
     if df.empty:
         raise ValueError("the dataset has no comparisons to analyse")

@@ -55,22 +55,27 @@ def dense_model(groups: list[BlockGroup], v: FloatArray) -> DenseModel:
 
 def evaluate_dense(model: DenseModel, y: FloatArray, X: FloatArray, elements: FloatArray, reml: bool,
                    derivs: bool = True) -> VcEval:
-    """:func:`painregen.meta.varcomp.evaluate_vc` on the dense matrices (module docstring).
+    """:func:`painregen.meta.varcomp.evaluate_vc` on the dense matrices (module docstring), through the Cholesky
+    factor ``M = LL'``: with ``W = L^-1 X`` and ``w = L^-1 y``, ``X'M^-1X = W'W`` and ``r'M^-1r = |w - Wb|^2``.
 
     Raises ``numpy.linalg.LinAlgError`` when ``M`` is not positive definite."""
     k, p = X.shape
     e = np.asarray(elements, dtype=float)
-    M = model.V + np.tensordot(e, model.G, axes=1) if e.size else model.V.copy()
-    minv, logdet = _pd_inverse(M)
-    MX = minv @ X
-    A = X.T @ MX
-    vb, logdet_a = _pd_inverse(A)
-    b = vb @ (MX.T @ y)
-    r = y - X @ b
-    Pr = minv @ r
-    quad = float(r @ Pr)
+    M = model.V.copy()
+    for em, Gm in zip(e, model.G, strict=True):
+        M += em * Gm
+    li, logdet = _inverse_factor(M)
+    W = li @ X
+    w = li @ y
+    A = W.T @ W
+    ai, logdet_a = _inverse_factor(A)
+    vb = ai.T @ ai
+    vb = (vb + vb.T) / 2
+    b = vb @ (W.T @ w)
+    wr = w - W @ b
+    quad = float(wr @ wr)
     if reml:
-        _, logdet_xx = np.linalg.slogdet(X.T @ X)
+        logdet_xx = _inverse_factor(X.T @ X)[1]
         ll = -0.5 * ((k - p) * np.log(2 * np.pi) + logdet + logdet_a + quad) + 0.5 * logdet_xx
     else:
         ll = -0.5 * (k * np.log(2 * np.pi) + logdet + quad)
@@ -78,6 +83,10 @@ def evaluate_dense(model: DenseModel, y: FloatArray, X: FloatArray, elements: Fl
     if not derivs or L == 0:
         z = np.zeros((L, L))
         return VcEval(elements=e, ll=float(ll), b=b, vb=vb, score=np.zeros(L), info=z, obs=z.copy())
+    minv = li.T @ li
+    minv = (minv + minv.T) / 2
+    MX = li.T @ W
+    Pr = li.T @ wr  # M^-1 r = P y
     P = minv - MX @ vb @ MX.T
     QG = (P if reml else minv) @ model.G  # (L, k, k)
     a = model.G @ Pr  # (L, k): G_m P y
@@ -89,10 +98,9 @@ def evaluate_dense(model: DenseModel, y: FloatArray, X: FloatArray, elements: Fl
     return VcEval(elements=e, ll=float(ll), b=b, vb=vb, score=score, info=info, obs=obs)
 
 
-def _pd_inverse(M: FloatArray) -> tuple[FloatArray, float]:
-    """Inverse ``L^-T L^-1`` and log-determinant of a symmetric positive-definite matrix from its Cholesky factor
-    ``L`` (LAPACK potrf/trtri, without numpy's per-call checks); ``numpy.linalg.LinAlgError`` when it is not
-    positive definite."""
+def _inverse_factor(M: FloatArray) -> tuple[FloatArray, float]:
+    """``L^-1`` of the Cholesky factor ``M = LL'`` of a symmetric positive-definite matrix, and ``log|M|`` (LAPACK
+    potrf/trtri, without numpy's per-call checks); ``numpy.linalg.LinAlgError`` when it is not positive definite."""
     chol, info = lapack.dpotrf(M, lower=1, clean=1)
     if info != 0:
         raise np.linalg.LinAlgError("marginal covariance not positive definite")
@@ -100,5 +108,4 @@ def _pd_inverse(M: FloatArray) -> tuple[FloatArray, float]:
     li, info = lapack.dtrtri(chol, lower=1)
     if info != 0:
         raise np.linalg.LinAlgError("marginal covariance not positive definite")
-    inv = li.T @ li
-    return (inv + inv.T) / 2, logdet
+    return li, logdet

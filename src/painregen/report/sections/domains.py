@@ -9,6 +9,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from painregen.appraise.grade import evidence_grade
+from painregen.appraise.synthesis import effects_frame
 from painregen.meta.plots import forest
 from painregen.meta.plots_mv import forest_mv
 from painregen.report.output import FigureRef, ReportOutput, mpl_text
@@ -57,11 +58,13 @@ def _forest(d: DomainSynthesis, a: Analysis, out: ReportOutput) -> FigureRef | N
     return out.figure(fig, f"forest_{d.domain}", caption)
 
 
-def _grade(a: Analysis, domain: str) -> dict[str, Any] | None:
+def _grade(a: Analysis, domain: str, frame: pd.DataFrame | None) -> dict[str, Any] | None:
+    if frame is None:
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            g = evidence_grade(a.dataset, {"domain": domain}, measure=a.measure, method=a.method)
+            g = evidence_grade(a.dataset, {"domain": domain}, measure=a.measure, method=a.method, frame=frame)
     except ValueError:
         return None
     return {"level": g.level, "reasons": [f"{x.domain}: {x.reason}" + (f" (−{x.points})" if x.points else "")
@@ -72,8 +75,12 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
     if not a.domains:
         return None
     rows, figures = [], {}
+    try:  # one frame for every domain's grade (evidence_grade would rebuild it per domain)
+        frame: pd.DataFrame | None = effects_frame(a.dataset, a.measure, collapse_method="last", table=a.effects)
+    except ValueError:
+        frame = None
     for d in a.domains:
-        rows.append(pooled_row(d) | {"grade": _grade(a, d.domain)})
+        rows.append(pooled_row(d) | {"grade": _grade(a, d.domain, frame)})
         ref = _forest(d, a, out)
         if ref is not None:
             figures[d.domain] = ref
