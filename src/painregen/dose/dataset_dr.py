@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,9 @@ from painregen.dose.two_stage import TwoStageDoseResponse, dose_response_two_sta
 from painregen.evidence import models as m
 from painregen.evidence.doses import DoseError, NormalisedDose, normalise_dose
 from painregen.evidence.vocab import UnknownTermError, get_vocabulary
+
+if TYPE_CHECKING:
+    from painregen.effects.table import EffectTable
 
 FloatArray = npt.NDArray[np.float64]
 Basis = Literal["per_kg", "per_animal"]
@@ -106,16 +109,18 @@ class DoseResponseInputs:
 
 
 def dose_response_inputs(ds: m.Dataset, *, measure: str = "MD", domain: str = "evoked", unit: str = "cells",
-                         basis: Basis = "per_kg") -> DoseResponseInputs:
+                         basis: Basis = "per_kg", table: EffectTable | None = None) -> DoseResponseInputs:
     """Contrasts treated vs vehicle from ``dataset_effects(ds, measure, shared="covariance", collapse="last")``
     restricted to one outcome ``domain`` with complete ``yi``/``vi``, their doses normalised
     (:func:`normalise_amount`) and kept when in the common ``unit`` (``cells``, ``ug``, ``particles``) and known on
-    ``basis``; the table's ``vcov_blocks`` are mapped to the kept rows (:func:`subset_blocks`)."""
+    ``basis``; the table's ``vcov_blocks`` are mapped to the kept rows (:func:`subset_blocks`). ``table``: that
+    effect table when the caller has it already (e.g. one table for every unit)."""
     from painregen.effects.table import dataset_effects
 
     if basis not in BASES:
         raise DoseInputError(f"basis must be one of {', '.join(BASES)} (got {basis!r})")
-    table = dataset_effects(ds, measure, shared="covariance", collapse="last")
+    if table is None:
+        table = dataset_effects(ds, measure, shared="covariance", collapse="last")
     weights = experiment_weights(ds)
     keep: list[int] = []
     rows: list[dict[str, Any]] = []

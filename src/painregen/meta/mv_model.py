@@ -27,7 +27,13 @@ from painregen.meta.control import Control
 from painregen.meta.random_terms import InterceptTerm, StructTerm
 from painregen.meta.tau2 import tau2_dl
 from painregen.meta.varcomp import VcEval, evaluate_vc
-from painregen.meta.varcomp_dense import DENSE_MAX, DenseModel, dense_model, evaluate_dense
+from painregen.meta.varcomp_dense import (
+    DenseModel,
+    PaddedModel,
+    evaluate_dense,
+    evaluate_padded,
+    fast_form,
+)
 from painregen.meta.varcomp_opt import Point, Problem, maximise, unidentified
 
 FloatArray = np.ndarray
@@ -197,20 +203,20 @@ def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float]) -> l
 
 
 def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatArray, X: FloatArray, reml: bool,
-              control: Control, names: Sequence[str], *, dense: DenseModel | None = None,
+              control: Control, names: Sequence[str], *, form: DenseModel | PaddedModel | None = None,
               start: FloatArray | None = None) -> MvFit:
     """Maximise the (restricted) likelihood over the parameters of ``layout`` (module docstring); ``names`` label
-    the parameters in warnings and errors. ``dense``: the same model as k x k matrices
-    (:func:`painregen.meta.varcomp_dense.dense_model`, faster for small k; same results to rounding), built here
-    when not given and k <= :data:`~painregen.meta.varcomp_dense.DENSE_MAX`; ``start``:
+    the parameters in warnings and errors. ``form``: the same model as k x k matrices or padded to one group
+    (:func:`painregen.meta.varcomp_dense.fast_form`, faster; same results to rounding), chosen here when not
+    given; ``start``:
     parameters tried first (e.g. the optimum of a neighbouring model in a profile), before the usual starts.
     The fit uses the orthonormal ``Q`` of ``X = QR`` in place of ``X`` (the likelihood depends on ``X`` only
     through its column space: REML's ``log|X'M^-1X| - log|X'X| = log|Q'M^-1Q|``), so that ill-conditioned
     covariates (doses of 10^7 cells beside dummies) do not cost the log-determinants their precision;
     ``b = R^-1 b_Q`` and ``vb = R^-1 vb_Q R^-T``."""
     Q, R = np.linalg.qr(X)
-    if dense is None and y.size <= DENSE_MAX:
-        dense = dense_model(groups, v)
+    if form is None:
+        form = fast_form(groups, v)
     free = ~layout.fixed_zero
     n = layout.n_params
     linear = not layout.structures
@@ -222,10 +228,12 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
 
     def evaluate(t: FloatArray, derivs: bool) -> Point:
         th = full(t)
-        if dense is None:
-            ev = evaluate_vc(groups, y, v, Q, layout.elements(th), reml, derivs)
+        if isinstance(form, DenseModel):
+            ev = evaluate_dense(form, y, Q, layout.elements(th), reml, derivs)
+        elif isinstance(form, PaddedModel):
+            ev = evaluate_padded(form, y, v, Q, layout.elements(th), reml, derivs)
         else:
-            ev = evaluate_dense(dense, y, Q, layout.elements(th), reml, derivs)
+            ev = evaluate_vc(groups, y, v, Q, layout.elements(th), reml, derivs)
         if not derivs:
             return Point(theta=t, ll=ev.ll, payload=ev)
         if linear:

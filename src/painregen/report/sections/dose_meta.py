@@ -19,6 +19,7 @@ from painregen.dose.dataset_dr import Basis, DoseResponseInputs, dose_axis_label
 from painregen.dose.meta_dr import DoseResponseMeta, StratifiedDoseResponse, stratified
 from painregen.dose.plots import draw_pooled_curves
 from painregen.dose.two_stage import dose_response_two_stage
+from painregen.effects.table import dataset_effects
 from painregen.evidence.vocab import get_vocabulary
 from painregen.report.output import ReportOutput, mpl_text
 from painregen.report.pipeline import Analysis, label_of
@@ -138,8 +139,9 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
     truth = a.dataset.truth if a.dataset.simulated and a.dataset.truth else None
     units: list[dict[str, Any]] = []
     figures, products, routes, skipped = {}, [], [], []
+    table = dataset_effects(a.dataset, MEASURE, shared="covariance", collapse="last")  # once for every unit
     for unit in UNITS:
-        inp = dose_response_inputs(a.dataset, measure=MEASURE, domain=DOMAIN, unit=unit, basis=BASIS)
+        inp = dose_response_inputs(a.dataset, measure=MEASURE, domain=DOMAIN, unit=unit, basis=BASIS, table=table)
         if inp.yi.size == 0:
             continue
         product, route = labels(inp.rows, "product"), labels(inp.rows, ("product", "route"))
