@@ -146,13 +146,16 @@ class QualityStratified:
 def quality_stratified(ds: m.Dataset, item: str = "assessor_blinding", *, measure: str = "SMD",
                        method: str = "REML", collapse_method: str | None = "last",
                        domains: Sequence[str] | None = None,
-                       sensitivity_items: Sequence[str] | None = None) -> QualityStratified:
-    """Stratify and meta-regress the dataset's effects on the SYRCLE judgement of ``item`` (module docstring)."""
+                       sensitivity_items: Sequence[str] | None = None,
+                       frame: pd.DataFrame | None = None) -> QualityStratified:
+    """Stratify and meta-regress the dataset's effects on the SYRCLE judgement of ``item`` (module docstring).
+    ``frame``: :func:`effects_frame` of ``ds`` (``measure``, ``collapse_method``, ``domains``) when the caller
+    stratifies on several items."""
     from painregen.appraise.catalogue import get_instrument
 
     inst = get_instrument("syrcle")
     key = inst.item(item).id
-    df = effects_frame(ds, measure, collapse_method=collapse_method, domains=domains)
+    df = effects_frame(ds, measure, collapse_method=collapse_method, domains=domains) if frame is None else frame
     is_low = (df[f"rob_{key}"] == "low").to_numpy()
     if is_low.all() or not is_low.any():
         raise ValueError(f"every comparison is in one stratum of {key}; nothing to compare")

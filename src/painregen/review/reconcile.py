@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from painregen.evidence import models as m
 from painregen.review.extraction import REL_TOL, Comparison, compare, kind_of, reconciled_study
 from painregen.review.schema import ExtractionVersionRow, PublicationRow, ReconciliationRow
-from painregen.review.screening import FULL_TEXT, INCLUDE, ScreeningError, outcomes
+from painregen.review.screening import FULL_TEXT, INCLUDE, ScreeningError, outcome, outcomes
 
 DATA = "data"
 RECONCILED, SINGLE = "reconciled", "single"
@@ -46,7 +46,8 @@ def add_extraction(session: Session, publication_id: int, reviewer: str, study: 
     reviewer = (reviewer or "").strip()
     if not reviewer:
         raise ScreeningError("an extraction needs the reviewer's name (--reviewer NAME)")
-    if publication_id not in included(session):
+    ft = outcome(session, FULL_TEXT, publication_id)  # this publication's only (included() screens them all)
+    if ft is None or ft.final != INCLUDE:
         raise ScreeningError(f"publication {publication_id} is not included at full text: nothing to extract")
     pub = session.get(PublicationRow, publication_id)
     if pub is not None and pub.study_pk is not None:

@@ -202,6 +202,22 @@ def outcomes(session: Session, stage: str) -> dict[int, Outcome]:
     return {i: outcome_of(i, rows.get(i, []), st.reviewers_required) for i in eligible}
 
 
+def outcome(session: Session, stage: str, publication_id: int) -> Outcome | None:
+    """``outcomes(session, stage).get(publication_id)`` without the other publications: None when the publication
+    does not exist, was merged, or (full text) was not included at title/abstract."""
+    st = get_stage(session, stage)
+    pub = session.get(PublicationRow, publication_id)
+    if pub is None or pub.merged_into_id is not None:
+        return None
+    if st.key == FULL_TEXT:
+        ta = outcome(session, TITLE_ABSTRACT, publication_id)
+        if ta is None or ta.final != INCLUDE:
+            return None
+    rows = session.scalars(select(ScreeningDecisionRow).where(ScreeningDecisionRow.stage_id == st.id,
+                                                              ScreeningDecisionRow.publication_id == publication_id))
+    return outcome_of(publication_id, list(rows), st.reviewers_required)
+
+
 def decide(session: Session, publication_id: int, stage: str, reviewer: str, decision: str, *,
            reason: str | None = None, role: str = SCREENER, source: str = "cli",
            when: datetime | None = None, extra_screeners: bool = False) -> ScreeningDecisionRow:
@@ -216,8 +232,8 @@ def decide(session: Session, publication_id: int, stage: str, reviewer: str, dec
     if decision not in DECISIONS:
         raise ScreeningError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     st = get_stage(session, stage)
-    current = outcomes(session, st.key)
-    if publication_id not in current:
+    out = outcome(session, st.key, publication_id)  # one publication's (outcomes() of all is quadratic over a queue)
+    if out is None:
         pub = session.get(PublicationRow, publication_id)
         if pub is None:
             raise ScreeningError(f"no publication {publication_id} (see `painregen screen list`)")
@@ -225,7 +241,6 @@ def decide(session: Session, publication_id: int, stage: str, reviewer: str, dec
             raise ScreeningError(f"publication {publication_id} was merged into {pub.merged_into_id}: screen that")
         raise ScreeningError(f"publication {publication_id} is not at the full-text stage: it was not included "
                              "at title/abstract")
-    out = current[publication_id]
     criterion = None
     if reason:
         criterion = next((c for c in st.criteria if c.code == reason), None)

@@ -11,7 +11,7 @@ import pandas as pd
 from painregen.appraise.catalogue import get_instrument
 from painregen.appraise.plots import summary_bars, summary_table, traffic_light
 from painregen.appraise.summary import csv_columns
-from painregen.appraise.synthesis import QualityStratified, quality_stratified
+from painregen.appraise.synthesis import QualityStratified, effects_frame, quality_stratified
 from painregen.report.output import ReportOutput, mpl_text
 from painregen.report.pipeline import Analysis
 from painregen.report.sections.base import Section
@@ -25,11 +25,15 @@ def stratified(a: Analysis) -> list[QualityStratified]:
     if "rob_stratified" in a.cache:
         return list(a.cache["rob_stratified"])
     out = []
+    try:  # one frame for every item (quality_stratified would rebuild it per item)
+        frame = effects_frame(a.dataset, a.measure, collapse_method="last", table=a.effects)
+    except ValueError:
+        frame = None  # no comparisons: every item raises below, as before
     for item in STRATIFY:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                out.append(quality_stratified(a.dataset, item, measure=a.measure, method=a.method))
+                out.append(quality_stratified(a.dataset, item, measure=a.measure, method=a.method, frame=frame))
         except ValueError:
             continue  # every comparison in one stratum
     a.cache["rob_stratified"] = out
