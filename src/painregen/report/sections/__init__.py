@@ -77,9 +77,10 @@ class Failure:
     trace: str
 
 
-#: sections that only read the analysis (no shared cache): built in other processes when cores allow
+#: sections that only read the analysis (no shared cache): built in other processes when cores allow, heaviest
+#: first (this process takes the last ones when it is done with its own: see :func:`build_sections`)
 PARALLEL = ("dose_meta", "heterogeneity", "domains", "bias", "evidence_map", "design")
-_SHARED: list[tuple[Analysis, ReportOutput]] = []  # what forked workers read
+_SHARED: list[tuple[Analysis, ReportOutput, Any, Any]] = []  # what forked workers read (with the claim flags)
 
 
 def _build(name: str, builder: Builder, analysis: Analysis, output: ReportOutput
@@ -93,8 +94,21 @@ def _build(name: str, builder: Builder, analysis: Analysis, output: ReportOutput
         return Section(name, TITLES[name], {}, failure=message), [Failure(name, message, traceback.format_exc())]
 
 
-def _build_forked(name: str) -> tuple[Section | None, list[Failure]]:
-    analysis, output = _SHARED[-1]
+def _claim(claims: Any, lock: Any, name: str) -> bool:
+    """Claim the parallel section ``name`` for this process; False when another process has it."""
+    i = PARALLEL.index(name)
+    with lock:
+        if claims[i]:
+            return False
+        claims[i] = 1
+        return True
+
+
+def _build_forked(name: str) -> tuple[Section | None, list[Failure]] | None:
+    """Build ``name`` in a worker; None when the parent process claimed it first."""
+    analysis, output, claims, lock = _SHARED[-1]
+    if not _claim(claims, lock, name):
+        return None
     return _build(name, dict(BUILDERS)[name], analysis, output)
 
 
@@ -113,18 +127,23 @@ def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[
     """Every applicable section in :data:`DISPLAY` order, then the methods section.
 
     With ``workers`` > 1 (default: the cores available) the sections of :data:`PARALLEL` are built in forked
-    processes while this one builds the others; the result is the same. A builder that raises is replaced by a
-    section holding only a note ("this section could not be computed: ..."); the failures are kept in
-    ``analysis.cache["failures"]`` (a list of :class:`Failure`)."""
+    processes while this one builds the others, then takes the parallel sections no worker has started yet (from
+    the end of the list), so that the cores stay busy until the end; the result is the same. A builder that raises
+    is replaced by a section holding only a note ("this section could not be computed: ..."); the failures are
+    kept in ``analysis.cache["failures"]`` (a list of :class:`Failure`)."""
     workers = workers_available() if workers is None else workers
     failures: list[Failure] = analysis.cache.setdefault("failures", [])
     built: dict[str, Section | None] = {}
     pool = None
     pending: dict[str, Any] = {}
+    claims = lock = None
     if workers > 1:
-        _SHARED.append((analysis, output))
-        pool = ProcessPoolExecutor(min(workers - 1, len(PARALLEL)), mp_context=multiprocessing.get_context("fork"))
+        ctx = multiprocessing.get_context("fork")
+        claims, lock = ctx.RawArray("b", len(PARALLEL)), ctx.Lock()
+        _SHARED.append((analysis, output, claims, lock))
+        pool = ProcessPoolExecutor(min(workers - 1, len(PARALLEL)), mp_context=ctx)
         pending = {name: pool.submit(_build_forked, name) for name in PARALLEL}
+    builders = dict(BUILDERS)
     try:
         for name, builder in BUILDERS:
             if name in pending:
@@ -133,10 +152,19 @@ def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[
                 progress(name)
             built[name], failed = _build(name, builder, analysis, output)
             failures.extend(failed)
+        for name in reversed(list(pending)):  # the parallel sections no worker has started yet
+            if _claim(claims, lock, name):
+                if progress is not None:
+                    progress(name)
+                built[name], failed = _build(name, builders[name], analysis, output)
+                failures.extend(failed)
         for name, future in pending.items():
+            result = future.result()
+            if result is None:  # built here
+                continue
             if progress is not None:
                 progress(name)
-            built[name], failed = future.result()
+            built[name], failed = result
             failures.extend(failed)
     finally:
         if pool is not None:
