@@ -208,8 +208,8 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
     """Maximise the (restricted) likelihood over the parameters of ``layout`` (module docstring); ``names`` label
     the parameters in warnings and errors. ``form``: the same model as k x k matrices or padded to one group
     (:func:`painregen.meta.varcomp_dense.fast_form`, faster; same results to rounding), chosen here when not
-    given; ``start``:
-    parameters tried first (e.g. the optimum of a neighbouring model in a profile), before the usual starts.
+    given; ``start``: parameters tried first (e.g. the optimum of a neighbouring model in a profile), before the
+    usual starts.
     The fit uses the orthonormal ``Q`` of ``X = QR`` in place of ``X`` (the likelihood depends on ``X`` only
     through its column space: REML's ``log|X'M^-1X| - log|X'X| = log|Q'M^-1Q|``), so that ill-conditioned
     covariates (doses of 10^7 cells beside dummies) do not cost the log-determinants their precision;

@@ -3,10 +3,10 @@
 :func:`painregen.meta.rma_mv` checks its inputs and builds the random-effects structure on every call; a profile
 (e.g. the Emax ED50 profile of :mod:`painregen.dose.emax_meta`, dozens of fits per stratum) changes only the
 moderators. :class:`NestedRefit` builds the structure once, exactly as ``rma_mv(yi, vi, clusters=[outer, inner],
-mods=X, intercept=False, V=V)`` does, and fits each ``X`` with the same optimiser (:func:`painregen.meta.mv_model.
-fit_model`: same starts, same second-maximum probes, same convergence checks), so its log-likelihood is the one
-``rma_mv`` reports.
-``start`` lets a fit begin at the neighbouring optimum (tried before the usual starts).
+mods=X, intercept=False, V=V)`` does, and fits each ``X`` with the same optimiser
+(:func:`painregen.meta.mv_model.fit_model`: same starts, same second-maximum probes, same convergence checks), so
+its log-likelihood is the one ``rma_mv`` reports. ``start`` lets a fit begin at the neighbouring optimum (tried
+before the usual starts).
 """
 
 from __future__ import annotations
