@@ -14,11 +14,14 @@ For small k (a few dozen rows) a handful of k x k products cost less than the bl
 :func:`painregen.meta.mv_model.fit_model` uses this form up to ``k = DENSE_MAX`` rows (measured crossover with
 a few rows per cluster: 0.05 vs 0.14 ms per log-likelihood at k = 20, even near k = 50).
 
-Beyond that, blocks of different sizes (one group each) are padded to the largest size, up to ``PAD_MAX`` rows,
-and evaluated as one group (:class:`PaddedModel`): each padded row is a phantom row with ``v = 1``, ``y = 0``,
+Beyond that, blocks of different sizes (one group each) are padded to the largest size and evaluated as one group
+(:class:`PaddedModel`) when that is cheaper: each padded row is a phantom row with ``v = 1``, ``y = 0``,
 ``X = 0`` and no random effect, so ``M`` is the identity there and every term of the likelihood and its
-derivatives is unchanged except the ``log(2 pi)`` constant of one extra row, which is added back. (A simulated
-registry's dose-response strata, k = 100-160 in blocks of 1-8 rows: 2-4 x faster per evaluation.)
+derivatives is unchanged except the ``log(2 pi)`` constant of one extra row, which is added back. Padding pays
+when the groups' fixed cost outweighs the work added by padding (:func:`fast_form`): a simulated registry's
+dose-response strata, k = 100-160 in blocks of 1-8 rows, 2-4x faster per evaluation; the same registry's
+subgroup models at 1,000 studies (hundreds of studies, up to 16 rows each) would be 2x slower, and are not
+padded.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from painregen.meta.varcomp import VcEval, evaluate_vc
 FloatArray = np.ndarray
 #: largest k for which the dense form is used (beyond it the cubic cost outgrows the block assembly's overhead)
 DENSE_MAX = 48
-#: largest block padded into one group (larger blocks: their cubic cost outgrows the per-group overhead)
-PAD_MAX = 16
+#: the fixed cost of one more group in units of the per-block work ``n^3`` (measured: about 0.15 ms per group
+#: against 11 ns per unit for an evaluation with derivatives)
+GROUP_COST = 13_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,11 +109,13 @@ def evaluate_padded(model: PaddedModel, y: FloatArray, v: FloatArray, X: FloatAr
 
 def fast_form(groups: list[BlockGroup], v: FloatArray) -> DenseModel | PaddedModel | None:
     """The faster form of a model for :func:`painregen.meta.mv_model.fit_model`: dense up to ``DENSE_MAX`` rows,
-    else padded when there are several groups none larger than ``PAD_MAX`` rows, else None (the groups as they
-    are)."""
+    else padded when there are several groups and ``nb nmax^3`` (the padded work) is at most the groups' own
+    work ``sum nb_g n_g^3`` plus ``GROUP_COST`` per group saved, else None (the groups as they are)."""
     if v.size <= DENSE_MAX:
         return dense_model(groups, v)
-    if len(groups) > 1 and max(g.rows.shape[1] for g in groups) <= PAD_MAX:
+    shapes = [g.rows.shape for g in groups]
+    nb, nmax = sum(b for b, _ in shapes), max(n for _, n in shapes)
+    if len(groups) > 1 and nb * nmax**3 <= sum(b * n**3 for b, n in shapes) + GROUP_COST * (len(groups) - 1):
         return padded_model(groups, v.size)
     return None
 
