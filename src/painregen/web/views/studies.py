@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from painregen.evidence import models as m
 from painregen.report.pipeline import label_of
@@ -67,9 +68,18 @@ def study_context(request: Request, study: str) -> dict[str, Any]:
             "experiments": [_experiment(e) for e in s.experiments], "rob": dict(s.rob), "arrive": dict(s.arrive)}
 
 
-@router.get("/api/studies", tags=["registry"], summary="The studies in the registry")
-def api_studies(request: Request) -> dict[str, Any]:
-    return studies_context(request)
+@router.get("/api/studies", tags=["registry"], summary="The studies in the registry",
+            response_model=dict[str, Any])
+def api_studies(request: Request) -> Response:
+    """The list as JSON, serialised once per registry content version (the most requested page of a shared
+    server: a second request of an unchanged registry costs one version query)."""
+    with registry_of(request) as reg:
+        key = ("api_studies", reg.content_version())
+    cache = request.app.state.results
+    if (body := cache.get(key)) is None:
+        body = json.dumps(studies_context(request), allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode()
+        cache.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/api/studies/{study}", tags=["registry"], summary="One study: citation, experiments, provenance")
