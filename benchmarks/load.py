@@ -160,7 +160,8 @@ def main() -> None:
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         begin = old.find("<!-- load:begin -->")
         kept = old[begin:old.find("<!-- load:end -->")].splitlines()[3:] if begin >= 0 else []
-        lines = [r for r in kept if r.startswith("| ") and f"| {args.label} | {args.backend} |" not in r]
+        lines = [r for r in kept if r.startswith("| ") and not r.startswith("| version |")
+                 and f"| {args.label} | {args.backend} |" not in r]
         for r in rows:
             lines.append(f"| {args.label} | {args.backend} | {r['load']} | {r['p50']:.3f} | {r['p99']:.3f} | "
                          f"{int(r['errors'])}/{r['n']} | {'yes' if r['server_alive'] else 'NO'} |")  # type: ignore[call-overload]
