@@ -84,17 +84,38 @@ async def _one(client: httpx.AsyncClient, method: str, path: str, upload: Path |
     return time.perf_counter() - t0, ok
 
 
-async def _load(base: str, method: str, path: str, n: int, uploads: list[Path]) -> dict[str, float]:
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(base_url=base, timeout=DEADLINE, limits=limits) as client:
-        results = await asyncio.gather(*[_one(client, method, path, uploads[i] if method == "POST" else None)
-                                         for i in range(n)])
+async def _get_raw(base: str, path: str) -> tuple[float, bool]:
+    """One GET over its own connection with a minimal HTTP/1.1 client (asyncio streams): the client's own work
+    stays small, so on a shared 2-core machine the figures are the server's rather than the client's."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    t0 = time.perf_counter()
+    try:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        data = await reader.read()
+        writer.close()
+        status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.") else 599
+    except (OSError, ValueError, IndexError):
+        status = 599
+    return time.perf_counter() - t0, status < 400
+
+
+async def _load(base: str, method: str, path: str, n: int, uploads: list[Path], client_kind: str = "raw"
+                ) -> dict[str, float]:
+    if method == "GET" and client_kind == "raw":
+        results = await asyncio.gather(*[_get_raw(base, path) for _ in range(n)])
+    else:
+        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+        async with httpx.AsyncClient(base_url=base, timeout=DEADLINE, limits=limits) as client:
+            results = await asyncio.gather(*[_one(client, method, path, uploads[i] if method == "POST" else None)
+                                             for i in range(n)])
     times = sorted(t for t, _ in results)
     return {"n": n, "p50": statistics.median(times), "p99": times[min(n - 1, round(0.99 * (n - 1)))],
             "errors": sum(not ok for _, ok in results)}
 
 
-def run(backend: str, src: Path | None) -> list[dict[str, object]]:
+def run(backend: str, src: Path | None, client_kind: str = "raw") -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory(prefix="painregen-load-") as tmp:
         work = Path(tmp)
         if backend == "postgresql":
@@ -127,7 +148,7 @@ def run(backend: str, src: Path | None) -> list[dict[str, object]]:
                     time.sleep(0.3)
             rows = []
             for label, method, path, n in LOADS:
-                stats = asyncio.run(asyncio.wait_for(_load(base, method, path, n, uploads), DEADLINE))
+                stats = asyncio.run(asyncio.wait_for(_load(base, method, path, n, uploads, client_kind), DEADLINE))
                 alive = server.poll() is None
                 rows.append({"load": label, **stats, "server_alive": alive})
                 print(f"{backend:10} {label:45} p50 {stats['p50']:.3f} s  p99 {stats['p99']:.3f} s  "
@@ -152,9 +173,12 @@ def main() -> None:
     p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     p.add_argument("--src", type=Path, help="serve the painregen of another checkout (its src/ on sys.path)")
     p.add_argument("--label", default="this checkout", help="name of the version measured, for the table")
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                   help="client of the GET loads: a minimal asyncio HTTP/1.1 client (default) or httpx (heavier: on "
+                        "a 2-core machine it competes with the server for the cores); uploads always use httpx")
     p.add_argument("--write", action="store_true", help="append the rows to benchmarks/RESULTS.md (section load)")
     args = p.parse_args()
-    rows = run(args.backend, args.src)
+    rows = run(args.backend, args.src, args.client)
     if args.write:
         path = ROOT / "benchmarks" / "RESULTS.md"
         old = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -167,8 +191,9 @@ def main() -> None:
                          f"{int(r['errors'])}/{r['n']} | {'yes' if r['server_alive'] else 'NO'} |")  # type: ignore[call-overload]
         header = ("| version | backend | load | p50 (s) | p99 (s) | errors | server alive |\n"
                   "|---|---|---|---|---|---|---|\n")
+        notes = [r for r in kept if r.strip() and not r.startswith(("|", "##"))]  # the run notes written by hand
         text = ("## Workbench under load (benchmarks/load.py, loopback, demo registry of 40 SIMULATED studies)\n\n"
-                + header + "\n".join(lines) + "\n")
+                + "".join(n + "\n\n" for n in notes) + header + "\n".join(lines) + "\n")
         write_section(path, "load", text)
 
 
