@@ -71,13 +71,13 @@ def _figure_titles(d: DomainSynthesis, sub: Any) -> list[tuple[str, str]]:
     return titles
 
 
-def _draw(d: DomainSynthesis, kind: str, measure: str, sub: Any, groups: list[str] | None) -> str:
+def _draw(d: DomainSynthesis, kind: str, measure: str, sub: Any, groups: list[str] | None, fill: Any = None) -> str:
     """One figure of one pooled domain as SVG text: the forest plot (by subgroup when given) or the funnel plot
-    with trim-and-fill."""
+    with trim-and-fill (``fill``, computed here when not given)."""
     assert d.result is not None
     xlabel = f"{measure} ({d.domain} outcomes; > 0 favours treatment)"
     if kind == "funnel":
-        return figure_svg(funnel(d.result, fill=_trimfill(d), xlabel=xlabel))
+        return figure_svg(funnel(d.result, fill=fill if fill is not None else _trimfill(d), xlabel=xlabel))
     labels = [label.replace("$", r"\$") for label in d.labels]  # a '$' in user text would start mathtext
     if sub is not None:
         fig = forest(sub, labels=labels, groups=groups, xlabel=xlabel)
@@ -156,7 +156,7 @@ def _compute(ctx: dict[str, Any], evidence: AnalysisEvidence, analysis: Any, sco
             continue
         sub, groups, sub_note = _subgroup(d, subgroup_by)
         fill = _trimfill(d)
-        figs = [{"kind": kind, "title": title, "svg": _draw(d, kind, measure, sub, groups) if figures else None}
+        figs = [{"kind": kind, "title": title, "svg": _draw(d, kind, measure, sub, groups, fill) if figures else None}
                 for kind, title in _figure_titles(d, sub)]
         origin = analysis.origin(d.studies)
         ctx["domains"].append({"domain": d.domain, "k": d.k, "n_studies": d.n_studies, "note": d.note,
