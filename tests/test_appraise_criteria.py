@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import pytest
+from matplotlib.colors import to_rgba
 
 from painregen.appraise import battery, flags, mechanism, plots, syrcle
 from painregen.evidence import models as m
@@ -154,6 +155,11 @@ def test_figures_draw_every_item() -> None:
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"D{i}" for i in range(1, 11)]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["S1", "S2"]
-    assert len(ax.collections) == 20  # one disc per study and item, "not assessed" included
+    discs = ax.collections[0]  # one disc per study and item, "not assessed" included, coloured by judgement
+    judged = [j for s in ("S1", "S2") for j in a[s].judgements().values()]
+    assert len(discs.get_offsets()) == 20 and judged.count("low") == 1
+    assert [tuple(c) for c in discs.get_facecolors()] == [to_rgba(plots.COLOURS[j]) for j in judged]
+    marks = ax.collections[1:]  # a symbol on every disc that has one (not on "not assessed")
+    assert sum(len(c.get_offsets()) for c in marks) == sum(1 for j in judged if plots.SYMBOLS[j])
     bars = plots.summary_bars(a)
     assert len(bars.axes[0].get_yticklabels()) == 10 and len(bars.axes[0].patches) == 40

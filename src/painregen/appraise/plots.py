@@ -86,12 +86,17 @@ def traffic_light(assessments: Mapping[str, SyrcleAssessment], *, title: str | N
     fig.subplots_adjust(left=1.5 / width, right=(1.5 + 0.55 * len(items)) / width, top=1 - 0.9 / max(height, 4.2),
                         bottom=0.3 / max(height, 4.2))
     ax = fig.subplots()
-    for r, study in enumerate(studies):
-        judged = assessments[study].judgements()
-        for c, it in enumerate(items):
-            j = judged[it.id]
-            ax.scatter(c, r, s=260, color=COLOURS[j], edgecolors="black", linewidths=0.5, zorder=2)
-            ax.text(c, r, SYMBOLS[j], ha="center", va="center", fontsize=10, fontweight="bold", zorder=3)
+    per_study = [assessments[study].judgements() for study in studies]
+    cells = [(c, r, judged[it.id]) for r, judged in enumerate(per_study) for c, it in enumerate(items)]
+    xs = np.array([c for c, _, _ in cells], dtype=float)
+    ys = np.array([r for _, r, _ in cells], dtype=float)
+    judgement = [j for _, _, j in cells]
+    # one collection for the discs and one per symbol (hundreds of separate artists made this plot slow to save)
+    ax.scatter(xs, ys, s=260, c=[COLOURS[j] for j in judgement], edgecolors="black", linewidths=0.5, zorder=2)
+    for j in JUDGEMENTS:
+        at = np.array([x == j for x in judgement])
+        if SYMBOLS[j] and at.any():
+            ax.scatter(xs[at], ys[at], s=70, marker=f"${SYMBOLS[j]}$", c="black", linewidths=0, zorder=3)
     ax.set_xticks(range(len(items)), [f"D{it.number}" for it in items])
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(studies)), studies)
