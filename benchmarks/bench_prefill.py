@@ -145,7 +145,7 @@ def report(splits: list[str]) -> tuple[str, list[tuple[str, str]]]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--split", action="append", choices=["dev", "heldout", "heldout_b"],
+    p.add_argument("--split", action="append", choices=["dev", "heldout", "heldout_b", "heldout_c"],
                    help="parts to measure (default: heldout and heldout_b)")
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--show-text", action="store_true",

@@ -27,7 +27,7 @@ from pathlib import Path
 from painregen.appraise.textnorm import split_sentences
 
 FIELDS = ["doc_id", "split", "item", "label", "start", "end", "sha256", "round"]
-SPLITS = ("dev", "heldout", "heldout_b")
+SPLITS = ("dev", "heldout", "heldout_b", "heldout_c")
 LABELS = ("yes", "no", "look", "skip")
 ITEMS = ("sequence_generation", "allocation_concealment", "random_housing", "caregiver_blinding",
          "random_outcome_assessment", "assessor_blinding", "sample_size_calculation", "welfare_compliance",
