@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from painregen.review.dedup import find_duplicates
-from painregen.review.dedup.compare import same_page, similarity, words_replaced
+from painregen.review.dedup.compare import (
+    author_list_agrees,
+    number_typo,
+    same_page,
+    same_range,
+    similarity,
+    words_replaced,
+)
 from painregen.review.dedup.normalise import keys_of, page_range
 from painregen.review.dedup.titles import CITES, notices_differ, parse_title
 from painregen.review.intake import read_records
@@ -176,6 +183,79 @@ def test_medline_journal_subtitles() -> None:
     d = keys_of(rec(4, journal="JAMA : the journal of the American Medical Association"))
     assert similarity(a, b).journal == 1.0
     assert similarity(c, d).journal == 1.0
+
+
+# ------------------------------------------------------- third revision: the place of an article, online-first
+
+
+def test_a_one_digit_slip_in_a_title_number_when_the_page_range_names_one_article() -> None:
+    """``p6INK4a`` / ``p16(INK4a)`` (Guedes 2007, cytology set): the same volume, year, page range (two pages or
+    more), journal and authors name one article, so a number differing by one digit is a typo."""
+    typo = TITLE.replace("rats", "rats (p16INK4a)")
+    slip = TITLE.replace("rats", "rats (p6INK4a)")
+    assert groups(rec(1, title=typo), rec(2, title=slip)) == [[0, 1]]
+    assert number_typo(frozenset({"6", "2"}), frozenset({"16", "2"}))
+    assert not number_typo(frozenset({"6"}), frozenset({"16", "2"}))  # a number added besides
+    assert not number_typo(frozenset(), frozenset({"2", "#2"}))  # "part 2" added
+    assert not number_typo(frozenset({"5"}), frozenset({"10"}))  # 5- and 10-year results: not one digit
+    # without the whole range the number stays a contradiction: HPV16 / HPV18 abstracts on one page
+    for change in ({"pages": "100"}, {"pages": "100-112"}, {"volume": ""}, {"year": "2021"},
+                   {"author": "Miller, Ann and Lee, Kim and Garcia, Ana"}):
+        assert len(groups(rec(1, title=typo, **change), rec(2, title=slip))) == 2, change
+    hpv = TITLE + " (HPV16)", TITLE + " (HPV18)"
+    assert len(groups(rec(1, title=hpv[0], pages="100"), rec(2, title=hpv[1], pages="100"))) == 2
+    assert len(groups(rec(1, title=TITLE + ", part 2"), rec(2))) == 2  # a part label is no typo
+
+
+def test_same_range_needs_two_pages_and_both_ends() -> None:
+    assert same_range(page_range("1099-1103"), page_range("1099-103"))
+    assert not same_range(page_range("1099"), page_range("1099"))  # one page: abstracts and notices share it
+    assert not same_range(page_range("1099-1103"), page_range("1099-1104"))
+    assert not same_range(page_range(""), page_range("1099-1103"))
+
+
+def test_a_translated_title_without_authors_rests_on_the_page_range() -> None:
+    """Toomes 1984 (respiratory set): ``[Postoperative immunostimulation in non-small-cell bronchial carcinoma.
+    Outcome and complications]`` (MEDLINE's translation) and, without authors, ``Postoperative local
+    immunostimulation in non-oatcell bronchial carcinoma``: translations are worded freely, the journal, year,
+    volume and whole page range name the article."""
+    article = {"journal": "Deutsche Medizinische Wochenschrift", "year": "1984", "volume": "109", "number": "24",
+               "pages": "935-940"}
+    medline = rec(1, title="[Postoperative immunostimulation in non-small-cell bronchial carcinoma. Outcome and "
+                  "complications]", author="Toomes, H.", **article)
+    other = {**article, "journal": "Dtsch-Med-Wochenschr", "number": ""}
+    bare = rec(2, title="Postoperative local immunostimulation in non-oatcell bronchial carcinoma", author="",
+               **other)
+    assert groups(medline, bare) == [[0, 1]]
+    for change in ({"pages": "935"}, {"pages": "935-941"}, {"year": "1985"}, {"journal": "Pneumologie"},
+                   {"title": "Pleurodesis with talc in malignant pleural effusion"}):
+        fields = {**other, "title": bare.title or "", "author": "", **change}
+        assert len(groups(medline, rec(2, **fields))) == 2, change
+    untranslated = rec(1, title="Postoperative immunostimulation in non-small-cell bronchial carcinoma. Outcome and "
+                       "complications", author="Toomes, H.", **article)
+    assert len(groups(untranslated, bare)) == 2  # neither title a translation: the titles must agree
+
+
+def test_an_online_first_record_under_another_title_is_queued_not_merged() -> None:
+    """Lapeyraque 2011 (haematology set): the NEJM letter online first as ``Complement Blockade in Severe
+    Shiga-Toxin-Associated HUS`` (five names, no volume or pages) and in print as ``Eculizumab in severe
+    Shiga-toxin-associated HUS``. The same team's companion paper in the same journal looks just as alike (the
+    respiratory set has one: 11 names in order, titles 0.94 similar, consecutive pages), so a reviewer decides."""
+    names = "Lapeyraque, A. L. and Malina, M. and Fremeaux-Bacchi, V. and Boppel, T. and Kirschfink, M."
+    printed = rec(1, title="Eculizumab in severe Shiga-toxin-associated HUS", journal="New England Journal of "
+                  "Medicine", year="2011", volume="364", number="26", pages="2561-2563",
+                  author=names + " and Oualha, M. and Proulx, F.")
+    online = rec(2, title="Complement Blockade in Severe Shiga-Toxin-Associated HUS", journal="New Engl J Med",
+                 year="2011", volume="", number="", pages="", author=names.replace(". and", " and"))
+    result = find_duplicates([printed, online])
+    assert sorted(result.groups) == [[0], [1]]
+    assert [p.reason for p in result.pairs] == ["an online-first record with the same author list and a similar "
+                                                "title"]
+    assert author_list_agrees(keys_of(printed), keys_of(online))
+    three = rec(3, title=online.title or "", journal="New Engl J Med", year="2011", volume="", number="", pages="",
+                author="Lapeyraque, A. L. and Malina, M. and Fremeaux-Bacchi, V.")
+    assert not author_list_agrees(keys_of(printed), keys_of(three))  # three names are no fingerprint
+    assert find_duplicates([printed, three]).pairs == []
 
 
 # ------------------------------------------------------------------------------- notices on real records

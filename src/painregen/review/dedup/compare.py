@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from painregen.review.dedup.normalise import Keys
 from painregen.review.dedup.titles import notices_differ
@@ -51,6 +52,9 @@ class Similarity:
     translated: bool  # either title is a translation (worded freely: its similarity says little)
     words_replaced: bool  # similar titles (0.8+), but a word of one stands where the other has another word
     cochrane: bool  # both in the Cochrane Database of Systematic Reviews (versions of a review: other years)
+    same_range: bool = False  # the same printed range of two pages or more (first and last page)
+    number_typo: bool = False  # the titles' numbers differ in one number, by one digit (p6INK4a / p16INK4a)
+    author_list: bool = False  # the shorter author list (4+ names) is the other's, name by name in order
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -81,6 +85,14 @@ def same_page(a: tuple[str, int | None, int | None], b: tuple[str, int | None, i
     if la < fa or lb < fb:
         return True if la == lb and _one_digit_apart(fa, fb) else None
     return None if fa <= lb and fb <= la else False
+
+
+def same_range(a: tuple[str, int | None, int | None], b: tuple[str, int | None, int | None]) -> bool:
+    """Both page fields give the same range of two pages or more (first and last page equal). Within one volume of a
+    journal such a range is the place of one article: meeting abstracts sharing a page, and notices (an erratum, a
+    reply) on a page of their own, are single pages."""
+    (_, fa, la), (_, fb, lb) = a, b
+    return fa is not None and la is not None and fa == fb and la == lb and la > fa
 
 
 def _abbreviates(short: str, full: str) -> bool:
@@ -140,6 +152,23 @@ def author_similarity(a: Keys, b: Keys) -> tuple[float | None, bool | None]:
         for i in range(n)
     )
     return found / n, same_author(a, 0, b, 0)
+
+
+def number_typo(a: frozenset[str], b: frozenset[str]) -> bool:
+    """The numbers of two titles differ in one number only, and by one digit added, dropped or changed (``6`` /
+    ``16``): what a typing slip does. A number or a part label added to one title (``part 2``) is not."""
+    only_a, only_b = a - b, b - a
+    if len(only_a) != 1 or len(only_b) != 1:
+        return False
+    x, y = next(iter(only_a)), next(iter(only_b))
+    return not (x.startswith("#") or y.startswith("#")) and Levenshtein.distance(x, y) == 1
+
+
+def author_list_agrees(a: Keys, b: Keys, least: int = 4) -> bool:
+    """The shorter author list, of ``least`` names or more, is the other's name by name in the same order (the longer
+    one may go on: databases cut author lists, online-first records often give the first five names)."""
+    n = min(len(a.surnames), len(b.surnames))
+    return n >= least and all(same_author(a, i, b, i) for i in range(n))
 
 
 def title_similarity(a: str, b: str) -> float | None:
@@ -236,6 +265,9 @@ def similarity(a: Keys, b: Keys) -> Similarity:
         translated=a.translated or b.translated,
         words_replaced=bool(title and title >= 0.8 and a.title != b.title and words_replaced(a.title, b.title)),
         cochrane="cochrane" in a.journal and "cochrane" in b.journal,
+        same_range=not early_view and same_range(a.page, b.page),
+        number_typo=bool(a.title and b.title and number_typo(a.title_numbers, b.title_numbers)),
+        author_list=author_list_agrees(a, b),
     )
 
 
@@ -243,6 +275,15 @@ def _same_volume(s: Similarity) -> bool:
     """The same volume (and issue, when both give one) of the same journal: records of one publication whose years
     differ by one (the online or meeting year against the volume's year) rather than two publications."""
     return bool(s.volume and _ge(s.journal, 0.9) and s.issue is not False)
+
+
+def _number_typo_in_place(s: Similarity) -> bool:
+    """The titles differ in one number by one digit (:func:`number_typo`) and the records name one article by its
+    place in the journal: the same volume, year and page range (two pages or more), the same journal, first author
+    and most authors. Parts of a series, a study's 5- and 10-year results, HPV16 and HPV18 papers have pages of their
+    own, so such titles differ by a typo (``p6INK4a`` / ``p16(INK4a)``)."""
+    return bool(s.number_typo and s.same_range and s.volume and s.year_gap == 0 and _ge(s.journal, 0.9)
+                and s.first_author and _ge(s.authors, 0.9))
 
 
 def contradictions(s: Similarity) -> list[str]:
@@ -263,7 +304,7 @@ def contradictions(s: Similarity) -> list[str]:
         out.append("years 1 apart")
     if s.venues_differ:
         out.append("a journal and a conference")
-    if s.title_numbers_differ:
+    if s.title_numbers_differ and not _number_typo_in_place(s):
         out.append("different numbers in the titles")
     if s.notices_differ:
         out.append("erratum/comment/reply in one title only")
@@ -307,6 +348,9 @@ def decide(s: Similarity, short_record: bool = False) -> tuple[str, float, str]:
     elif (s.translated and s.first_author and _ge(s.authors, 0.9) and year_same and s.volume and s.page
           and (s.journal is None or _ge(s.journal, 0.5))):
         rule = "authors, year, volume and first page agree (a translated title)"
+    elif (s.translated and s.authors is None and _ge(s.title, 0.7) and year_same and s.volume and s.same_range
+          and _ge(s.journal, 0.9)):
+        rule = "year, journal, volume and page range agree (a translated title; no authors on one side)"
     elif (_ge(s.title, 0.95) and s.first_author and _ge(s.authors, 0.9) and year_same and s.volume is None
           and s.page is None and short_record):
         rule = "title, authors and year agree (a record without volume and pages)"
@@ -322,4 +366,10 @@ def decide(s: Similarity, short_record: bool = False) -> tuple[str, float, str]:
     if (s.doi or s.pmid) or (_ge(s.title, 0.85) and (_ge(s.authors, 0.5) or s.first_author or year_same)):
         why = "similar titles" if not against else f"similar titles, but {'; '.join(against)}"
         return QUEUED, score, why
+    if (s.early_view and s.author_list and _ge(s.title, 0.75) and _ge(s.journal, 0.9) and s.year_gap is not None
+            and s.year_gap <= 1):
+        # the title of an online-first record may change at print, but the same team's companion paper in the
+        # same journal looks alike: a reviewer decides
+        why = "an online-first record with the same author list and a similar title"
+        return QUEUED, score, why if not against else f"{why}, but {'; '.join(against)}"
     return DISTINCT, score, "different"
