@@ -4,10 +4,14 @@ for a reviewer) or distinct.
 The decision is a set of explicit rules in the manner of ASySD and bib-dedupe (strong agreement on title and
 authors plus agreement on the year and at least one locator — volume, first page or journal — with nothing
 contradicting), tuned for no false merges: any contradiction between two identifiers that cannot differ within
-one publication (DOI, PMID, volume, first page, a year more than one apart, the numbers of a title, a notice
-word such as *erratum* or *reply* in one title only, one title citing the other record's volume and page, a
+one publication (DOI, PMID, volume, first page, a year more than one apart, the numbers of a title — unless
+they differ by one digit where volume, year and the whole page range name one article —, a notice word such as
+*erratum* or *reply* in one title only, one title citing the other record's volume and page, a
 word of the title replaced by a different word when no page confirms the pair) blocks the automatic merge; such
 pairs go to the review queue when their titles agree.
+
+An online-first record (no volume, no pages) whose author list is the other's name by name, with a fairly similar
+title, is queued: its title may have changed at print, but one team's companion papers look alike too.
 
 A notice (erratum, correction, reply, comment) is a publication of its own: it has its own pages and is never
 merged with the publication it is about, even when the link is certain; the reviewer sees it in the queue.
