@@ -62,12 +62,39 @@ SINGLE_SENTENCES = [
     ("Staff handling the animals were aware of the treatment groups.", "caregiver_blinding", "no"),
     ("Cages were placed randomly on the racks.", "random_housing", "yes"),
     ("Cages were not randomized within the room.", "random_housing", "no"),
+    # third pass (development part grown with 24 papers): animal-study phrasings of allocation concealment, the
+    # design statements of feeding trials, masked panels of assessors
+    ("Drugs were prepared and coded by a colleague not involved in the behavioural testing.",
+     "allocation_concealment", "yes"),
+    ("Rats were randomly allocated to groups by an investigator not involved in the surgery.",
+     "allocation_concealment", "yes"),
+    ("Vehicle and drug were injected from coded syringes.", "allocation_concealment", "yes"),
+    ("Randomisation was performed by a third party.", "allocation_concealment", "yes"),
+    ("Samples were selected randomly by a third-party laboratory for sequencing.", "allocation_concealment", None),
+    ("The animals were allocated by a person who was not involved in the study.", "allocation_concealment", "yes"),
+    ("When tumours reached 100 mm3, mice were randomized (n = 5/group) and treated.", "sequence_generation", "yes"),
+    ("This feeding trial used a completely randomized design with six pens.", "sequence_generation", "yes"),
+    ("Diets were allotted at random to each pen.", "sequence_generation", "yes"),
+    ("Image quality was graded by a masked panel of 32 veterinary ophthalmologists.", "assessor_blinding", "yes"),
+    ("Mutant and control blocks were blinded.", "assessor_blinding", "yes"),
+    ("Images were scored and tagged blind in ImageJ.", "assessor_blinding", "yes"),
+    ("The order of the four devices was determined by computer-generated randomization.",
+     "random_outcome_assessment", "yes"),
 ]
 
 
 @pytest.mark.parametrize(("sentence", "item", "expected"), SINGLE_SENTENCES)
 def test_syrcle_answers_on_single_sentences(sentence: str, item: str, expected: str | None) -> None:
     assert answer(sentence, item) == expected
+
+
+def test_arrive_is_the_guideline_only_in_capitals_and_employment_needs_a_person() -> None:
+    assert answer("Bd may continue to arrive in Madagascar until the pathway is controlled.", "14", "arrive") is None
+    assert answer("The study is reported following the ARRIVE guidelines for mouse experiments.", "14",
+                  "arrive") == "reported"
+    assert answer("The targeting strategy employed by Arthur and colleagues truncated the protein.", "21a",
+                  "arrive") is None
+    assert answer("JS is employed by Novartis.", "21a", "arrive") == "reported"
 
 
 def test_camarades_sample_size_welfare_and_conflicts() -> None:
@@ -175,5 +202,5 @@ def test_triggers_change_no_answer_on_labelled_corpus_sentences() -> None:
     for split in ("dev", "heldout", "heldout_b"):
         for doc in load_corpus(CORPUS, split):
             sentences += [doc.text[a:b] for _, _, a, b in doc.labels]
-    assert len(sentences) == 733
+    assert len(sentences) == 854
     _assert_triggers_change_no_answer(sentences)

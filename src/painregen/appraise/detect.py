@@ -205,7 +205,8 @@ def hits(text: str, *, model: SentenceModel | bool | None = True) -> list[Hit]:
             if found is not None:
                 kind, m = found
                 out.append(Hit(det.id, kind, a + m.start(), a + m.end(), a, b))
-            elif det.section is not None and ctx.heading and det.section.match(ctx.heading):
+            elif det.section is not None and ctx.heading and det.section.match(ctx.heading) and not any(
+                    x.search(s) for x in det.exclude):
                 out.append(Hit(det.id, "positive", a, b, a, b, source="section"))
             elif mdl is not None and det.id in MODEL_ITEMS and mdl.relevant(s):
                 item = MODEL_ITEMS[det.id]

@@ -14,7 +14,7 @@ from painregen.appraise.patterns import Detector, W, p, words
 
 __all__ = ["DESIGN_DETECTORS"]
 
-_ALLOC = r"(?:assign|allocat|divid|distribut|split|separat|categori[sz]|grouped|sort|randomi[sz]|placed\s+in)"
+_ALLOC = r"(?:assign|allocat|allott?|divid|distribut|split|separat|categori[sz]|grouped|sort|randomi[sz]|placed\s+in)"
 _GROUPS = r"(?:groups?|arms?|treatments?|conditions?|cohorts?|cages?|the\s+\w+\s+or\s+\w+)"
 _RANDOMISATION = Detector(
     "randomisation", "sequence generation (random allocation)",
@@ -30,7 +30,13 @@ _RANDOMISATION = Detector(
         r"\brandom[- ]numbers?\s+(?:table|generat\w*|drawn)|\btable\s+of\s+random\s+numbers|\bcomputer[- ]generated\s+"
         r"(?:random\s+)?(?:sequence|list|schedule|numbers?)|\b(?:coin\s+(?:toss|flip)|lottery|drawing\s+lots)\b",
         r"\bgroup\s+(?:assignment|allocation)\s+was\s+(?:done\s+)?(?:in\s+a\s+)?random",
-        r"\brandomi[sz]ed\s+(?:complete\s+)?(?:block|cross-?over|parallel(?:-group)?|factorial|split-plot)\s+design",
+        r"\brandomi[sz]ed\s+(?:complete\s+)?(?:block|cross-?over|parallel(?:-group)?|factorial|split-plot)\s+design"
+        r"|\bcompletely\s+randomi[sz]ed\s+(?:\w+\s+)?design\b",
+        r"\b(?:animals|mice|rats|pigs|dogs|cats|cows|sheep|rabbits|fish|monkeys|patients|participants|subjects)\s+"
+        r"(?:\w+\s+){0,2}(?:were|was)\s+randomi[sz]ed\s*(?:\(\s*n\s*=|[,.;]|$)",
+        r"\b(?:patients|participants|animals|mice|rats|subjects)\s+randomi[sz]ed\s+(?:\w+\s+){0,6}?to\s+(?:one\s+of|"
+        r"(?:\w+\s+)?(?:groups?|arms?))\b",
+        r"\brandomi[sz]ed\s*,?\s+(?:\w+\s+)?order\b[^.]{0,60}\bcross-?over\b",
         r"\b(?:we|this\s+study|the\s+(?:present\s+)?study|the\s+experiments?)\s+(?:used|employed|followed|had|was|were)"
         r"\s+(?:a|an)\s+(?:[\w-]+[, ]+){0,2}randomi[sz]ed\s+(?:[\w-]+[, ]+){0,3}(?:design|study|trial|experiment)",
         r"\bin\s+a\s+(?:[\w-]+[, ]+){0,3}randomi[sz]ed\s+(?:[\w-]+[, ]+){0,2}(?:trial|study)\s*,\s*\d",
@@ -93,6 +99,17 @@ _ALLOCATION_CONCEALMENT = Detector(
         r"\b(?:allocation|randomi[sz]ation|group)\s+codes?\s+(?:was|were)\s+(?:only\s+)?(?:revealed|broken|disclosed"
         r"|unmasked|unblinded)\s+(?:\w+\s+){0,4}(?:after|once|at\s+the\s+end|until|when)",
         r"\b(?:central(?:i[sz]ed)?|web-based|telephone)\s+(?:randomi[sz]ation|allocation)\b",
+        r"\b(?:randomi[sz]ed|allocated|assigned|randomi[sz]ation\s+was\s+(?:performed|done|carried\s+out))\s+"
+        r"(?:\w+\s+){0,6}by\s+(?:an?\s+|the\s+)?(?:\w+\s+){0,3}(?:third[- ]party|(?:independent\s+)?"
+        r"(?:person|researcher|investigator|colleague|technician|experimenter|scientist|statistician))"
+        r"(?=\s+(?:\w+\s+){0,2}(?:not|with\s+no)\s+(?:\w+\s+){0,2}(?:involved|involvement|participat\w*))",
+        r"\b(?:solutions?|drugs?|treatments?|syringes?|vials?|compounds?|vehicles?|doses)\s+(?:were|was)\s+(?:\w+\s+){0,4}"
+        r"(?:coded|labell?ed\s+(?:with\s+)?(?:letters|numbers|codes?))\s+(?:\w+\s+){0,3}by\s+(?:an?\s+|the\s+)?"
+        r"(?:\w+\s+){0,2}(?:independent|third|colleague|person|researcher|investigator|experimenter|technician"
+        r"|pharmacist)",
+        r"\b(?:using|with|in)\s+(?:\w+\s+)?coded\s+(?:syringes?|vials?|tubes?|bottles?|solutions?)\b",
+        r"\b(?:randomi[sz]ation|allocation|codes?|randomi[sz]ed|allocated|assigned|coded|blinded)\s+(?:\w+\s+){0,4}"
+        r"by\s+(?:a\s+)?third[- ]party\b",
     ),
     negative=p(r"\ballocation\s+(?:was|were)\s+not\s+concealed|\bno\s+allocation\s+concealment|\ballocation\s+"
                r"concealment\s+was\s+not\b|\bwithout\s+allocation\s+concealment",
@@ -153,6 +170,9 @@ _RANDOM_OUTCOME = Detector(
         r"\b(?:animals?|mice|rats|cages?)\s+(?:were\s+)?(?:\w+\s+){0,2}(?:randomly\s+(?:selected|chosen)|(?:selected"
         r"|chosen)\s+at\s+random)\s+for\s+(?:\w+\s+)?(?:assessment|testing|evaluation|analysis|tests?|measurements?)",
         r"\b(?:images|slides|videos)\s+were\s+(?:\w+\s+){0,3}random(?:ly|i[sz]ed)\s+(?:\w+\s+){0,6}(?:rater|bias|scor)",
+
+        r"\border\s+of\s+(?:\w+\s+){0,6}(?:was|were)\s+(?:\w+\s+){0,2}(?:determined|decided|set)\s+by\s+"
+        r"(?:a\s+)?(?:computer[- ]generated\s+)?randomi[sz]ation",
     ),
     negative=p(r"\b(?:not|non)[\s-]+random(?:ly|i[sz]ed)?\s+(?:\w+\s+){0,3}(?:order|sequence)\s+of\s+testing"),
 )
@@ -180,7 +200,10 @@ _BLINDING = Detector(
         rf"\b{_ASSESSOR}\s+(?:[\w()-]+\s+){{0,4}}(?:were|was)\s+(?:kept\s+)?blind(?:ed)?\b",
         r"\b(?:performed|conducted|carried\s+out|scored|analy[sz]ed|assessed|quantified|evaluated|tested|counted"
         r"|graded|examined)\s+(?:by\s+(?:a|an)\s+(?:\w+\s+){0,2})?blind(?:ed|ly)?\b",
-        r"\bsamples\s+were\s+blinded\b|\b(?:slides|images|videos|samples)\s+were\s+(?:coded|randomi[sz]ed\s+and\s+coded)"
+        r"\b(?:masked|blinded|blind)\s+(?:panel|(?:\w+\s+){0,2}(?:evaluators?|assessors?|observers?|raters?|graders?"
+        r"|readers?|scorers?|examiners?|pathologists?))\b",
+        r"\b(?:scored|analy[sz]ed|assessed|evaluated|counted|quantified|graded|rated)\s+and\s+\w+\s+blind(?:ly|ed)?\b",
+        r"\b(?:samples|slides|blocks|images|sections|specimens|grids|videos)\s+(?:\w+\s+){0,3}(?:were|was)\s+blinded\b|\b(?:slides|images|videos|samples)\s+were\s+(?:coded|randomi[sz]ed\s+and\s+coded)"
         r"\s+(?:\w+\s+){0,6}(?:before|prior|so\s+that)",
         r"\b(?:group|treatment)\s+codes?\s+(?:were\s+)?concealed\s+from\s+the\s+(?:\w+\s+)?(?:analysts?|assessors?"
         r"|observers?|raters?|scorers?|experimenters?)",

@@ -20,7 +20,7 @@ __all__ = ["REPORTING_DETECTORS"]
 _WELFARE_WORDS = (r"(?:animals?|ethic\w*|welfare|humane\w*|IACUC|AAALAC|institutional|national|NIH|NRC|federal|state"
                   r"|government\w*|law|laws|legislation|legal|directive|acts?|council|committee|home\s+office|IASP"
                   r"|International\s+Association\s+for\s+the\s+Study\s+of\s+Pain|nociception"
-                  r"|care\s+and\s+use|laboratory\s+animals?|ARRIVE|experimentation|veterinar\w*|wildlife)")
+                  r"|care\s+and\s+use|laboratory\s+animals?|(?-i:ARRIVE)|experimentation|veterinar\w*|wildlife)")
 _COMPLY = (r"\b(?:in\s+(?:strict\s+)?(?:accordance|compliance|adherence|line|agreement|conformity)\s+with"
            r"|according\s+to|following|conformed\s+to|complied\s+with|adherence\s+to|consistent\s+with|under)")
 _RULE_WORDS = (r"(?:guide(?:lines)?|regulations?|regulatory\s+standards|directive|act|principles|polic(?:y|ies)|laws?"
@@ -40,14 +40,14 @@ _WELFARE = Detector(
         r"experimentation|ethics)?\s*(?:review\s+)?committees?|committee\s+on\s+animal\s+(?:care|research))\b",
         rf"{_COMPLY}\s+(?:the\s+)?(?:[\w'()/,.&-]+\s+){{0,10}}?{_WELFARE_WORDS}\b[\w'()/,.&-]*\s+"
         rf"(?:[\w'()/,.&-]+\s+){{0,5}}?{_RULE_WORDS}\b",
-        rf"{_COMPLY}\s+(?:the\s+)?(?:[\w'()/,.&-]+\s+){{0,4}}?{_RULE_WORDS}\s+(?:[\w'()/,.&-]+\s+){{0,8}}?"
+        rf"{_COMPLY}\s+(?:the\s+)?(?:[\w'()/,.&-]+\s+){{0,4}}?{_RULE_WORDS}[,;]?\s+(?:[\w'()/,.&-]+\s+){{0,8}}?"
         rf"{_WELFARE_WORDS}\b",
         r"\b(?:in\s+(?:strict\s+)?(?:accordance|compliance|adherence|conformity)\s+with|according\s+to|conformed\s+to"
         r"|complied\s+with)\s+(?:the\s+)?(?:[\w'()/,.&-]+\s+){0,3}?(?:relevant|national|institutional|local|federal"
         r"|international|European|EU|NIH|governmental?)\s+(?:[\w'()/,.&-]+\s+){0,6}?(?:guide(?:lines)?|regulations?"
         r"|directive|laws?|legislation|rules|standards|requirements)\b",
         r"\bGuide\s+for\s+the\s+Care\s+and\s+Use\s+of\s+Laboratory\s+Animals|\bDirective\s+2010/63|\b86/609/EEC"
-        r"|\bethic(?:s|al)\s+(?:approval|permits?|permissions?|board|review|clearance|committee)\b|\bARRIVE\b"
+        r"|\bethic(?:s|al)\s+(?:approval|permits?|permissions?|board|review|clearance|committee)\b|(?-i:\bARRIVE\b)"
         r"|\bAnimals\s+\(Scientific\s+Procedures\)\s+Act|\bAnimal\s+Welfare\s+(?:Act|Assurance)|\bprotocol\s+(?:number"
         r"|no\.?|#)\s*[A-Z0-9]|\btreated\s+humanely|\balleviation\s+of\s+suffering|\bminimi[sz]e\s+(?:animal\s+)?"
         r"suffering|\bpermission\s+(?:was|were)\s+(?:granted|obtained)|\blicen[cs]e\s+numbers?\b|\bis\s+licen[cs]ed"
@@ -75,7 +75,7 @@ _CONFLICT = Detector(
         r"\bfinancial\s+(?:or\s+(?:\w+\s+)?)?(?:disclosures?|interests?|relationships?|ties)\b|\bdisclosure\s+statement",
         r"\b(?:holds?|own|owns)\s+(?:equity|shares|stock)\b|\b(?:is|are|was|were)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:employees?"
         r"|consultants?|shareholders?|founders?|co-?founders?)\s+(?:of|in|at|for)\b|\b(?:current|former|full-time"
-        r"|part-time)\s+(?:\w+\s+)?employees?\b|\bemployed\s+by\s+[A-Z]|\bpatents?\s+(?:\w+\s+){0,3}(?:pending|filed"
+        r"|part-time)\s+(?:\w+\s+)?employees?\b|\b(?:is|are|was|were|currently|formerly)\s+employed\s+by\s+[A-Z]|\bpatents?\s+(?:\w+\s+){0,3}(?:pending|filed"
         r"|held)|\b(?:holds?|has|have)\s+(?:\w+\s+){0,2}patents?\b|\bpatent\s+is\s+owned\b|\bco-?inventors?\s+on\b",
         r"\b(?:consult(?:ing|ancy)\s+fees|honorari(?:a|um)|speaker'?s?\s+fees|royalties)\b|\bnothing\s+to\s+disclose\b"
         r"|\bworking\s+as\s+(?:a\s+)?consultant\b",
@@ -85,6 +85,7 @@ _CONFLICT = Detector(
         r"\bScience\s+Exchange\s+associated\s+lab",
     ),
     exclude=p(r"\b(?:funders?|sponsors?)\s+had\s+no\s+role\b", r"\bconflict(?:s|ing)?\s+with\b",
+              r"\b(?:current|present)\s+address\b",
               r"\bdoes\s+not\s+alter\s+(?:the\s+)?(?:authors'?\s+)?adherence\s+to\b",
               r"\bconflicting\s+(?:results|data|reports|findings)", r"\bYoung\s+Investigator\b"),
     negatable=False,
