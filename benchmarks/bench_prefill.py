@@ -1,9 +1,9 @@
 """Appraisal pre-filling on the held-out papers of the rob corpus, next to CAMARADES RegexRoB on the same text in
 the same run: per item sensitivity, specificity and F1 at sentence and paper level for each held-out part
-(``heldout``, ``heldout_b``) and pooled, look-alike and negation errors, the hand-written synthetic negations and
-look-alikes (reported apart from the real text), and the time each tool takes. Writes the section between the
-prefill markers of benchmarks/RESULTS.md; painregen's errors are listed there by paper, item and character span of
-the rebuilt text, never with the article's words (``--show-text`` prints the sentences on the terminal only).
+(``heldout``, ``heldout_b``, ``heldout_c``) and pooled, look-alike and negation errors, the hand-written synthetic
+negations and look-alikes (reported apart from the real text), and the time each tool takes. Writes the section
+between the prefill markers of benchmarks/RESULTS.md; painregen's errors are listed there by paper, item and
+character span of the rebuilt text, never with the article's words (``--show-text`` prints the sentences on the terminal only).
 
 Needs the corpus texts, which are not in git: rebuild them first (tests/data/rob_corpus/README.md):
 
@@ -146,7 +146,7 @@ def report(splits: list[str]) -> tuple[str, list[tuple[str, str]]]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--split", action="append", choices=["dev", "heldout", "heldout_b", "heldout_c"],
-                   help="parts to measure (default: heldout and heldout_b)")
+                   help="parts to measure (default: heldout, heldout_b and heldout_c)")
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--show-text", action="store_true",
                    help="print each error's sentence (terminal only; RESULTS.md is written without them)")
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
               "repositories named in documents.csv with the fetch tool, then run .venv/bin/python "
               "tools/rob_corpus_build.py (tests/data/rob_corpus/README.md, 'Rebuilding the texts').", file=sys.stderr)
         return 1
-    splits = args.split or ["heldout", "heldout_b"]
+    splits = args.split or ["heldout", "heldout_b", "heldout_c"]
     text, errors = report(splits)
     print(text)
     if args.show_text:
