@@ -3,7 +3,8 @@ the same run: per item sensitivity, specificity and F1 at sentence and paper lev
 (``heldout``, ``heldout_b``, ``heldout_c``) and pooled, look-alike and negation errors, the hand-written synthetic
 negations and look-alikes (reported apart from the real text), and the time each tool takes. Writes the section
 between the prefill markers of benchmarks/RESULTS.md; painregen's errors are listed there by paper, item and
-character span of the rebuilt text, never with the article's words (``--show-text`` prints the sentences on the terminal only).
+character span of the rebuilt text, never with the article's words (``--show-text`` prints the sentences on the
+terminal only).
 
 Needs the corpus texts, which are not in git: rebuild them first (tests/data/rob_corpus/README.md):
 

@@ -161,7 +161,8 @@ def test_synthetic_negations_and_lookalikes(synthetic: SyntheticScore) -> None:
 @needs_texts
 @pytest.mark.xfail(strict=True, reason="issue 16 targets missed on held-out real text: sentence-level micro F1 "
                    "heldout 0.89, heldout_b 0.96, heldout_c 0.93, pooled 0.92 (< 0.97); the one held-out "
-                   "allocation-concealment sentence (a hospital pharmacy made the randomisation) is missed; benchmarks/RESULTS.md")
+                   "allocation-concealment sentence (a hospital pharmacy made the randomisation) is missed; "
+                   "benchmarks/RESULTS.md")
 def test_issue_16_targets_on_heldout(scored: dict[str, tuple[Result, Result]]) -> None:
     for part in (*HELDOUT, "pooled"):
         assert _f1(scored[part][0], FIVE) >= 0.97, part
