@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from painregen.registry import open_registry
 from painregen.review.demo import run_review_demo
 from painregen.review.prisma import prisma_counts
@@ -42,3 +44,27 @@ def test_review_demo_end_to_end(tmp_path: Path) -> None:
     assert c.linked_studies <= truth["relevant_publications"]
     assert c.linked_studies >= 1 and c.reports_excluded_reasons
     assert all(a["overall"] is not None for a in agreement)
+
+
+def test_demo_review_runs_beside_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`painregen demo` runs the review workflow in a child process: its summary reaches the report's section,
+    and a failure there becomes that section's note, never a hang or a lost error."""
+    from painregen.cli import demo_cmd
+
+    ds = simulate(4, seed=3)
+    db = tmp_path / "demo.db"
+    with open_registry(db) as reg:
+        reg.import_dataset(ds, source="demo.csv", sha256="1" * 64, fmt="template")
+    summary = demo_cmd._review_demo(db, ds, tmp_path)()
+    assert summary is not None
+    with open_registry(db) as reg, reg.session() as s:
+        assert summary["prisma"].to_dict() == prisma_counts(s).to_dict()  # what the child recorded
+        assert summary["prisma"].records_identified > 0
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("no search records")
+
+    monkeypatch.setattr("painregen.review.demo.run_review_demo", broken)
+    wait = demo_cmd._review_demo(db, ds, tmp_path / "second")
+    with pytest.raises(RuntimeError, match="review workflow failed: ValueError: no search records"):
+        wait()

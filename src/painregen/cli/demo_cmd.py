@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -35,21 +37,18 @@ def demo_command(
         with open_registry(db) as reg:
             reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
             evidence = reg.analysis_evidence()
-            progress.update(task, description="review workflow on SIMULATED search results")
-            from painregen.report.sections.review import review_summary
-            from painregen.review.demo import run_review_demo
-
-            with reg.session() as s, s.begin():
-                run_review_demo(s, ds, out)
-            with reg.session() as s:
-                review = review_summary(s)
+        progress.update(task, description="review workflow on SIMULATED search results; report")
+        review = _review_demo(db, ds, out)
 
         def step(name: str) -> None:
             progress.update(task, description=f"report: {name}")
 
+        failures: list[str] = []
         report = write_report(evidence, out / "report.html", title="painregen demonstration (SIMULATED evidence)",
-                              progress=step, review=review)
+                              progress=step, review=review, failures=failures)
         progress.update(task, description="done")
+    for f in failures:
+        err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
     console.print(f"[green]report[/] {report}  (registry: {db}; data: {data}; figures: {out / 'figures'})")
 
 
@@ -95,6 +94,57 @@ def report_command(
         err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
     console.print(f"[green]report[/] {path}  ({evidence.provenance()['origin']} evidence: "
                   f"{len(evidence.dataset.studies)} studies; {scope.describe()})")
+
+
+def _review_demo(db: Path, ds: Any, out: Path) -> Callable[[], dict[str, Any] | None]:
+    """Run the review workflow of the demo on the registry ``db`` (which holds the evidence of ``ds``) and return a
+    function giving its summary for the report's "Review process" section. Where processes can be forked, the
+    workflow runs in a child process while this one computes the rest of the report (the two touch different
+    tables: the report reads the evidence already loaded), and the function waits for the child's result."""
+    import multiprocessing
+
+    def run() -> dict[str, Any] | None:
+        from painregen.registry import open_registry
+        from painregen.report.sections.review import review_summary
+        from painregen.review.demo import run_review_demo
+
+        with open_registry(db) as reg:
+            with reg.session() as s, s.begin():
+                run_review_demo(s, ds, out)
+            with reg.session() as s:
+                return review_summary(s)
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        done = run()
+        return lambda: done
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send(("ok", run()))
+        except Exception as exc:  # reported by the parent as the review section's failure
+            send.send(("error", f"{type(exc).__name__}: {exc}"))
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    send.close()
+    result: list[dict[str, Any] | None] = []
+
+    def wait() -> dict[str, Any] | None:
+        if not result:
+            try:
+                status, value = receive.recv()
+            except EOFError:
+                status, value = "error", f"the review workflow stopped (exit code {proc.exitcode})"
+            finally:
+                proc.join()
+            if status != "ok":
+                raise RuntimeError(f"the demonstration review workflow failed: {value}")
+            result.append(value)
+        return result[0]
+
+    return wait
 
 
 def _figure_formats(text: str) -> tuple[str, ...]:

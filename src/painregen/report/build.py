@@ -30,7 +30,7 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
                  title: str = "painregen evidence report", top_n: int = TOP_N,
                  figure_formats: Sequence[str] = (),
                  progress: Callable[[str], None] | None = None, failures: list[str] | None = None,
-                 review: dict[str, Any] | None = None) -> Path:
+                 review: dict[str, Any] | Callable[[], dict[str, Any] | None] | None = None) -> Path:
     """Write ``out`` (an .html file), its figures (``figures/*.svg``, plus ``figure_formats``: ``png``, ``pdf``
     when asked) and its full tables as CSV files beside it; returns the report path.
 
@@ -39,7 +39,8 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
     ``progress``: called with the name of each step. A section that cannot be computed becomes a note in the
     report (see :func:`painregen.report.sections.build_sections`) and, when ``failures`` is given, a sentence
     appended to it; any other failure leaves nothing behind. ``review``: the review process summary
-    (:func:`painregen.report.sections.review.review_summary`) for the "Review process" section."""
+    (:func:`painregen.report.sections.review.review_summary`) for the "Review process" section, or a function
+    returning it (called when that section is built, after the others)."""
     import matplotlib
     from threadpoolctl import threadpool_limits
 

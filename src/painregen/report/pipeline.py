@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -79,7 +79,9 @@ class Analysis:
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per comparison (latest timepoint)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # results shared between report sections
     evidence: AnalysisEvidence | None = None  # where the studies came from, labels, mapping notes
-    review: dict[str, Any] | None = None  # the review process (PRISMA counts, agreement), when there was one
+    # the review process (PRISMA counts, agreement), when there was one; or a function returning it, called when the
+    # "Review process" section is built (the demo runs the review workflow in another process meanwhile)
+    review: dict[str, Any] | Callable[[], dict[str, Any] | None] | None = None
 
     def label(self, study: str) -> str:
         """The author-year label of a study (its key when it has none)."""

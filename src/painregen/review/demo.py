@@ -45,9 +45,10 @@ def _screen(session: Session, stage: str, truth: dict[int, tuple[bool, str | Non
             right = rng.random() >= ERROR_RATE[stage]
             include = relevant if right else not relevant
             reason = None
-            if not include:
-                reason = (kind if stage == "ta" else FT_REASON.get(kind, "no_data")) if kind != "relevant" else (
-                    "wrong_condition" if stage == "ta" else "no_control")
+            if not include and stage == "ta":  # a record that only full text rules out: the usual title reason
+                reason = "wrong_condition" if kind == "relevant" or kind.startswith("ft:") else kind
+            elif not include:
+                reason = FT_REASON.get(kind, "no_data") if kind != "relevant" else "no_control"
             sc.decide(session, pub, stage, who, "include" if include else "exclude", reason=reason, source="demo")
     for o in sc.conflicts(session, stage):
         relevant, _, kind = truth[o.publication_id]

@@ -81,6 +81,8 @@ class Failure:
 #: first (this process takes the last ones when it is done with its own: see :func:`build_sections`)
 PARALLEL = ("dose_meta", "heterogeneity", "domains", "bias", "evidence_map", "design")
 _SHARED: list[tuple[Analysis, ReportOutput, Any, Any]] = []  # what forked workers read (with the claim flags)
+#: sections this process builds after all others (the review summary may still be on its way from another process)
+LAST = ("review",)
 
 
 def _build(name: str, builder: Builder, analysis: Analysis, output: ReportOutput
@@ -146,7 +148,7 @@ def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[
     builders = dict(BUILDERS)
     try:
         for name, builder in BUILDERS:
-            if name in pending:
+            if name in pending or name in LAST:
                 continue
             if progress is not None:
                 progress(name)
@@ -158,6 +160,11 @@ def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[
                     progress(name)
                 built[name], failed = _build(name, builders[name], analysis, output)
                 failures.extend(failed)
+        for name in LAST:
+            if progress is not None:
+                progress(name)
+            built[name], failed = _build(name, builders[name], analysis, output)
+            failures.extend(failed)
         for name, future in pending.items():
             result = future.result()
             if result is None:  # built here

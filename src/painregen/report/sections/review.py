@@ -27,7 +27,7 @@ def review_summary(session: Any) -> dict[str, Any] | None:
 
 
 def build(a: Analysis, out: ReportOutput) -> Section | None:
-    data = a.review
+    data = a.review() if callable(a.review) else a.review
     if data is None:
         return None
     from painregen.review.prisma_plot import prisma_figure
