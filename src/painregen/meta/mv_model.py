@@ -25,6 +25,7 @@ from scipy.sparse import csgraph
 from painregen.meta.blocks import BlockGroup, blocks_from, same_level
 from painregen.meta.control import Control
 from painregen.meta.random_terms import InterceptTerm, StructTerm
+from painregen.meta.ray import RayBasis
 from painregen.meta.tau2 import tau2_dl
 from painregen.meta.varcomp import VcEval, evaluate_vc
 from painregen.meta.varcomp_dense import (
@@ -174,12 +175,15 @@ def _starts(layout: Layout, total: float) -> list[FloatArray]:
     return [np.where(layout.fixed_zero, 0.0, s) for s in out]
 
 
-def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float]) -> list[FloatArray]:
+def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float],
+            ray: Callable[[list[int]], Callable[[float], float] | None] | None = None) -> list[FloatArray]:
     """Where else to look for a higher maximum (the restricted likelihood of variance components often has a second
     maximum on a face where other components vanish): along each variance (standard deviation, Cholesky diagonal)
     alone, and along all of them equal, the best point by a bounded Brent search over ``log(t)``, ``t`` from 1e-4
     to 10 x ``size`` (``ll``: the log-likelihood at full parameters, -inf where undefined); off-diagonal factors 0,
-    correlations 0, 0.8 and -0.8 (a correlation can have a second maximum near the other end of its range)."""
+    correlations 0, 0.8 and -0.8 (a correlation can have a second maximum near the other end of its range).
+    ``ray``: for models of random intercepts only, the log-likelihood along the ray of the given variances
+    (:func:`painregen.meta.ray.ray_loglik`, the same values at a fraction of the cost), or None."""
     kinds = layout.kinds
     var_idx = [i for i, kd in enumerate(kinds) if kd in ("var", "sd", "chol_diag") and not layout.fixed_zero[i]]
     if not var_idx:
@@ -196,7 +200,10 @@ def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float]) -> l
                 th[cor] = r
                 return th
 
-            res = optimize.minimize_scalar(lambda u, point=point: -ll(point(u)), bounds=(np.log(1e-4), np.log(10.0)),
+            along = ray(d) if ray is not None and not layout.structures else None
+            objective = ((lambda u, point=point: -ll(point(u))) if along is None
+                         else (lambda u, along=along: -along(size * float(np.exp(u)))))
+            res = optimize.minimize_scalar(objective, bounds=(np.log(1e-4), np.log(10.0)),
                                            method="bounded", options={"xatol": 0.02, "maxiter": 40})
             out.append(point(float(res.x)))
     return out
@@ -204,12 +211,13 @@ def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float]) -> l
 
 def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatArray, X: FloatArray, reml: bool,
               control: Control, names: Sequence[str], *, form: DenseModel | PaddedModel | None = None,
-              start: FloatArray | None = None) -> MvFit:
+              start: FloatArray | None = None, rays: RayBasis | None = None) -> MvFit:
     """Maximise the (restricted) likelihood over the parameters of ``layout`` (module docstring); ``names`` label
     the parameters in warnings and errors. ``form``: the same model as k x k matrices or padded to one group
     (:func:`painregen.meta.varcomp_dense.fast_form`, faster; same results to rounding), chosen here when not
     given; ``start``: parameters tried first (e.g. the optimum of a neighbouring model in a profile), before the
-    usual starts.
+    usual starts; ``rays``: the reductions for the second-maximum probes of a model of random intercepts
+    (:class:`painregen.meta.ray.RayBasis` of ``groups`` and ``v``; made here when not given).
     The fit uses the orthonormal ``Q`` of ``X = QR`` in place of ``X`` (the likelihood depends on ``X`` only
     through its column space: REML's ``log|X'M^-1X| - log|X'X| = log|Q'M^-1Q|``), so that ill-conditioned
     covariates (doses of 10^7 cells beside dummies) do not cost the log-determinants their precision;
@@ -265,7 +273,12 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return -np.inf
 
-    probes = [p[free] for p in _probes(layout, size, ll_full)]
+    basis = (rays or RayBasis(groups, v)) if linear else None
+
+    def ray(terms: list[int]) -> Callable[[float], float] | None:
+        return basis.loglik(terms, Q, y, reml) if basis is not None else None
+
+    probes = [p[free] for p in _probes(layout, size, ll_full, ray if linear else None)]
     opt = maximise(problem, starts, control, probes=probes, every_start=bool(layout.structures))
     theta = full(opt.point.theta)
     ev = opt.point.payload

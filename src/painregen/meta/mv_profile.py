@@ -20,6 +20,7 @@ from painregen.meta.blocks import check_vcov
 from painregen.meta.control import Control
 from painregen.meta.mv_model import Layout, MvFit, fit_model, model_blocks
 from painregen.meta.random_terms import build_terms
+from painregen.meta.ray import RayBasis
 from painregen.meta.varcomp_dense import fast_form
 
 FloatArray = np.ndarray
@@ -55,6 +56,7 @@ class NestedRefit:
         self.layout = Layout(n_sigma2=len(intercepts), structures=tuple(structured), fixed_zero=fixed)
         self.groups = model_blocks(intercepts, structured, k, vcov)
         self.form = fast_form(self.groups, self.v)  # built once, not per fit
+        self.rays = RayBasis(self.groups, self.v)  # the probes' reductions, likewise
         self.reml = method == "REML"
         self.control = control or Control()
         self.names = [f"sigma2.{j + 1}" for j in range(len(intercepts))]
@@ -68,4 +70,4 @@ class NestedRefit:
         if self.y.size <= x.shape[1]:
             raise ValueError(f"too few effects (k = {self.y.size}) for {x.shape[1]} coefficients")
         return fit_model(self.groups, self.layout, self.y, self.v, x, self.reml, self.control, self.names,
-                         form=self.form, start=start)
+                         form=self.form, start=start, rays=self.rays)
