@@ -9,6 +9,7 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e '.[dev]'
+	$(PY) -m compileall -q src  # editable installs leave it uncompiled (with PYTHONDONTWRITEBYTECODE, for every run)
 	touch $(STAMP)
 
 install: $(STAMP)
