@@ -61,6 +61,20 @@ def test_demo_review_runs_beside_the_report(tmp_path: Path, monkeypatch: pytest.
         assert summary["prisma"].to_dict() == prisma_counts(s).to_dict()  # what the child recorded
         assert summary["prisma"].records_identified > 0
 
+    from painregen.report.output import ReportOutput
+    from painregen.report.pipeline import run_analysis
+    from painregen.report.sections import review as review_section
+
+    analysis = run_analysis(ds)
+    analysis.review = lambda: summary
+    out = ReportOutput(tmp_path / "report")
+    sec = review_section.build(analysis, out)
+    assert sec is not None
+    shown = sec.context["fields"]
+    assert [r["percent"] for r in shown] == sorted(r["percent"] for r in shown)  # least identical first
+    assert shown[0]["percent"] < 100.0  # the second extractor's slips lead the table
+    assert sec.context["n_fields"] == len(summary["fields"])
+
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("no search records")
 

@@ -50,7 +50,9 @@ def build(a: Analysis, out: ReportOutput) -> Section | None:
               for st in data["agreement"] if st["overall"]]
     tables = {"pairs": out.csv("review_agreement_pairs.csv", pairs),
               "fields": out.csv("review_extraction_agreement.csv", data["fields"])}
-    ctx = {"counts": counts.to_dict(), "stages": stages, "pairs": pairs, "fields": data["fields"][: out.top_n],
+    # the fields the extractors disagreed on most come first (the CSV file keeps every field in name order)
+    worst = sorted(data["fields"], key=lambda r: (r["percent"], r["field"]))
+    ctx = {"counts": counts.to_dict(), "stages": stages, "pairs": pairs, "fields": worst[: out.top_n],
            "n_fields": len(data["fields"]), "single": data["single"]}
     methods = [
         "Review process: records from each database search were deduplicated (normalised DOI/PMID, then field "
