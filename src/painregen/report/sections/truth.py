@@ -28,7 +28,9 @@ def true_nmd(truth: dict[str, Any], study: str, experiment: str, cohort: str, do
 
 def domain_rows(a: Analysis, truth: dict[str, Any]) -> list[dict[str, Any]]:
     """Per domain: the three-level pooled NMD (percent) and the mean true NMD of the same comparisons."""
-    nmd = a if a.measure == "NMD" else run_analysis(a.dataset, measure="NMD", method=a.method)
+    # the same evidence as the report's own analysis (labels mapped with people's decisions, no second remap)
+    source = a.evidence if a.evidence is not None else a.dataset
+    nmd = a if a.measure == "NMD" else run_analysis(source, measure="NMD", method=a.method)
     theta = truth.get("domain_effects", {})
     rows = []
     for d in nmd.domains:
