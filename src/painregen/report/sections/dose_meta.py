@@ -21,7 +21,7 @@ from painregen.dose.plots import draw_pooled_curves
 from painregen.dose.two_stage import dose_response_two_stage
 from painregen.effects.table import dataset_effects
 from painregen.evidence.vocab import get_vocabulary
-from painregen.report.output import ReportOutput, mpl_text
+from painregen.report.output import ReportOutput, inch_layout, mpl_text
 from painregen.report.pipeline import Analysis, label_of
 from painregen.report.sections.base import Section
 
@@ -96,10 +96,7 @@ def _panel(ax: Any, strat: StratifiedDoseResponse, title: str, unit: str) -> Non
 
 def _figure(by_product: StratifiedDoseResponse, by_route: StratifiedDoseResponse, unit: str) -> Figure:
     fig = Figure(figsize=(11.0, 4.4))
-    # margins and gap in inches (tick and axis labels, titles) instead of tight_layout, which measures every text
-    # once more; the report crops the outer margins to the drawing
-    fig.subplots_adjust(left=0.75 / 11.0, right=1 - 0.15 / 11.0, bottom=0.65 / 4.4, top=1 - 0.4 / 4.4,
-                        wspace=0.9 / ((11.0 - 0.9 - 0.9) / 2))
+    inch_layout(fig, 1, 2, left=0.75, right=0.15, bottom=0.65, top=0.4, gap_w=0.9)
     left, right = fig.subplots(1, 2)
     _panel(left, by_product, "by product", unit)
     _panel(right, by_route, "by product and route", unit)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from painregen.dose.dataset_dr import normalise_amount, weights_of
 from painregen.evidence import models as m
 from painregen.evidence.dispersion import DispersionError, to_mean_sd
-from painregen.report.output import mpl_text
+from painregen.report.output import inch_layout, mpl_text
 
 P_SATURATION = 0.9
 Z95 = 1.959963984540054
@@ -169,17 +169,5 @@ def curves(product: str, items: list[tuple[DoseSeries, Any]], label: Callable[[s
     for ax in axes[len(items):]:
         ax.set_visible(False)
     fig.suptitle(mpl_text(product), fontsize=10)
-    _panel_layout(fig, nrow, ncol)
+    inch_layout(fig, nrow, ncol, left=0.75, right=0.15, bottom=0.65, top=0.6, gap_w=0.8, gap_h=0.9)
     return fig
-
-
-def _panel_layout(fig: Figure, nrow: int, ncol: int) -> None:
-    """Margins and gaps in inches for the panels of :func:`curves` (each 4.0 x 3.3 in): room for the tick labels,
-    axis labels and titles of these panels, set directly instead of by ``tight_layout``, which measured every text
-    once more (a third of the figures' time); the report crops the outer margins to the drawing."""
-    width, height = fig.get_size_inches()
-    left, right, bottom, top, gap_w, gap_h = 0.75, 0.15, 0.65, 0.6, 0.8, 0.9
-    axis_w = (width - left - right - (ncol - 1) * gap_w) / ncol
-    axis_h = (height - bottom - top - (nrow - 1) * gap_h) / nrow
-    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
-                        wspace=gap_w / axis_w, hspace=gap_h / axis_h)
