@@ -21,7 +21,6 @@ def demo_command(
 ) -> None:
     """Build a registry from the bundled SIMULATED evidence, run the pipeline and write OUT/report.html."""
     from painregen.registry import open_registry
-    from painregen.report.build import write_report
     from painregen.simulate import default_dataset
 
     out.mkdir(parents=True, exist_ok=True)
@@ -39,6 +38,7 @@ def demo_command(
             evidence = reg.analysis_evidence()
         progress.update(task, description="review workflow on SIMULATED search results; report")
         review = _review_demo(db, ds, out)
+        from painregen.report.build import write_report  # imported while the review workflow runs beside
 
         def step(name: str) -> None:
             progress.update(task, description=f"report: {name}")
