@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_dedup.py
 	$(PY) benchmarks/bench_prefill.py
 	$(PY) benchmarks/bench_upload.py
+	$(PY) benchmarks/web_timings.py --write
 
 clean:
 	rm -rf $(VENV) demo-output build *.egg-info
