@@ -183,7 +183,7 @@ def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float],
     to 10 x ``size`` (``ll``: the log-likelihood at full parameters, -inf where undefined); off-diagonal factors 0,
     correlations 0, 0.8 and -0.8 (a correlation can have a second maximum near the other end of its range).
     ``ray``: for models of random intercepts only, the log-likelihood along the ray of the given variances
-    (:func:`painregen.meta.ray.ray_loglik`, the same values at a fraction of the cost), or None."""
+    (:meth:`painregen.meta.ray.RayBasis.loglik`, the same values at a fraction of the cost), or None."""
     kinds = layout.kinds
     var_idx = [i for i, kd in enumerate(kinds) if kd in ("var", "sd", "chol_diag") and not layout.fixed_zero[i]]
     if not var_idx:
