@@ -31,7 +31,7 @@ FloatArray = np.ndarray
 
 
 class RayBasis:
-    """The reductions of module docstring for one model's blocks and sampling variances, made once per set of
+    """The reductions of the module docstring for one model's blocks and sampling variances, made once per set of
     terms and reused by every fit with other moderators (a profile over a non-linear parameter refits the same
     random-effects structure dozens of times)."""
 
@@ -100,6 +100,8 @@ class RayBasis:
 
 def _ray_function(lam: FloatArray, xt: FloatArray, yt: FloatArray, logdet_v: float, X: FloatArray,
                   reml: bool) -> Callable[[float], float]:
+    """The log-likelihood of the module docstring as a function of ``t``, from the reduced ``lambda``, ``X~``, ``y~``
+    and ``log|V|`` (``X``: the moderators as given, for ``log|X'X|``)."""
     k, p = X.shape
     logdet_xx = float(np.linalg.slogdet(X.T @ X)[1]) if reml else 0.0
     const = (k - p if reml else k) * math.log(2 * math.pi)
