@@ -146,25 +146,23 @@ def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[
         pool = ProcessPoolExecutor(min(workers - 1, len(PARALLEL)), mp_context=ctx)
         pending = {name: pool.submit(_build_forked, name) for name in PARALLEL}
     builders = dict(BUILDERS)
+
+    def here(name: str) -> None:
+        """Build ``name`` in this process."""
+        if progress is not None:
+            progress(name)
+        built[name], failed = _build(name, builders[name], analysis, output)
+        failures.extend(failed)
+
     try:
-        for name, builder in BUILDERS:
-            if name in pending or name in LAST:
-                continue
-            if progress is not None:
-                progress(name)
-            built[name], failed = _build(name, builder, analysis, output)
-            failures.extend(failed)
+        for name, _ in BUILDERS:
+            if name not in pending and name not in LAST:
+                here(name)
         for name in reversed(list(pending)):  # the parallel sections no worker has started yet
             if _claim(claims, lock, name):
-                if progress is not None:
-                    progress(name)
-                built[name], failed = _build(name, builders[name], analysis, output)
-                failures.extend(failed)
+                here(name)
         for name in LAST:
-            if progress is not None:
-                progress(name)
-            built[name], failed = _build(name, builders[name], analysis, output)
-            failures.extend(failed)
+            here(name)
         for name, future in pending.items():
             result = future.result()
             if result is None:  # built here
