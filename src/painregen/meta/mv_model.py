@@ -17,6 +17,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from scipy import optimize, sparse
@@ -176,7 +177,7 @@ def _starts(layout: Layout, total: float) -> list[FloatArray]:
 
 
 def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float],
-            ray: Callable[[list[int]], Callable[[float], float] | None] | None = None) -> list[FloatArray]:
+            ray: Callable[[Sequence[int]], Callable[[float], float] | None] | None = None) -> list[FloatArray]:
     """Where else to look for a higher maximum (the restricted likelihood of variance components often has a second
     maximum on a face where other components vanish): along each variance (standard deviation, Cholesky diagonal)
     alone, and along all of them equal, the best point by a bounded Brent search over ``log(t)``, ``t`` from 1e-4
@@ -200,7 +201,7 @@ def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float],
                 th[cor] = r
                 return th
 
-            along = ray(d) if ray is not None and not layout.structures else None
+            along = ray(d) if ray is not None else None
             objective = ((lambda u, point=point: -ll(point(u))) if along is None
                          else (lambda u, along=along: -along(size * float(np.exp(u)))))
             res = optimize.minimize_scalar(objective, bounds=(np.log(1e-4), np.log(10.0)),
@@ -274,11 +275,8 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
             return -np.inf
 
     basis = (rays or RayBasis(groups, v)) if linear else None
-
-    def ray(terms: list[int]) -> Callable[[float], float] | None:
-        return basis.loglik(terms, Q, y, reml) if basis is not None else None
-
-    probes = [p[free] for p in _probes(layout, size, ll_full, ray if linear else None)]
+    ray = None if basis is None else partial(basis.loglik, X=Q, y=y, reml=reml)
+    probes = [p[free] for p in _probes(layout, size, ll_full, ray)]
     opt = maximise(problem, starts, control, probes=probes, every_start=bool(layout.structures))
     theta = full(opt.point.theta)
     ev = opt.point.payload
