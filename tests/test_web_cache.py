@@ -64,3 +64,25 @@ def test_concurrent_views_of_one_uncached_analysis_compute_it_once(tmp_path: Pat
     assert [r.status_code for r in answers] == [200] * 8
     assert len(calls) == 1 and started.is_set()
     assert all(r.json() == answers[0].json() for r in answers)
+
+
+def test_get_or_compute_computes_once_and_hands_out_copies() -> None:
+    from painregen.web.cache import ResultCache
+
+    cache = ResultCache(size=2)
+    calls: list[int] = []
+
+    def compute() -> dict[str, int]:
+        calls.append(1)
+        time.sleep(0.05)  # long enough for the other callers to arrive while it runs
+        return {"n": 1}
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: cache.get_or_compute("k", compute), range(6)))
+    assert len(calls) == 1 and results == [{"n": 1}] * 6
+    hit = cache.get_or_compute("k", compute)
+    hit["n"] = 2  # a caller's change does not reach the cache
+    assert cache.get("k") == {"n": 1} and len(calls) == 1
+    for key in ("a", "b"):  # size 2: the oldest key, "k", is dropped
+        cache.put(key, {"n": 0})
+    assert cache.get("k") is None

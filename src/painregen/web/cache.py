@@ -8,9 +8,11 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 __all__ = ["ResultCache"]
 
@@ -47,6 +49,17 @@ class ResultCache:
                 return None
             self._items.move_to_end(key)
             return copy.copy(self._items[key])
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The cached value of ``key`` (a copy, as :meth:`get`), else ``compute()``, cached under ``key``; of
+        concurrent callers for the same missing key one computes and the others then find it (:meth:`single_flight`).
+        """
+        with self.single_flight(key):
+            hit = self.get(key)
+            if hit is None:
+                hit = compute()
+                self.put(key, hit)
+        return hit
 
     def put(self, key: Hashable, value: Any) -> None:
         with self._lock:

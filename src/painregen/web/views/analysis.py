@@ -94,23 +94,22 @@ def _draw(d: DomainSynthesis, kind: str, measure: str, sub: Any, groups: list[st
 
 def _analysis(request: Request, scope: Scope, measure: str, method: str) -> tuple[Hashable, AnalysisEvidence, Any]:
     """(content version, evidence, analysis) of the scope, computed once per unchanged registry: concurrent
-    requests for the same analysis wait for one computation (:meth:`ResultCache.single_flight`)."""
+    requests for the same analysis wait for one computation (:meth:`ResultCache.get_or_compute`)."""
     cache: ResultCache = request.app.state.results
     with registry_of(request) as reg:
         version = reg.content_version()
-    key = ("analysis", version, scope, measure, method)
-    with cache.single_flight(key):
-        if (hit := cache.get(key)) is None:
-            with registry_of(request) as reg:
-                evidence = evidence_of(reg, scope)
-            analysis = None
-            if evidence.dataset.studies:
-                analysis = run_analysis(evidence, measure=measure, method=method)
-                for d in analysis.domains:
-                    d.study_labels = [analysis.label(s) for s in d.studies]
-            hit = (version, evidence, analysis)
-            cache.put(key, hit)
-    return hit
+
+    def compute() -> tuple[Hashable, AnalysisEvidence, Any]:
+        with registry_of(request) as reg:
+            evidence = evidence_of(reg, scope)
+        analysis = None
+        if evidence.dataset.studies:
+            analysis = run_analysis(evidence, measure=measure, method=method)
+            for d in analysis.domains:
+                d.study_labels = [analysis.label(s) for s in d.studies]
+        return version, evidence, analysis
+
+    return cache.get_or_compute(("analysis", version, scope, measure, method), compute)
 
 
 def analysis_context(request: Request, measure: str, method: str, domain: str | None, *, run: bool,
@@ -131,10 +130,8 @@ def analysis_context(request: Request, measure: str, method: str, domain: str | 
     version, evidence, analysis = _analysis(request, scope, measure, method)
     cache: ResultCache = request.app.state.results
     key = ("context", version, scope, measure, method, domain or "", subgroup_by or "", figures)
-    with cache.single_flight(key):
-        if (hit := cache.get(key)) is None:
-            hit = _compute(dict(ctx), evidence, analysis, scope, measure, domain, subgroup_by, figures)
-            cache.put(key, hit)
+    hit = cache.get_or_compute(key, lambda: _compute(dict(ctx), evidence, analysis, scope, measure, domain,
+                                                     subgroup_by, figures))
     return hit | {k: ctx[k] for k in ("imports", "projects")}
 
 
@@ -199,10 +196,10 @@ def analysis_figure(request: Request, domain: str, kind: Literal["forest", "funn
     if d is None or kind not in dict(_figure_titles(d, None)):
         raise HTTPException(404, f"no {kind} plot for domain {domain!r} in this analysis")
     cache: ResultCache = request.app.state.results
-    key = ("figure", version, scope, measure, method, domain, kind, subgroup)
-    with cache.single_flight(key):
-        if (svg := cache.get(key)) is None:
-            sub, groups, _ = _subgroup(d, subgroup or None)
-            svg = _draw(d, kind, measure, sub, groups)
-            cache.put(key, svg)
+
+    def draw() -> str:
+        sub, groups, _ = _subgroup(d, subgroup or None)
+        return _draw(d, kind, measure, sub, groups)
+
+    svg = cache.get_or_compute(("figure", version, scope, measure, method, domain, kind, subgroup), draw)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})

@@ -75,10 +75,8 @@ def api_studies(request: Request) -> Response:
     server: a second request of an unchanged registry costs one version query)."""
     with registry_of(request) as reg:
         key = ("api_studies", reg.content_version())
-    cache = request.app.state.results
-    if (body := cache.get(key)) is None:
-        body = json.dumps(studies_context(request), allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode()
-        cache.put(key, body)
+    body = request.app.state.results.get_or_compute(key, lambda: json.dumps(
+        studies_context(request), allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode())
     return Response(body, media_type="application/json")
 
 
