@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -42,6 +44,32 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(command: list[str], db: str, env: dict[str, str] | None = None,
+            stderr: int | None = subprocess.PIPE) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``command serve --db DB`` on a free loopback port, once it answers ``/api`` (up to 120 s): (base URL, the
+    server process); stopped on leaving."""
+    port = _free_port()
+    server = subprocess.Popen([*command, "serve", "--db", db, "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=stderr)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        start = time.monotonic()
+        while time.monotonic() - start < 120:
+            try:
+                if httpx.get(base + "/api", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        yield base, server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def _painregen(src: Path | None) -> list[str]:
@@ -115,6 +143,21 @@ async def _load(base: str, method: str, path: str, n: int, uploads: list[Path], 
             "errors": sum(not ok for _, ok in results)}
 
 
+def run_loads(base: str, server: subprocess.Popen[bytes], backend: str, uploads: list[Path],
+              client_kind: str) -> list[dict[str, object]]:
+    """Every load of :data:`LOADS` against the server at ``base``, in turn, until one of them kills it."""
+    rows: list[dict[str, object]] = []
+    for label, method, path, n in LOADS:
+        stats = asyncio.run(asyncio.wait_for(_load(base, method, path, n, uploads, client_kind), DEADLINE))
+        alive = server.poll() is None
+        rows.append({"load": label, **stats, "server_alive": alive})
+        print(f"{backend:10} {label:45} p50 {stats['p50']:.3f} s  p99 {stats['p99']:.3f} s  "
+              f"errors {int(stats['errors'])}/{n}{'' if alive else '  SERVER DIED'}", flush=True)
+        if not alive:
+            break
+    return rows
+
+
 def run(backend: str, src: Path | None, client_kind: str = "raw") -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory(prefix="painregen-load-") as tmp:
         work = Path(tmp)
@@ -133,34 +176,11 @@ def run(backend: str, src: Path | None, client_kind: str = "raw") -> list[dict[s
         else:
             db = str(work / "load.db")
         uploads = _prepare(db, work, src)
-        port = _free_port()
         env = os.environ | ({"PYTHONPATH": str(src / "src")} if src else {})
-        server = subprocess.Popen([*_painregen(src), "serve", "--db", db, "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        base = f"http://127.0.0.1:{port}"
         try:
-            start = time.monotonic()
-            while time.monotonic() - start < 120:
-                try:
-                    if httpx.get(base + "/api", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.3)
-            rows = []
-            for label, method, path, n in LOADS:
-                stats = asyncio.run(asyncio.wait_for(_load(base, method, path, n, uploads, client_kind), DEADLINE))
-                alive = server.poll() is None
-                rows.append({"load": label, **stats, "server_alive": alive})
-                print(f"{backend:10} {label:45} p50 {stats['p50']:.3f} s  p99 {stats['p99']:.3f} s  "
-                      f"errors {int(stats['errors'])}/{n}{'' if alive else '  SERVER DIED'}", flush=True)
-                if not alive:
-                    break
+            with serving(_painregen(src), db, env) as (base, server):
+                rows = run_loads(base, server, backend, uploads, client_kind)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
             if backend == "postgresql":
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))

@@ -4,7 +4,7 @@ Builds the demonstration registry (`painregen demo`), starts the server, and tim
 then the same page again: cached by the registry's content version) and the report job (`POST /api/jobs/report`
 until it is done, then the same request again: an unchanged registry reuses the finished job).
 
-    .venv/bin/python benchmarks/web_timings.py [--port 8765] [--write]
+    .venv/bin/python benchmarks/web_timings.py [--write]
 
 ``--write`` puts the table in benchmarks/RESULTS.md (section ``web_timings``).
 """
@@ -12,7 +12,6 @@ until it is done, then the same request again: an unchanged registry reuses the 
 from __future__ import annotations
 
 import argparse
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,21 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.load import serving  # noqa: E402
 from benchmarks.sections import write_section  # noqa: E402
 
 PAINREGEN = str(Path(sys.executable).with_name("painregen"))
-
-
-def wait_until_up(client: httpx.Client, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            client.get("/")
-            return
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def report_job(base_url: str) -> tuple[float, str]:
@@ -55,16 +43,12 @@ def report_job(base_url: str) -> tuple[float, str]:
     return time.perf_counter() - t0, str(state["status"])
 
 
-def measure(port: int) -> list[tuple[str, float, float]]:
+def measure() -> list[tuple[str, float, float]]:
     """(request, seconds, target seconds) rows."""
     with tempfile.TemporaryDirectory(prefix="painregen-web-") as tmp:
         subprocess.run([PAINREGEN, "demo", "--out", tmp], check=True, capture_output=True)
-        server = subprocess.Popen([PAINREGEN, "serve", "--db", str(Path(tmp) / "painregen.db"), "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            base_url = f"http://127.0.0.1:{port}"
+        with serving([PAINREGEN], str(Path(tmp) / "painregen.db"), stderr=subprocess.DEVNULL) as (base_url, _):
             client = httpx.Client(base_url=base_url, timeout=300)
-            wait_until_up(client)
             rows = []
             for label in ("`GET /analysis?run=true`, first view (numbers; the browser fetches the figures after)",
                           "the same page again (cached by content version)"):
@@ -78,17 +62,13 @@ def measure(port: int) -> list[tuple[str, float, float]]:
             seconds, _ = report_job(base_url)
             rows.append(("the same report again (unchanged registry: the finished job is reused)", seconds, 1.0))
             return rows
-        finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--port", type=int, default=8765)
     p.add_argument("--write", action="store_true")
     args = p.parse_args()
-    rows = measure(args.port)
+    rows = measure()
     table = "| request | time | target |\n|---|---|---|\n" + "".join(
         f"| {label} | {t:.3f} s | {'PASS' if t <= target else 'FAIL'} (<= {target:g} s) |\n"
         for label, t, target in rows)
