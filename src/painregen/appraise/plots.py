@@ -18,6 +18,7 @@ from matplotlib.patches import Patch
 
 from painregen.appraise.catalogue import get_instrument
 from painregen.appraise.syrcle import JUDGEMENTS, SyrcleAssessment
+from painregen.io.figures import new_figure
 
 __all__ = ["COLOURS", "summary_bars", "summary_table", "traffic_light"]
 
@@ -57,7 +58,7 @@ def summary_bars(assessments: Mapping[str, SyrcleAssessment], weights: Mapping[s
     """Horizontal stacked bars: per SYRCLE item, the (weighted) share of studies at each judgement."""
     table = summary_table(assessments, weights)
     labels = _item_labels()
-    fig = Figure(figsize=(9, 0.45 * len(labels) + 1.6))
+    fig = new_figure(figsize=(9, 0.45 * len(labels) + 1.6))
     ax = fig.subplots()
     y = np.arange(len(labels))[::-1]
     left = np.zeros(len(labels))
@@ -82,7 +83,7 @@ def traffic_light(assessments: Mapping[str, SyrcleAssessment], *, title: str | N
     items = get_instrument("syrcle").items
     studies = list(assessments)
     width, height = 0.55 * len(items) + 5.6, 0.4 * len(studies) + 1.4
-    fig = Figure(figsize=(width, max(height, 4.2)))
+    fig = new_figure(figsize=(width, max(height, 4.2)))
     fig.subplots_adjust(left=1.5 / width, right=(1.5 + 0.55 * len(items)) / width, top=1 - 0.9 / max(height, 4.2),
                         bottom=0.3 / max(height, 4.2))
     ax = fig.subplots()

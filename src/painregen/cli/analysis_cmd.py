@@ -56,7 +56,7 @@ def effects_command(
         result = metafor_effects(read_csv(file), measure, variant)
     else:
         ds, detected = read_dataset(file, detected)
-        result = dataset_effects(remap(ds).dataset, measure, syrf=detected == "syrf", variant=variant,
+        result = dataset_effects(remap(ds, in_place=True).dataset, measure, syrf=detected == "syrf", variant=variant,
                                  collapse=cast("Method | None", collapse))
     for w in result.warnings:
         err_console.print(f"warning: {w}", highlight=False, soft_wrap=True)

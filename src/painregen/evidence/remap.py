@@ -155,10 +155,11 @@ class _Resolver:
         return target, "crosswalk"
 
 
-def remap(ds: m.Dataset, decisions: Decisions | None = None) -> Remapped:
-    """``ds`` with its labels mapped (see the module docstring); ``ds`` itself is not changed."""
+def remap(ds: m.Dataset, decisions: Decisions | None = None, *, in_place: bool = False) -> Remapped:
+    """``ds`` with its labels mapped (see the module docstring); ``ds`` itself is not changed unless ``in_place``
+    (a data set nobody else holds, such as one just read from the registry, is mapped without a deep copy)."""
     res = _Resolver(decisions or {})
-    out = Remapped(ds.model_copy(deep=True))
+    out = Remapped(ds if in_place else ds.model_copy(deep=True))
     for s in out.dataset.studies:
         for e in s.experiments:
             _outcomes(s, e, res, out)

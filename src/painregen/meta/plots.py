@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from scipy import stats
 
+from painregen.io.figures import new_figure
 from painregen.meta.collate import r_label
 from painregen.meta.inference import critical_value
 from painregen.meta.influence import deletion_fits
@@ -111,7 +112,7 @@ def forest(
         blocks.append((None, np.arange(k), None))
     weight_pct = 100.0 * fit.weights / np.sum(fit.weights)
     n_rows = k + 3 * sum(1 for b in blocks if b[0] is not None) + 4
-    fig = Figure(figsize=(9.5 if columns else 7.5, 1.4 + 0.28 * n_rows))
+    fig = new_figure(figsize=(9.5 if columns else 7.5, 1.4 + 0.28 * n_rows))
     ax = fig.subplots()
     y = float(n_rows)
     ticks: list[float] = []
@@ -223,7 +224,7 @@ def funnel(
     top = float(np.max(sei)) * 1.05
     if fill is not None and fill.fill_vi.size:
         top = max(top, float(np.max(np.sqrt(fill.fill_vi))) * 1.05)
-    fig = Figure(figsize=(6.0, 5.0))
+    fig = new_figure(figsize=(6.0, 5.0))
     ax = fig.subplots()
     se_grid = np.linspace(0.0, top, 100)
     levels = sorted(contours)  # smallest p first = widest region
@@ -272,7 +273,7 @@ def baujat(res: RmaResult, *, labels: Sequence[str] | None = None) -> Figure:
     """Baujat plot: contribution to heterogeneity (x) against influence on the result (y)."""
     x_val, y_val = baujat_values(res)
     names = list(labels) if labels is not None else [str(i + 1) for i in range(res.k)]
-    fig = Figure(figsize=(6.0, 5.0))
+    fig = new_figure(figsize=(6.0, 5.0))
     ax = fig.subplots()
     ax.scatter(x_val, y_val, s=0)
     for xv, yv, name in zip(x_val, y_val, names, strict=True):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from painregen.io.figures import new_figure
 from painregen.meta.influence import Influence, LeaveOneOut
 from painregen.meta.plots import finish_forest
 from painregen.meta.results import RmaResult
@@ -27,7 +28,7 @@ def influence_panels(infl: Influence, res: RmaResult, labels: Sequence[str] | No
     k, p = res.k, res.p
     x = np.arange(1, k + 1)
     flagged = infl.influential()
-    fig = Figure(figsize=(10.0, 5.5))
+    fig = new_figure(figsize=(10.0, 5.5))
     axes = fig.subplots(2, 4, sharex=True)
     cut = {"dffits": 3.0 * np.sqrt(p / (k - p)), "hat": 3.0 * p / k, "rstudent": 1.96}
     for ax, (col, title) in zip(axes.ravel(), PANELS, strict=True):
@@ -59,7 +60,7 @@ def leave1out_plot(l1o: LeaveOneOut, res: RmaResult, labels: Sequence[str] | Non
     t = l1o.table
     k = len(t)
     names = [f"without {s}" for s in (labels if labels is not None else [str(i + 1) for i in range(k)])]
-    fig = Figure(figsize=(7.5, 1.4 + 0.28 * (k + 3)))
+    fig = new_figure(figsize=(7.5, 1.4 + 0.28 * (k + 3)))
     ax = fig.subplots()
     ypos = k - np.arange(k, dtype=float)
     ax.axvspan(float(res.ci_low[0]), float(res.ci_high[0]), color="0.9", zorder=0)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from matplotlib.figure import Figure
 
+from painregen.io.figures import new_figure
 from painregen.meta.inference import critical_value
 from painregen.meta.plots import _diamond, finish_forest
 from painregen.meta.results_mv import RmaMvResult
@@ -110,7 +111,7 @@ def forest_mv(
     keep = _keep(w, max_rows)
     n = keep.size
     n_rows = n + 3 + (1 if n < w.size else 0)
-    fig = Figure(figsize=(7.5, 1.2 + 0.28 * n_rows))
+    fig = new_figure(figsize=(7.5, 1.2 + 0.28 * n_rows))
     ax = fig.subplots()
     ypos = n_rows - 1 - np.arange(n, dtype=float)
     ax.hlines(ypos, yi[keep] - crit * se[keep], yi[keep] + crit * se[keep], color="black", linewidth=0.8)

@@ -130,7 +130,7 @@ def analysis_evidence(session: Session, scope: Scope | None = None) -> AnalysisE
             study.study_id = f"{study.study_id} [import {rows[pk].import_id}]"
         seen.add(study.study_id)
     decisions = {k: d.curie for k, d in stored_decisions(session).items()}
-    mapped = remap(ds, decisions)
+    mapped = remap(ds, decisions, in_place=True)  # ds was exported for this call alone
     sim = sum(1 for s in mapped.dataset.studies if s.simulated)
     imports = sorted({rows[pk].import_id for pk in ids})
     return AnalysisEvidence(mapped.dataset, scope, mapped.notes, mapped.pending, sim, len(ids) - sim, imports,

@@ -78,12 +78,12 @@ def _engine() -> Any:
 def curve_svg(result: Any, unit: str | None) -> str:
     """Group means with 95% CIs against dose and the selected model's fitted curve, as SVG."""
     import numpy as np
-    from matplotlib.figure import Figure
 
+    from painregen.io.figures import new_figure
     from painregen.report.html import figure_svg
 
     data = result.data
-    fig = Figure(figsize=(6.0, 4.0))
+    fig = new_figure(figsize=(6.0, 4.0))
     ax = fig.subplots()
     ax.errorbar(data.doses, data.means, yerr=1.959963984540054 * data.se, fmt="o", color="black", capsize=3,
                 label="group mean, 95% CI")

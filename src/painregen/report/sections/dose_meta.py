@@ -21,6 +21,7 @@ from painregen.dose.plots import draw_pooled_curves
 from painregen.dose.two_stage import dose_response_two_stage
 from painregen.effects.table import dataset_effects
 from painregen.evidence.vocab import get_vocabulary
+from painregen.io.figures import new_figure
 from painregen.report.output import ReportOutput, inch_layout, mpl_text
 from painregen.report.pipeline import Analysis, label_of
 from painregen.report.sections.base import Section
@@ -95,7 +96,7 @@ def _panel(ax: Any, strat: StratifiedDoseResponse, title: str, unit: str) -> Non
 
 
 def _figure(by_product: StratifiedDoseResponse, by_route: StratifiedDoseResponse, unit: str) -> Figure:
-    fig = Figure(figsize=(11.0, 4.4))
+    fig = new_figure(figsize=(11.0, 4.4))
     inch_layout(fig, 1, 2, left=0.75, right=0.15, bottom=0.65, top=0.4, gap_w=0.9)
     left, right = fig.subplots(1, 2)
     _panel(left, by_product, "by product", unit)

@@ -14,8 +14,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from painregen.dose.dataset_dr import normalise_amount, weights_of
+from painregen.dose.plots import dose_label
 from painregen.evidence import models as m
 from painregen.evidence.dispersion import DispersionError, to_mean_sd
+from painregen.io.figures import new_figure
 from painregen.report.output import inch_layout, mpl_text
 
 P_SATURATION = 0.9
@@ -146,7 +148,7 @@ def curves(product: str, items: list[tuple[DoseSeries, Any]], label: Callable[[s
     """One panel per experiment: group means with 95% CIs, the selected model's curve and the window."""
     ncol = min(3, len(items))
     nrow = math.ceil(len(items) / ncol)
-    fig = Figure(figsize=(4.0 * ncol, 3.3 * nrow))
+    fig = new_figure(figsize=(4.0 * ncol, 3.3 * nrow))
     axes = np.atleast_1d(fig.subplots(nrow, ncol, squeeze=False)).ravel()
     for ax, (s, res) in zip(axes, items, strict=False):
         d = np.array(s.doses)
@@ -161,7 +163,7 @@ def curves(product: str, items: list[tuple[DoseSeries, Any]], label: Callable[[s
         if w.saturation is not None:
             ax.axvline(math.log10(w.saturation), color="tab:green", linestyle="--", linewidth=0.9)
         ticks = _x(d, lowest)
-        ax.set_xticks(ticks, ["0"] + [f"{x:.0e}" if x >= 1e4 else f"{x:g}" for x in d[1:]], fontsize=7)
+        ax.set_xticks(ticks, ["0"] + [dose_label(x) for x in d[1:]], fontsize=7)
         ax.set_title(mpl_text(f"{label(s.study)} ({res.selected_model or 'no model'})"), fontsize=9)
         ax.set_xlabel(mpl_text(f"dose ({s.unit} {s.basis.replace('_', ' ')}; log scale)"), fontsize=8)
         ax.set_ylabel(mpl_text(s.outcome), fontsize=8)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from painregen.io.figures import new_figure
 from painregen.meta import ConvergenceError, rma
 from painregen.report.output import ReportOutput, mpl_text
 from painregen.report.pipeline import Analysis
@@ -51,7 +52,7 @@ def heatmap(table: pd.DataFrame, measure: str) -> tuple[Figure, int, int]:
     cols: list[str] = list(table.groupby("product")["k"].sum().sort_values(ascending=False, kind="stable")
                            .index[:MAX_COLUMNS])
     grid = np.full((len(rows), len(cols)), np.nan)
-    fig = Figure(figsize=(2.2 + 1.25 * len(cols), 1.6 + 0.42 * len(rows)))
+    fig = new_figure(figsize=(2.2 + 1.25 * len(cols), 1.6 + 0.42 * len(rows)))
     ax = fig.subplots()
     sub = table[table["row"].isin(rows) & table["product"].isin(cols)]
     for r in sub.itertuples():

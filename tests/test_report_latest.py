@@ -1,0 +1,47 @@
+"""comparisons_frame keeps each comparison's latest timepoint: the grouped fast path equals collapse() row by row,
+and invalid times still fail as collapse() makes them fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from painregen.effects import collapse
+from painregen.effects.base import EffectInputError
+from painregen.report.pipeline import KEYS, _latest
+
+
+def _by_collapse(df: pd.DataFrame) -> list[object]:
+    keep = []
+    for _, g in df.groupby(KEYS, sort=False):
+        c = collapse(g["time"].to_numpy(float), g["yi"].to_numpy(float), g["vi"].to_numpy(float), "last")
+        keep.append(g.index[g["time"].to_numpy(float) == c.time][0])
+    return keep
+
+
+def _frame(seed: int, n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        key = [f"S{rng.integers(3)}", f"E{rng.integers(2)}", f"C{rng.integers(2)}", f"O{rng.integers(2)}"]
+        rows.append(dict(zip(KEYS, key, strict=True), time=float(rng.choice([1, 3, 7, 14, 28])) + i * 1e-3,
+                         yi=float(rng.normal()), vi=float(rng.uniform(0.01, 1))))
+    df = pd.DataFrame(rows)
+    return df.iloc[rng.permutation(n)].set_index(pd.Index(rng.permutation(n) * 3 + 7))  # shuffled, sparse index
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40))
+def test_fast_path_equals_collapse(seed: int, n: int) -> None:
+    df = _frame(seed, n)
+    assert _latest(df) == _by_collapse(df)
+
+
+def test_repeated_timepoint_is_reported_as_collapse_reports_it() -> None:
+    df = _frame(3, 12)
+    df = pd.concat([df, df.iloc[[0]]])
+    with pytest.raises(EffectInputError, match="timepoint appears more than once"):
+        _latest(df)
