@@ -85,3 +85,28 @@ def test_plain_meta_imports_nothing_heavy(tmp_path: Path, options: list[str]) ->
         assert json.loads("\n".join(out[:-1]))["estimate"] == pytest.approx(float(res.b[0]), rel=1e-12)
     else:
         assert f"{float(res.b[0]):.4f}" in "\n".join(out[:-1])
+
+
+LOAD_PROBE = """
+import json, sys
+from pathlib import Path
+from painregen.evidence.files import read_dataset, write_dataset
+from painregen.registry import open_registry
+from painregen.simulate import default_dataset
+from painregen.io.tables import sha256_of
+data = Path({folder!r}) / "d.csv"
+write_dataset(default_dataset(), data)
+ds, fmt = read_dataset(data)
+with open_registry(Path({folder!r}) / "r.db") as reg:
+    reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
+    reg.analysis_evidence()
+print(json.dumps(sorted(m for m in ("scipy.stats", "scipy.optimize", "matplotlib", "pandas") if m in sys.modules)))
+"""
+
+
+def test_simulate_import_and_load_wait_for_no_analysis_stack(tmp_path: Path) -> None:
+    """The demo's serial start (simulate, write, read, import into a registry, load the evidence) loads none of
+    scipy.stats, scipy.optimize, matplotlib or pandas: they are imported beside the review workflow."""
+    out = subprocess.run([sys.executable, "-c", LOAD_PROBE.format(folder=str(tmp_path))], capture_output=True,
+                         text=True, check=True).stdout.strip().splitlines()
+    assert json.loads(out[-1]) == []
