@@ -23,8 +23,11 @@ from .results import MCPModResult
 
 
 def dose_label(dose: float) -> str:
-    """A dose as a tick label: ``0``, ``0.3``, ``300``, then ``1e+06`` from 10,000 on."""
-    return f"{dose:.0e}" if abs(dose) >= 1e4 else f"{dose:g}"
+    """A dose as a short tick label: ``0``, ``0.3``, ``300``, then ``1e5``, ``3e6`` from 10,000 on."""
+    if abs(dose) < 1e4:
+        return f"{dose:g}"
+    mantissa, exponent = f"{dose:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def symlog_doses(ax: Any, linthresh: float) -> None:
