@@ -124,3 +124,16 @@ def test_the_process_skips_its_final_garbage_collection() -> None:
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert lines[-1] == "frozen True" and lines[0].startswith("painregen ")
+
+
+def test_review_workflow_and_its_summary_load_no_report_stack() -> None:
+    """The demo's review workflow runs in a child process beside the report: it and the review summary it hands
+    over import neither the report package nor matplotlib, pandas or scipy.stats (the child used to import the
+    whole report stack, a second time, to reach the summary)."""
+    probe = ("import json, sys\n"
+             "from painregen.review.demo import run_review_demo\n"
+             "from painregen.review.summary import review_summary\n"
+             "print(json.dumps(sorted(m for m in ('painregen.report', 'matplotlib', 'pandas', 'scipy.stats')"
+             " if m in sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -78,7 +78,7 @@ def report_command(
             evidence = reg.analysis_evidence(scope)
         except ScopeError as exc:
             fail(str(exc), EXIT_USAGE)
-        from painregen.report.sections.review import review_summary
+        from painregen.review.summary import review_summary
 
         with reg.session() as s:
             review = review_summary(s) if scope.everything else None
@@ -105,8 +105,8 @@ def _review_demo(db: Path, ds: Any, out: Path) -> Callable[[], dict[str, Any] | 
 
     def run() -> dict[str, Any] | None:
         from painregen.registry import open_registry
-        from painregen.report.sections.review import review_summary
         from painregen.review.demo import run_review_demo
+        from painregen.review.summary import review_summary
 
         with open_registry(db) as reg:
             with reg.session() as s, s.begin():

@@ -39,7 +39,7 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
     ``progress``: called with the name of each step. A section that cannot be computed becomes a note in the
     report (see :func:`painregen.report.sections.build_sections`) and, when ``failures`` is given, a sentence
     appended to it; any other failure leaves nothing behind. ``review``: the review process summary
-    (:func:`painregen.report.sections.review.review_summary`) for the "Review process" section, or a function
+    (:func:`painregen.review.summary.review_summary`) for the "Review process" section, or a function
     returning it (called when that section is built, after the others)."""
     import matplotlib
     from threadpoolctl import threadpool_limits

@@ -30,7 +30,7 @@ def run_report_job(db: str, job_id: str, params: dict[str, Any], out_dir: str) -
             reg.update_job(job_id, status="running", progress=0.02, message="reading the registry")
             scope = Scope(tuple(params.get("imports", ())), tuple(params.get("studies", ())), params.get("project"))
             evidence = reg.analysis_evidence(scope)
-            from painregen.report.sections.review import review_summary
+            from painregen.review.summary import review_summary
 
             with reg.session() as session:
                 review = review_summary(session) if scope.everything else None

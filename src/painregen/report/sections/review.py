@@ -1,29 +1,14 @@
 """Review process: the PRISMA 2020 flow diagram, agreement of the screeners per stage and reviewer pair, agreement
 of the extractors per field and item, and the studies that entered from a single extractor.
 
-The review summary is read from the registry by :func:`review_summary` and handed to
+The review summary is read from the registry by :func:`painregen.review.summary.review_summary` and handed to
 ``write_report(..., review=...)`` by the caller (the CLI, the demo, the workbench's report job)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from painregen.report.output import ReportOutput
 from painregen.report.pipeline import Analysis
 from painregen.report.sections.base import Section
-
-
-def review_summary(session: Any) -> dict[str, Any] | None:
-    """What the section shows, from the registry (None when no search was imported)."""
-    from painregen.review.prisma import prisma_counts
-    from painregen.review.reconcile import field_agreement, single_extractor_studies
-    from painregen.review.screening_agreement import review_agreement
-
-    counts = prisma_counts(session)
-    if counts.records_identified == 0:
-        return None
-    return {"prisma": counts, "agreement": review_agreement(session), "fields": field_agreement(session),
-            "single": list(single_extractor_studies(session))}
 
 
 def build(a: Analysis, out: ReportOutput) -> Section | None:
