@@ -55,7 +55,7 @@ def test_demo_review_runs_beside_the_report(tmp_path: Path, monkeypatch: pytest.
     db = tmp_path / "demo.db"
     with open_registry(db) as reg:
         reg.import_dataset(ds, source="demo.csv", sha256="1" * 64, fmt="template")
-    summary = demo_cmd._review_demo(db, ds, tmp_path)()
+    summary = demo_cmd.DemoWorkflow(db, tmp_path, ds).summary()
     assert summary is not None
     with open_registry(db) as reg, reg.session() as s:
         assert summary["prisma"].to_dict() == prisma_counts(s).to_dict()  # what the child recorded
@@ -79,6 +79,39 @@ def test_demo_review_runs_beside_the_report(tmp_path: Path, monkeypatch: pytest.
         raise ValueError("no search records")
 
     monkeypatch.setattr("painregen.review.demo.run_review_demo", broken)
-    wait = demo_cmd._review_demo(db, ds, tmp_path / "second")
+    workflow = demo_cmd.DemoWorkflow(db, tmp_path / "second", ds)
+    workflow.ready()  # the registry part is unaffected
     with pytest.raises(RuntimeError, match="review workflow failed: ValueError: no search records"):
-        wait()
+        workflow.summary()
+
+
+def test_demo_registry_is_built_beside_and_its_errors_reach_the_parent(tmp_path: Path) -> None:
+    """The demo's child process builds the registry from the data set (written and read back as a user file),
+    then runs the review; a failure while building it is raised in this process as itself."""
+    from painregen.cli import demo_cmd
+
+    ds = simulate(3, seed=11)
+    db, data = tmp_path / "demo.db", tmp_path / "demo-evidence.csv"
+    workflow = demo_cmd.DemoWorkflow(db, tmp_path, ds, data)
+    workflow.ready()
+    with open_registry(db, create=False) as reg:  # readable while the child writes the review tables
+        assert sorted(s.study_id for s in reg.analysis_evidence().dataset.studies) == sorted(
+            s.study_id for s in ds.studies)
+    assert data.exists()
+    assert workflow.summary()["prisma"].records_identified > 0
+
+    broken = demo_cmd.DemoWorkflow(tmp_path / "x.db", tmp_path, ds, tmp_path / "no such folder" / "d.csv")
+    with pytest.raises(FileNotFoundError):
+        broken.ready()
+
+
+def test_an_error_that_cannot_cross_processes_becomes_a_registry_error() -> None:
+    from painregen.cli.demo_cmd import _portable
+    from painregen.registry.records import RegistryError
+
+    class Local(Exception):  # a local class does not pickle
+        pass
+
+    assert isinstance(_portable(ValueError("x")), ValueError)
+    err = _portable(Local("disk full"))
+    assert isinstance(err, RegistryError) and "Local: disk full" in str(err)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import typer
 from rich.markup import escape
@@ -28,24 +27,23 @@ def demo_command(
     if db.exists():
         db.unlink()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=False) as progress:
-        task = progress.add_task("simulating the bundled demonstration evidence", total=None)
+        task = progress.add_task("simulating the bundled demonstration evidence; validating and importing it into "
+                                 "the registry", total=None)
         data = out / "demo-evidence.csv"
-        write_dataset(default_dataset(), data)
-        progress.update(task, description="validating and importing it into the registry")
-        ds, fmt = read_dataset(data)
-        with open_registry(db) as reg:
-            reg.import_dataset(ds, source=data, sha256=sha256_of(data), fmt=fmt)
+        workflow = DemoWorkflow(db, out, default_dataset(), data)
+        from painregen.report.build import write_report  # imported while the registry is built beside
+
+        workflow.ready()
+        with open_registry(db, create=False) as reg:
             evidence = reg.analysis_evidence()
         progress.update(task, description="review workflow on SIMULATED search results; report")
-        review = _review_demo(db, ds, out)
-        from painregen.report.build import write_report  # imported while the review workflow runs beside
 
         def step(name: str) -> None:
             progress.update(task, description=f"report: {name}")
 
         failures: list[str] = []
         report = write_report(evidence, out / "report.html", title="painregen demonstration (SIMULATED evidence)",
-                              progress=step, review=review, failures=failures)
+                              progress=step, review=workflow.summary, failures=failures)
         progress.update(task, description="done")
     for f in failures:
         err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
@@ -96,55 +94,112 @@ def report_command(
                   f"{len(evidence.dataset.studies)} studies; {scope.describe()})")
 
 
-def _review_demo(db: Path, ds: Any, out: Path) -> Callable[[], dict[str, Any] | None]:
-    """Run the review workflow of the demo on the registry ``db`` (which holds the evidence of ``ds``) and return a
-    function giving its summary for the report's "Review process" section. Where processes can be forked, the
-    workflow runs in a child process while this one computes the rest of the report (the two touch different
-    tables: the report reads the evidence already loaded), and the function waits for the child's result."""
-    import multiprocessing
+class DemoWorkflow:
+    """The demo's registry and its review workflow, beside the report.
 
-    def run() -> dict[str, Any] | None:
+    Where processes can be forked, a child process builds the registry ``db`` from ``dataset`` (the bundled
+    evidence, written to ``data`` and read back as any user file is) -- or takes ``dataset`` as already imported
+    when ``data`` is None -- says so, then runs the review workflow (:func:`painregen.review.demo.run_review_demo`)
+    and sends its summary. Meanwhile this process imports the report stack; once :meth:`ready` returns it loads
+    the evidence and computes the report, and the "Review process" section, built last, waits for :meth:`summary`.
+    SQLite's WAL journal lets this process read the evidence while the child writes the review tables. Without
+    fork, both steps run here, in order."""
+
+    def __init__(self, db: Path, out: Path, dataset: Any, data: Path | None = None) -> None:
+        import multiprocessing
+
+        self.db, self.out, self.data = db, out, data
+        self._messages: list[tuple[str, Any]] = []
+        if "fork" not in multiprocessing.get_all_start_methods():
+            ds = self._build(dataset)
+            self._messages = [("ready", None), ("ok", self._review(ds))]
+            self._proc = None
+            return
+        ctx = multiprocessing.get_context("fork")
+        self._receive, send = ctx.Pipe(duplex=False)
+
+        def child() -> None:
+            try:
+                ds = self._build(dataset)
+            except Exception as exc:  # raised again in the parent, where the CLI reports it
+                send.send(("failed", _portable(exc)))
+                return
+            send.send(("ready", None))
+            try:
+                send.send(("ok", self._review(ds)))
+            except Exception as exc:  # reported by the parent as the review section's failure
+                send.send(("error", f"{type(exc).__name__}: {exc}"))
+
+        self._proc = ctx.Process(target=child, daemon=True)
+        self._proc.start()
+        send.close()
+
+    def _build(self, dataset: Any) -> Any:
+        """The registry built from ``dataset`` (written to ``data`` and read back), or ``dataset`` already in it."""
+        if self.data is None:
+            return dataset
+        from painregen.registry import open_registry
+
+        write_dataset(dataset, self.data)
+        ds, fmt = read_dataset(self.data)
+        with open_registry(self.db) as reg:
+            reg.import_dataset(ds, source=self.data, sha256=sha256_of(self.data), fmt=fmt)
+        return ds
+
+    def _review(self, ds: Any) -> dict[str, Any] | None:
         from painregen.registry import open_registry
         from painregen.review.demo import run_review_demo
         from painregen.review.summary import review_summary
 
-        with open_registry(db) as reg:
+        with open_registry(self.db) as reg:
             with reg.session() as s, s.begin():
-                run_review_demo(s, ds, out)
+                run_review_demo(s, ds, self.out)
             with reg.session() as s:
                 return review_summary(s)
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        done = run()
-        return lambda: done
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            send.send(("ok", run()))
-        except Exception as exc:  # reported by the parent as the review section's failure
-            send.send(("error", f"{type(exc).__name__}: {exc}"))
-
-    proc = ctx.Process(target=child, daemon=True)
-    proc.start()
-    send.close()
-    result: list[dict[str, Any] | None] = []
-
-    def wait() -> dict[str, Any] | None:
-        if not result:
+    def _message(self, i: int) -> tuple[str, Any]:
+        while len(self._messages) <= i:
             try:
-                status, value = receive.recv()
+                self._messages.append(self._receive.recv())
             except EOFError:
-                status, value = "error", f"the review workflow stopped (exit code {proc.exitcode})"
-            finally:
-                proc.join()
-            if status != "ok":
-                raise RuntimeError(f"the demonstration review workflow failed: {value}")
-            result.append(value)
-        return result[0]
+                code = self._proc.exitcode if self._proc is not None else None
+                self._messages.append(("error", f"the demonstration workflow stopped (exit code {code})"))
+        return self._messages[i]
 
-    return wait
+    def ready(self) -> None:
+        """Wait until the registry holds the evidence; a failure to build it is raised here."""
+        status, value = self._message(0)
+        if status == "failed":
+            self._join()
+            raise value
+        if status != "ready":
+            self._join()
+            raise RuntimeError(value)
+
+    def summary(self) -> dict[str, Any] | None:
+        """The review workflow's summary for the report (waits for it)."""
+        self.ready()
+        status, value = self._message(1)
+        self._join()
+        if status != "ok":
+            raise RuntimeError(f"the demonstration review workflow failed: {value}")
+        return cast("dict[str, Any] | None", value)
+
+    def _join(self) -> None:
+        if self._proc is not None:
+            self._proc.join()
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling (to be raised again in the parent process), else a RegistryError saying it."""
+    import pickle
+
+    try:
+        return cast(Exception, pickle.loads(pickle.dumps(exc)))
+    except Exception:
+        from painregen.registry.records import RegistryError
+
+        return RegistryError(f"{type(exc).__name__}: {exc}")
 
 
 def _figure_formats(text: str) -> tuple[str, ...]:
