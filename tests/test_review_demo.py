@@ -115,3 +115,25 @@ def test_an_error_that_cannot_cross_processes_becomes_a_registry_error() -> None
     assert isinstance(_portable(ValueError("x")), ValueError)
     err = _portable(Local("disk full"))
     assert isinstance(err, RegistryError) and "Local: disk full" in str(err)
+
+
+def test_demo_workflow_without_fork_runs_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where processes cannot be forked the registry is built and the review run in this process, with the same
+    outcome and the same error handling."""
+    import multiprocessing
+
+    from painregen.cli import demo_cmd
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    ds = simulate(3, seed=12)
+    workflow = demo_cmd.DemoWorkflow(tmp_path / "d.db", tmp_path, ds, tmp_path / "d.csv")
+    workflow.ready()
+    assert workflow.summary()["prisma"].records_identified > 0
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("no search records")
+
+    monkeypatch.setattr("painregen.review.demo.run_review_demo", broken)
+    failing = demo_cmd.DemoWorkflow(tmp_path / "e.db", tmp_path / "e", ds, tmp_path / "e.csv")
+    with pytest.raises(RuntimeError, match="review workflow failed: ValueError: no search records"):
+        failing.summary()

@@ -111,8 +111,7 @@ class DemoWorkflow:
         self.db, self.out, self.data = db, out, data
         self._messages: list[tuple[str, Any]] = []
         if "fork" not in multiprocessing.get_all_start_methods():
-            ds = self._build(dataset)
-            self._messages = [("ready", None), ("ok", self._review(ds))]
+            self._messages = [("ready", None), self._reviewed(self._build(dataset))]
             self._proc = None
             return
         ctx = multiprocessing.get_context("fork")
@@ -125,10 +124,7 @@ class DemoWorkflow:
                 send.send(("failed", _portable(exc)))
                 return
             send.send(("ready", None))
-            try:
-                send.send(("ok", self._review(ds)))
-            except Exception as exc:  # reported by the parent as the review section's failure
-                send.send(("error", f"{type(exc).__name__}: {exc}"))
+            send.send(self._reviewed(ds))
 
         self._proc = ctx.Process(target=child, daemon=True)
         self._proc.start()
@@ -146,16 +142,20 @@ class DemoWorkflow:
             reg.import_dataset(ds, source=self.data, sha256=sha256_of(self.data), fmt=fmt)
         return ds
 
-    def _review(self, ds: Any) -> dict[str, Any] | None:
+    def _reviewed(self, ds: Any) -> tuple[str, Any]:
+        """("ok", the review summary), or ("error", what went wrong) for the review section's note."""
         from painregen.registry import open_registry
         from painregen.review.demo import run_review_demo
         from painregen.review.summary import review_summary
 
-        with open_registry(self.db) as reg:
-            with reg.session() as s, s.begin():
-                run_review_demo(s, ds, self.out)
-            with reg.session() as s:
-                return review_summary(s)
+        try:
+            with open_registry(self.db) as reg:
+                with reg.session() as s, s.begin():
+                    run_review_demo(s, ds, self.out)
+                with reg.session() as s:
+                    return "ok", review_summary(s)
+        except Exception as exc:  # shown as the review section's note, never a lost error
+            return "error", f"{type(exc).__name__}: {exc}"
 
     def _message(self, i: int) -> tuple[str, Any]:
         while len(self._messages) <= i:
@@ -173,8 +173,10 @@ class DemoWorkflow:
             self._join()
             raise value
         if status != "ready":
+            from painregen.registry.records import RegistryError
+
             self._join()
-            raise RuntimeError(value)
+            raise RegistryError(f"the demonstration registry could not be built: {value}")
 
     def summary(self) -> dict[str, Any] | None:
         """The review workflow's summary for the report (waits for it)."""
