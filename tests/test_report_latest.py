@@ -45,3 +45,30 @@ def test_repeated_timepoint_is_reported_as_collapse_reports_it() -> None:
     df = pd.concat([df, df.iloc[[0]]])
     with pytest.raises(EffectInputError, match="timepoint appears more than once"):
         _latest(df)
+
+
+def test_sections_are_built_with_the_heap_frozen_and_it_is_thawed_after(tmp_path: object,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """build_sections freezes the objects alive before it (the garbage collector's full collections skip the
+    stack, the evidence and the analysis) and unfreezes them when done, also after a failing section."""
+    import gc
+    from pathlib import Path
+
+    from painregen.report import sections
+    from painregen.report.output import ReportOutput
+    from painregen.report.pipeline import run_analysis
+    from painregen.simulate import simulate
+
+    seen: list[int] = []
+
+    def summary(a: object, o: object) -> None:
+        seen.append(gc.get_freeze_count())
+        raise ValueError("broken on purpose")
+
+    monkeypatch.setattr(sections, "BUILDERS", (("summary", summary),))
+    monkeypatch.setattr(sections, "LAST", ())
+    analysis = run_analysis(simulate(2, seed=5))
+    out = sections.build_sections(analysis, ReportOutput(Path(str(tmp_path))), workers=1)
+    assert seen and seen[0] > 10_000
+    assert gc.get_freeze_count() == 0
+    assert out[0].id == "summary" and analysis.cache["failures"][0].section == "summary"
