@@ -19,9 +19,6 @@ def demo_command(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Directory for the registry, data and report."),
 ) -> None:
     """Build a registry from the bundled SIMULATED evidence, run the pipeline and write OUT/report.html."""
-    from painregen.registry import open_registry
-    from painregen.simulate import default_dataset
-
     out.mkdir(parents=True, exist_ok=True)
     db = out / "painregen.db"
     if db.exists():
@@ -30,8 +27,9 @@ def demo_command(
         task = progress.add_task("simulating the bundled demonstration evidence; validating and importing it into "
                                  "the registry", total=None)
         data = out / "demo-evidence.csv"
-        workflow = DemoWorkflow(db, out, default_dataset(), data)
-        from painregen.report.build import write_report  # imported while the registry is built beside
+        workflow = DemoWorkflow(db, out, _bundled_dataset, data)
+        from painregen.registry import open_registry  # imported while the registry is built beside
+        from painregen.report.build import write_report
 
         workflow.ready()
         with open_registry(db, create=False) as reg:
@@ -98,10 +96,11 @@ class DemoWorkflow:
     """The demo's registry and its review workflow, beside the report.
 
     Where processes can be forked, a child process builds the registry ``db`` from ``dataset`` (the bundled
-    evidence, written to ``data`` and read back as any user file is) -- or takes ``dataset`` as already imported
-    when ``data`` is None -- says so, then runs the review workflow (:func:`painregen.review.demo.run_review_demo`)
-    and sends its summary. Meanwhile this process imports the report stack; once :meth:`ready` returns it loads
-    the evidence and computes the report, and the "Review process" section, built last, waits for :meth:`summary`.
+    evidence, or a function making it there, written to ``data`` and read back as any user file is) -- or takes
+    ``dataset`` as already imported when ``data`` is None -- says so, then runs the review workflow
+    (:func:`painregen.review.demo.run_review_demo`) and sends its summary. Meanwhile this process imports the
+    report stack; once :meth:`ready` returns it loads the evidence and computes the report, and the "Review
+    process" section, built last, waits for :meth:`summary`.
     SQLite's WAL journal lets this process read the evidence while the child writes the review tables. Without
     fork, both steps run here, in order."""
 
@@ -136,6 +135,8 @@ class DemoWorkflow:
             return dataset
         from painregen.registry import open_registry
 
+        if callable(dataset):
+            dataset = dataset()
         write_dataset(dataset, self.data)
         ds, fmt = read_dataset(self.data)
         with open_registry(self.db) as reg:
@@ -190,6 +191,13 @@ class DemoWorkflow:
     def _join(self) -> None:
         if self._proc is not None:
             self._proc.join()
+
+
+def _bundled_dataset() -> Any:
+    """The bundled SIMULATED demonstration evidence (imported and simulated where the registry is built)."""
+    from painregen.simulate import default_dataset
+
+    return default_dataset()
 
 
 def _portable(exc: Exception) -> Exception:
