@@ -137,3 +137,19 @@ def test_demo_workflow_without_fork_runs_in_order(tmp_path: Path, monkeypatch: p
     failing = demo_cmd.DemoWorkflow(tmp_path / "e.db", tmp_path / "e", ds, tmp_path / "e.csv")
     with pytest.raises(RuntimeError, match="review workflow failed: ValueError: no search records"):
         failing.summary()
+
+
+@pytest.mark.parametrize("blocked", ["painregen.db", "demo-evidence.csv"])
+def test_demo_into_a_folder_it_cannot_write_says_so(tmp_path: Path, blocked: str) -> None:
+    """A folder where the registry (removed here) or the data file (written by the child process) cannot be written
+    gives one error line naming the file, exit code 1 and no traceback."""
+    from typer.testing import CliRunner
+
+    from painregen.cli.main import app
+
+    (tmp_path / "out" / blocked / "x").mkdir(parents=True)
+    res = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1, res.output
+    assert "cannot write the demonstration into" in res.output and blocked in res.output
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)

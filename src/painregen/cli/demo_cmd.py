@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import typer
 from rich.markup import escape
@@ -19,10 +19,13 @@ def demo_command(
     out: Path = typer.Option(Path("demo-output"), "--out", help="Directory for the registry, data and report."),
 ) -> None:
     """Build a registry from the bundled SIMULATED evidence, run the pipeline and write OUT/report.html."""
-    out.mkdir(parents=True, exist_ok=True)
     db = out / "painregen.db"
-    if db.exists():
-        db.unlink()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if db.exists():
+            db.unlink()
+    except OSError as exc:
+        _cannot_write(out, exc)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=False) as progress:
         task = progress.add_task("simulating the bundled demonstration evidence; validating and importing it into "
                                  "the registry", total=None)
@@ -31,7 +34,10 @@ def demo_command(
         from painregen.registry import open_registry  # imported while the registry is built beside
         from painregen.report.build import write_report
 
-        workflow.ready()
+        try:
+            workflow.ready()
+        except OSError as exc:
+            _cannot_write(out, exc)
         with open_registry(db, create=False) as reg:
             evidence = reg.analysis_evidence()
         progress.update(task, description="review workflow on SIMULATED search results; report")
@@ -191,6 +197,12 @@ class DemoWorkflow:
     def _join(self) -> None:
         if self._proc is not None:
             self._proc.join()
+
+
+def _cannot_write(out: Path, exc: OSError) -> NoReturn:
+    """A demo output folder that cannot be written: say which file and why, no traceback."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    fail(f"cannot write the demonstration into {out}{where}: {exc.strerror or exc}; choose another folder with --out")
 
 
 def _bundled_dataset() -> Any:
