@@ -366,14 +366,17 @@ def decide(s: Similarity, short_record: bool = False) -> tuple[str, float, str]:
     if rule and not against:
         return AUTO, score, rule
     if rule:
-        return QUEUED, score, f"{rule}, but {'; '.join(against)}"
+        return _queued(score, rule, against)
     if (s.doi or s.pmid) or (_ge(s.title, 0.85) and (_ge(s.authors, 0.5) or s.first_author or year_same)):
-        why = "similar titles" if not against else f"similar titles, but {'; '.join(against)}"
-        return QUEUED, score, why
+        return _queued(score, "similar titles", against)
     if (s.early_view and s.author_list and _ge(s.title, 0.75) and _ge(s.journal, 0.9) and s.year_gap is not None
             and s.year_gap <= 1):
         # the title of an online-first record may change at print, but the same team's companion paper in the
         # same journal looks alike: a reviewer decides
-        why = "an online-first record with the same author list and a similar title"
-        return QUEUED, score, why if not against else f"{why}, but {'; '.join(against)}"
+        return _queued(score, "an online-first record with the same author list and a similar title", against)
     return DISTINCT, score, "different"
+
+
+def _queued(score: float, why: str, against: list[str]) -> tuple[str, float, str]:
+    """A pair for the reviewer's queue: why it may be one publication and, if any, what contradicts it."""
+    return QUEUED, score, why if not against else f"{why}, but {'; '.join(against)}"
