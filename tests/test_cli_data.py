@@ -104,3 +104,33 @@ def test_export_every_format(template_csv: Path, tmp_path: Path) -> None:
     effects = runner.invoke(app, ["effects", str(mf), "--measure", "MD"])
     assert effects.exit_code == 0
     assert float(next(csv.DictReader(io.StringIO(effects.stdout)))["yi"]) == 2.0
+
+
+def test_a_path_that_cannot_be_written_is_one_error_line(tmp_path: Path) -> None:
+    """An OSError about a path the user gave (here a folder where the output file goes) is reported by the shared
+    error mapping as one line naming the path, exit code 1, no traceback."""
+    target = tmp_path / "sim.csv"
+    target.mkdir()
+    res = runner.invoke(app, ["simulate", "--studies", "2", "-o", str(target)])
+    assert res.exit_code == 1
+    assert f"cannot read or write {target}: Is a directory" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_report_output_blocked_by_a_folder_moves_nothing(tmp_path: Path) -> None:
+    """The report's files move into place only when none of their places is a folder: nothing is left behind."""
+    import pytest
+
+    from painregen.report.build import _move_into_place
+
+    staging, target = tmp_path / "staging", tmp_path / "out"
+    (staging / "figures").mkdir(parents=True)
+    (staging / "report.html").write_text("r")
+    (staging / "figures" / "f.svg").write_text("f")
+    (staging / "z.csv").write_text("z")
+    (target / "z.csv").mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as err:
+        _move_into_place(staging, target)
+    assert err.value.filename == str(target / "z.csv")
+    assert sorted(p.name for p in target.rglob("*")) == ["z.csv"]  # the folder only: nothing moved
+    assert (staging / "report.html").exists()

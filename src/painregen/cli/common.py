@@ -48,6 +48,11 @@ def data_command(func: F) -> F:
             report_problems(exc)
         except FileNotFoundError as exc:
             fail(f"no such file: {exc.filename or exc}" if exc.filename else str(exc))
+        except OSError as exc:
+            if exc.filename is None:  # not about a path the user gave: unexpected
+                raise
+            # a path that cannot be read or written: a folder where a file goes, no permission, a full disk
+            fail(f"cannot read or write {exc.filename2 or exc.filename}: {exc.strerror or exc}")
         except Exception as exc:
             from painregen.registry.records import RegistryError
 

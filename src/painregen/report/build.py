@@ -8,6 +8,7 @@ report and moved into place at the end, so a failed run leaves no partial output
 
 from __future__ import annotations
 
+import errno
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -73,8 +74,12 @@ def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: st
 
 def _move_into_place(staging: Path, target: Path) -> None:
     """Move every file of ``staging`` to the same relative place under ``target``, replacing files of the same
-    name (other files the user keeps there are left alone)."""
-    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        dest = target / path.relative_to(staging)
+    name (other files the user keeps there are left alone). A folder standing where a file goes is found before
+    anything moves, so that such a report leaves nothing behind (IsADirectoryError naming it)."""
+    moves = [(p, target / p.relative_to(staging)) for p in sorted(p for p in staging.rglob("*") if p.is_file())]
+    for _, dest in moves:
+        if dest.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder stands where the report writes a file", str(dest))
+    for path, dest in moves:
         dest.parent.mkdir(parents=True, exist_ok=True)
         path.replace(dest)
