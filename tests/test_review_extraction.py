@@ -114,3 +114,32 @@ def test_extraction_needs_an_included_publication(tmp_path: Path) -> None:
     reg, pubs = registry_with_publications(tmp_path, 1)
     with reg.session() as s, s.begin(), pytest.raises(sc.ScreeningError, match="not included"):
         rc.add_extraction(s, pubs[0], "ann", simulate(1, seed=1).studies[0])
+
+
+def test_agree_cells_records_all_or_none(tmp_path: Path) -> None:
+    """Several cells agreed against one comparison; a path that is not a discrepancy records none of them."""
+    reg, pubs = _included(tmp_path, 1)
+    a, b = _versions()
+    with reg.session() as s, s.begin():  # type: ignore[attr-defined]
+        rc.add_extraction(s, pubs[0], "ann", a)
+        rc.add_extraction(s, pubs[0], "bob", b)
+        comp = rc.comparison(s, pubs[0])
+        assert comp is not None
+        wanted = {d.path: d.values["bob"] for d in comp.discrepancies}
+        with pytest.raises(sc.ScreeningError, match="not a discrepancy"):
+            rc.agree_cells(s, pubs[0], {**wanted, "title": "x"}, "cat")
+        assert rc.agreed_values(s, pubs[0]) == {}
+        rows = rc.agree_cells(s, pubs[0], wanted, "cat", note="checked")
+        assert [r.field for r in rows] == list(wanted) and {r.note for r in rows} == {"checked"}
+        assert rc.agreed_values(s, pubs[0]) == wanted
+        assert {r.field: r.reviewer_values for r in rows} == {d.path: d.values for d in comp.discrepancies}
+        pub = rc.finalise(s, pubs[0], "cat")
+    stored = reg.export_dataset()  # type: ignore[attr-defined]
+    assert pub.extraction_status == "reconciled"
+    assert stored.studies[0].rob == b.rob  # bob's values were agreed
+    # the audit log: one insert row per agreed cell (written in one statement per flush), in order, by the local user
+    log = [a for a in reversed(reg.audit_log(1000)) if a["target"].startswith("reconciliations:")]  # type: ignore
+    assert [a["after"]["field"] for a in log] == list(wanted)
+    assert {a["action"] for a in log} == {"insert"} and all(a["actor"].endswith("(command line)") for a in log)
+    ids = [int(a["target"].split(":")[1]) for a in log]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)

@@ -15,6 +15,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,9 +40,12 @@ _ACTOR: ContextVar[str | None] = ContextVar("painregen_actor", default=None)
 
 def current_actor() -> str:
     """Who is acting: set by :func:`acting_as` (the workbench sets the signed-in account), else the local user."""
-    actor = _ACTOR.get()
-    if actor:
-        return actor
+    return _ACTOR.get() or _local_user()
+
+
+@cache
+def _local_user() -> str:
+    """The local user, looked up once per process (a login name and a host do not change under it)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no login name (a container without /etc/passwd entry)
@@ -87,17 +91,28 @@ def _values(obj: Any, which: str) -> dict[str, Any]:
 
 
 def _target(obj: Any) -> str:
-    ident = inspect(obj).identity
-    key = ",".join(str(x) for x in ident) if ident else "?"
+    """``table:primary key``; read from the row's columns, since a row inserted by the flush has no identity key
+    until the flush is over (the after-flush hook would name it ``table:?``)."""
+    state = inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    key = ",".join(str(x) for x in ident) if ident and all(x is not None for x in ident) else "?"
     return f"{obj.__tablename__}:{key}"
 
 
 def record(session: Session, action: str, target: str, before: dict[str, Any] | None = None,
            after: dict[str, Any] | None = None) -> None:
     """Append one audit row in ``session``'s transaction."""
-    session.connection().execute(insert(AuditRow).values(
-        at=datetime.now(UTC), actor=current_actor(), action=action, target=target,
-        before=_clean(before), after=_clean(after)))
+    _insert(session, [_row(action, target, before, after)])
+
+
+def _row(action: str, target: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    return {"at": datetime.now(UTC), "actor": current_actor(), "action": action, "target": target,
+            "before": _clean(before), "after": _clean(after)}
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(AuditRow), rows)
 
 
 def _clean(values: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -121,17 +136,19 @@ def _pending(session: Session, _ctx: Any, _instances: Any) -> None:
 def _write(session: Session, _ctx: Any) -> None:
     """after_flush: the rows noted before the flush, now with their keys and new values."""
     notes = session.info.pop("painregen_audit", [])
+    rows = []
     for action, obj, before in notes:
         if action == "delete":
-            record(session, "delete", _target(obj), before, None)
+            rows.append(_row("delete", _target(obj), before, None))
         elif action == "update":
             after = _values(obj, "after")
             changed = {k for k in after if after[k] != (before or {}).get(k)}
             if changed:
-                record(session, "update", _target(obj), {k: (before or {}).get(k) for k in changed},
-                       {k: after[k] for k in changed})
+                rows.append(_row("update", _target(obj), {k: (before or {}).get(k) for k in changed},
+                                 {k: after[k] for k in changed}))
         else:
-            record(session, "insert", _target(obj), None, _values(obj, "after"))
+            rows.append(_row("insert", _target(obj), None, _values(obj, "after")))
+    _insert(session, rows)  # one statement per flush (an executemany), in the order noted
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -102,7 +102,8 @@ def run_review_demo(session: Session, dataset: m.Dataset, out: Path, *, seed: in
         rc.add_extraction(session, pub, REVIEWERS[0], study, source="demo")
         rc.add_extraction(session, pub, REVIEWERS[1], _mistyped(study, rng), source="demo")
         comp = rc.comparison(session, pub)
-        for d in comp.discrepancies if comp else []:
-            rc.agree(session, pub, d.path, d.values[REVIEWERS[0]], ARBITER, note="checked against the full text")
+        if comp is not None and comp.discrepancies:
+            rc.agree_cells(session, pub, {d.path: d.values[REVIEWERS[0]] for d in comp.discrepancies}, ARBITER,
+                           note="checked against the full text")
         rc.finalise(session, pub, ARBITER, link_existing=True)
     return {"truth": search.truth(), "files": [str(p) for p in sorted(folder.glob("*.ris"))]}

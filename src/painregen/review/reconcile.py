@@ -99,6 +99,13 @@ def comparison(session: Session, publication_id: int, *, viewer: str | None = No
 def agree(session: Session, publication_id: int, path: str, value: Any, decided_by: str, *,
           note: str | None = None, rel_tol: float = REL_TOL) -> ReconciliationRow:
     """Record the agreed value of the discrepant cell ``path``."""
+    return agree_cells(session, publication_id, {path: value}, decided_by, note=note, rel_tol=rel_tol)[0]
+
+
+def agree_cells(session: Session, publication_id: int, values: Mapping[str, Any], decided_by: str, *,
+                note: str | None = None, rel_tol: float = REL_TOL) -> list[ReconciliationRow]:
+    """Record the agreed values of several discrepant cells (``path -> value``) against one comparison of the
+    latest versions; none is recorded when one path is not a discrepancy."""
     decided_by = (decided_by or "").strip()
     if not decided_by:
         raise ScreeningError("a reconciliation needs the name of who decided (--reviewer NAME)")
@@ -106,15 +113,17 @@ def agree(session: Session, publication_id: int, path: str, value: Any, decided_
     if comp is None:
         raise ScreeningError(f"publication {publication_id} has fewer than {REQUIRED_EXTRACTORS} extractions")
     disc = {d.path: d for d in comp.discrepancies}
-    if path not in disc:
-        raise ScreeningError(f"{path!r} is not a discrepancy of publication {publication_id} "
-                             f"(see `painregen reconcile show {publication_id}`)")
-    row = ReconciliationRow(publication_id=publication_id, kind=kind_of(path), field=path,
-                            reviewer_values=disc[path].values, agreed_value=value, decided_by=decided_by,
-                            decided_at=_now(), note=note)
-    session.add(row)
+    for path in values:
+        if path not in disc:
+            raise ScreeningError(f"{path!r} is not a discrepancy of publication {publication_id} "
+                                 f"(see `painregen reconcile show {publication_id}`)")
+    when = _now()
+    rows = [ReconciliationRow(publication_id=publication_id, kind=kind_of(path), field=path,
+                              reviewer_values=disc[path].values, agreed_value=value, decided_by=decided_by,
+                              decided_at=when, note=note) for path, value in values.items()]
+    session.add_all(rows)
     session.flush()
-    return row
+    return rows
 
 
 def parse_value(text: str, like: Any) -> Any:
@@ -163,9 +172,9 @@ def finalise(session: Session, publication_id: int, decided_by: str, *, allow_si
         status = RECONCILED
     existing = _existing(session, study) if link_existing else None
     if existing is not None:
-        from painregen.registry.export import export_dataset
+        from painregen.registry.export import study_from_row, study_rows
 
-        stored = export_dataset(session, [existing]).studies[0]
+        stored = study_from_row(study_rows(session, [existing])[0])
         diff = compare({"registry": stored, "reconciled": study}, rel_tol=rel_tol).discrepancies
         if diff:
             raise ScreeningError(f"publication {publication_id}: evidence study {existing} differs from the "
