@@ -55,10 +55,11 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
     A profile approach: for each ``ed50`` on a log-spaced grid (default from 1/100 of the smallest positive dose
     to 10 x the largest), eMax and the variance components are fitted by :func:`painregen.meta.rma_mv`
     (``mods = d / (ed50 + d)``, no intercept, random = study/contrast, ``V`` blocks; the model is built once by
-    :class:`painregen.meta.mv_profile.NestedRefit` and each fit starts from its neighbour's optimum); the grid
-    maximum of the (restricted) log-likelihood is then refined by Brent's method on log ed50 between its
-    neighbours. The Emax model is DoseFinding's (Bornkamp, Pinheiro & Bretz; ``emax`` with ``e0 = 0`` since
-    contrasts are against vehicle). Under REML the likelihoods of different designs are compared, as in
+    :class:`painregen.meta.mv_profile.NestedRefit`, and the grid's fits are made together by its
+    ``profile``); the grid maximum of the (restricted) log-likelihood is then refined by Brent's method on log ed50
+    between its neighbours, each fit starting from the previous one's optimum. The Emax model is DoseFinding's
+    (Bornkamp, Pinheiro & Bretz; ``emax`` with ``e0 = 0`` since contrasts are against vehicle). Under REML the
+    likelihoods of different designs are compared, as in
     profiling a non-linear parameter of a mixed model; ``method="ML"`` avoids that caveat.
     """
     d, y, v, s = _check_inputs(dose, yi, vi, study)
@@ -72,7 +73,7 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
         x = d / (10.0 ** log_ed50 + d)
         return rma_mv(y, v, clusters=cl, mods=x[:, None], intercept=False, method=method, V=V)
 
-    try:  # rma_mv's model built once; each ED50 fitted from its neighbour's optimum (same logLik as rma_mv)
+    try:  # rma_mv's model built once; the grid's fits together (same logLik as rma_mv)
         refit: NestedRefit | None = NestedRefit(y, v, cl, method=method, V=V)
     except FIT_ERRORS:
         refit = None
@@ -89,7 +90,13 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
         return float(f.ev.ll)
 
     grid = np.linspace(np.log10(lo), np.log10(hi), n_grid)
-    lls = np.array([loglik(g) for g in grid])
+    if refit is None:
+        lls = np.array([loglik(g) for g in grid])
+    else:
+        lls, thetas = refit.profile([d / (10.0 ** g + d) for g in grid])
+        top = thetas[int(np.argmax(lls))]
+        if top is not None:  # the refinement's first fit starts from the grid's best
+            last.append(top)
     if not np.any(np.isfinite(lls)):
         raise DoseFitError("the Emax meta-regression did not converge at any ED50 of the profile grid")
     i = int(np.argmax(lls))

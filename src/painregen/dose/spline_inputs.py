@@ -16,11 +16,10 @@ import numpy.typing as npt
 
 from painregen.dose.errors import DoseInputError
 from painregen.dose.splines import ORSINI_PERCENTILES, default_knots, rcs_basis
-from painregen.meta.control import ConvergenceError
+from painregen.meta.control import FIT_ERRORS as FIT_ERRORS  # re-exported for the dose modules
 
 FloatArray = npt.NDArray[np.float64]
 Scale = Literal["auto", "linear", "log10"]
-FIT_ERRORS = (ConvergenceError, np.linalg.LinAlgError, FloatingPointError, ValueError)
 Block = tuple[npt.ArrayLike, npt.ArrayLike]
 
 

@@ -6,9 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+import numpy as np
+
 
 class ConvergenceError(RuntimeError):
     """An iterative estimator did not converge (raise ``maxiter`` or lower ``step_adj``)."""
+
+
+#: what a fit that fails on its data raises (callers that try many fits, e.g. a profile, skip such a fit)
+FIT_ERRORS = (ConvergenceError, np.linalg.LinAlgError, FloatingPointError, ValueError)
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,39 @@ def _probes(layout: Layout, size: float, ll: Callable[[FloatArray], float],
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class Box:
+    """What :func:`fit_model` maximises over: the bounds and typical sizes of the parameters, ``total`` (the
+    DerSimonian-Laird tau2 of ``X``, a tenth of the mean sampling variance when that is 0: the starts' scale) and
+    ``size`` (the probes' scale, ``var(y) + mean(v)``)."""
+
+    total: float
+    size: float
+    lower: FloatArray
+    upper: FloatArray
+    scale: FloatArray
+
+    @classmethod
+    def of(cls, layout: Layout, y: FloatArray, v: FloatArray, X: FloatArray, control: Control) -> Box:
+        return cls.around(layout, y, v, float(tau2_dl(y, v, X, control)))
+
+    @classmethod
+    def around(cls, layout: Layout, y: FloatArray, v: FloatArray, total: float) -> Box:
+        """The box for the DerSimonian-Laird ``total`` (:meth:`of`, which computes it)."""
+        if total <= 0:
+            total = 0.1 * float(np.mean(v))
+        size = float(np.var(y)) + float(np.mean(v))
+        cap = 1e4 * (float(np.var(y)) + float(np.max(v)))  # far beyond any variance these data can support
+        kinds = np.array(layout.kinds)
+        var_scale = max(total, float(np.mean(v)))
+        scale = np.select([kinds == "var", kinds == "cor"], [var_scale, 1.0], np.sqrt(var_scale))
+        lower = np.concatenate([np.zeros(layout.n_sigma2)] + [s.structure.lower for s in layout.structures])
+        upper = np.concatenate([np.full(layout.n_sigma2, np.inf)] + [s.structure.upper for s in layout.structures])
+        upper = np.where(kinds == "var", np.minimum(upper, cap), np.minimum(upper, np.sqrt(cap)))
+        lower = np.where(kinds == "chol_off", -np.sqrt(cap), lower)
+        return cls(total=total, size=size, lower=lower, upper=upper, scale=scale)
+
+
 def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatArray, X: FloatArray, reml: bool,
               control: Control, names: Sequence[str], *, form: DenseModel | PaddedModel | None = None,
               start: FloatArray | None = None, rays: RayBasis | None = None) -> MvFit:
@@ -252,18 +285,8 @@ def fit_model(groups: list[BlockGroup], layout: Layout, y: FloatArray, v: FloatA
         return Point(theta=t, ll=ev.ll, score=score[free], info=info[np.ix_(free, free)],
                      obs=obs[np.ix_(free, free)], payload=ev)
 
-    total = float(tau2_dl(y, v, X, control))
-    if total <= 0:
-        total = 0.1 * float(np.mean(v))
-    size = float(np.var(y)) + float(np.mean(v))
-    cap = 1e4 * (float(np.var(y)) + float(np.max(v)))  # far beyond any variance these data can support
-    kinds = np.array(layout.kinds)
-    var_scale = max(total, float(np.mean(v)))
-    scale = np.select([kinds == "var", kinds == "cor"], [var_scale, 1.0], np.sqrt(var_scale))
-    lower = np.concatenate([np.zeros(layout.n_sigma2)] + [s.structure.lower for s in layout.structures])
-    upper = np.concatenate([np.full(layout.n_sigma2, np.inf)] + [s.structure.upper for s in layout.structures])
-    upper = np.where(kinds == "var", np.minimum(upper, cap), np.minimum(upper, np.sqrt(cap)))
-    lower = np.where(kinds == "chol_off", -np.sqrt(cap), lower)
+    box = Box.of(layout, y, v, X, control)
+    total, size, lower, upper, scale = box.total, box.size, box.lower, box.upper, box.scale
     problem = Problem(evaluate=evaluate, lower=lower[free], upper=upper[free], scale=scale[free],
                       name=f"rma_mv ({'REML' if reml else 'ML'})")
     starts = [s[free] for s in ([] if start is None else [np.asarray(start, dtype=float)]) + _starts(layout, total)]

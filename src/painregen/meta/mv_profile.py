@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from painregen.meta.blocks import check_vcov
-from painregen.meta.control import Control
+from painregen.meta.control import FIT_ERRORS, Control
 from painregen.meta.mv_model import Layout, MvFit, fit_model, model_blocks
+from painregen.meta.mv_stack import stacked_fits
 from painregen.meta.random_terms import build_terms
 from painregen.meta.ray import RayBasis
-from painregen.meta.varcomp_dense import fast_form
+from painregen.meta.varcomp_dense import DenseModel, fast_form
 
 FloatArray = np.ndarray
 
@@ -61,13 +62,45 @@ class NestedRefit:
         self.control = control or Control()
         self.names = [f"sigma2.{j + 1}" for j in range(len(intercepts))]
 
-    def fit(self, X: Any, start: FloatArray | None = None) -> MvFit:
-        """The fit with moderators ``X`` (k x p, no intercept added); ``start``: variance components tried first."""
+    def profile(self, Xs: Sequence[Any]) -> tuple[FloatArray, list[FloatArray | None]]:
+        """The log-likelihoods and parameters of the fits of every moderator matrix in ``Xs`` (-inf and None where
+        a fit does not converge): the values of ``[self.fit(X) for X in Xs]``. Models of up to ``DENSE_MAX`` rows
+        are fitted together (:func:`painregen.meta.mv_stack.stacked_fits`), and a fit that fails its checks there
+        is redone here from the stacked end point; larger ones one by one, each from its neighbour's optimum."""
+        xs = [self._moderators(X) for X in Xs]
+        lls = np.full(len(xs), -np.inf)
+        thetas: list[FloatArray | None] = [None] * len(xs)
+        redo = np.ones(len(xs), dtype=bool)
+        if xs and isinstance(self.form, DenseModel) and len({x.shape for x in xs}) == 1:
+            ll, th, ok = stacked_fits(self.form, self.rays, self.layout, self.y, self.v, xs, self.reml, self.control)
+            lls[ok] = ll[ok]
+            for i in np.flatnonzero(ok):
+                thetas[i] = th[i]
+            redo = ~ok
+            starts: list[FloatArray | None] = [th[i] if np.isfinite(ll[i]) else None for i in range(len(xs))]
+        else:
+            starts = [None] * len(xs)
+        last: FloatArray | None = None
+        for i in np.flatnonzero(redo):
+            try:
+                f = self.fit(xs[i], starts[i] if starts[i] is not None else last)
+            except FIT_ERRORS:
+                continue
+            lls[i], thetas[i] = f.ev.ll, f.theta
+            last = f.theta
+        return lls, thetas
+
+    def _moderators(self, X: Any) -> FloatArray:
         x = np.asarray(X, dtype=float)
         x = x[:, None] if x.ndim == 1 else x
         if x.shape[0] != self.y.size or not np.all(np.isfinite(x)):
             raise ValueError("X must be finite with one row per effect")
         if self.y.size <= x.shape[1]:
             raise ValueError(f"too few effects (k = {self.y.size}) for {x.shape[1]} coefficients")
+        return x
+
+    def fit(self, X: Any, start: FloatArray | None = None) -> MvFit:
+        """The fit with moderators ``X`` (k x p, no intercept added); ``start``: variance components tried first."""
+        x = self._moderators(X)
         return fit_model(self.groups, self.layout, self.y, self.v, x, self.reml, self.control, self.names,
                          form=self.form, start=start, rays=self.rays)

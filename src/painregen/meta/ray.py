@@ -81,17 +81,23 @@ class RayBasis:
             self._rays[terms] = (np.concatenate(lams), ops)
         return self._rays[terms]
 
+    def reduced(self, terms: Sequence[int]) -> tuple[FloatArray, list[FloatArray], float] | None:
+        """``lambda``, ``U'L^-1`` per group and ``log|V|`` for the ray of ``terms`` (module docstring); None when
+        the blocks do not cover every row once or ``V`` is not positive definite."""
+        if not self.usable:
+            return None
+        ray = self._ray(tuple(terms))
+        return None if ray is None else (ray[0], ray[1], self._logdet_v)
+
     def loglik(self, terms: Sequence[int], X: FloatArray, y: FloatArray,
                reml: bool) -> Callable[[float], float] | None:
         """The log-likelihood at ``M(t) = V + t sum_{m in terms} G_m`` as a function of ``t >= 0`` (module
         docstring); None when the blocks do not cover every row once or ``V`` is not positive definite (the caller
         then evaluates the full model)."""
-        if not self.usable:
-            return None
-        ray = self._ray(tuple(terms))
+        ray = self.reduced(terms)
         if ray is None:
             return None
-        lam, ops = ray
+        lam, ops, _ = ray
         p = X.shape[1]
         xt = np.concatenate([(op @ X[g.rows]).reshape(-1, p) for g, op in zip(self.groups, ops, strict=True)])
         yt = np.concatenate([(op @ y[g.rows][..., None]).ravel() for g, op in zip(self.groups, ops, strict=True)])
