@@ -106,7 +106,8 @@ class DemoWorkflow:
     ``dataset`` as already imported when ``data`` is None -- says so, then runs the review workflow
     (:func:`painregen.review.demo.run_review_demo`) and sends its summary. Meanwhile this process imports the
     report stack; once :meth:`ready` returns it loads the evidence and computes the report, and the "Review
-    process" section, built last, waits for :meth:`summary`.
+    process" section, built last, waits for :meth:`summary`. What both processes use (the registry's ORM and
+    scipy.special) is imported before the fork, once.
     SQLite's WAL journal lets this process read the evidence while the child writes the review tables. Without
     fork, both steps run here, in order."""
 
@@ -119,6 +120,10 @@ class DemoWorkflow:
             self._messages = [("ready", None), self._reviewed(self._build(dataset))]
             self._proc = None
             return
+        import importlib
+
+        for module in ("scipy.special", "painregen.registry"):  # used by both processes: imported before the fork
+            importlib.import_module(module)
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
 

@@ -31,6 +31,11 @@ def _collator() -> Any:
     return pyuca.Collator()
 
 
+def warm_up() -> None:
+    """Read the collation table now (about 0.2 s), e.g. before forking processes that will all sort labels."""
+    _collator()
+
+
 def collation_key(text: str) -> tuple[tuple[int, ...], str]:
     """Sort key of ``text`` in R's collation (ICU root / UCA), code points breaking exact ties."""
     return _collator().sort_key(text), text

@@ -11,6 +11,7 @@ identical. A cell present in one version only is a discrepancy too.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -126,13 +127,18 @@ def compare(versions: Mapping[str, m.Study], rel_tol: float = REL_TOL, abs_tol: 
     out = []
     for p, vals in cells.items():
         vs = list(vals.values())
-        if any(v is None for v in vs) or not all(same(vs[0], v, rel_tol, abs_tol) for v in vs[1:]):
+        first = vs[0]
+        if first is not None and all(type(v) is type(first) and v == first for v in vs[1:]):
+            continue  # identical values agree under every rule of same()
+        if any(v is None for v in vs) or not all(same(first, v, rel_tol, abs_tol) for v in vs[1:]):
             out.append(Discrepancy(p, kind_of(p), vals))
     return Comparison(list(versions), cells, out)
 
 
-def _parse_path(path: str) -> list[tuple[str, str | None]]:
-    """``experiments[E1].cohorts[C1].n`` -> [("experiments", "E1"), ("cohorts", "C1"), ("n", None)]."""
+@functools.lru_cache(maxsize=65536)
+def _parse_path(path: str) -> tuple[tuple[str, str | None], ...]:
+    """``experiments[E1].cohorts[C1].n`` -> (("experiments", "E1"), ("cohorts", "C1"), ("n", None)) (cached: the
+    same cells recur in every version and study)."""
     parts: list[tuple[str, str | None]] = []
     i, name, n = 0, "", len(path)
     while i < n:
@@ -154,7 +160,7 @@ def _parse_path(path: str) -> list[tuple[str, str | None]]:
             i += 1
     if name:
         parts.append((name, None))
-    return parts
+    return tuple(parts)
 
 
 def unflatten(cells: Mapping[str, Any]) -> dict[str, Any]:

@@ -153,6 +153,9 @@ def _build_all(analysis: Analysis, output: ReportOutput, progress: Callable[[str
     pending: dict[str, Any] = {}
     claims = lock = None
     if workers > 1:
+        from painregen.meta.collate import warm_up
+
+        warm_up()  # the collation table, read here once rather than in each process that sorts labels
         ctx = multiprocessing.get_context("fork")
         claims, lock = ctx.RawArray("b", len(PARALLEL)), ctx.Lock()
         _SHARED.append((analysis, output, claims, lock))
