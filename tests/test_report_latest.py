@@ -72,3 +72,27 @@ def test_sections_are_built_with_the_heap_frozen_and_it_is_thawed_after(tmp_path
     assert seen and seen[0] > 10_000
     assert gc.get_freeze_count() == 0
     assert out[0].id == "summary" and analysis.cache["failures"][0].section == "summary"
+
+
+def test_section_workers_inherit_the_collation_table(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With section workers, the collation table is read once before they are forked: a section built in a worker
+    (or claimed back by this process) finds it loaded."""
+    from pathlib import Path
+
+    from painregen.meta import collate
+    from painregen.report import sections
+    from painregen.report.output import ReportOutput
+    from painregen.report.pipeline import run_analysis
+    from painregen.report.sections.base import Section
+    from painregen.simulate import simulate
+
+    def heterogeneity(a: object, o: object) -> Section:
+        return Section("heterogeneity", "t", {"loaded": collate._collator.cache_info().currsize})
+
+    monkeypatch.setattr(sections, "BUILDERS", (("heterogeneity", heterogeneity),))
+    monkeypatch.setattr(sections, "PARALLEL", ("heterogeneity",))
+    monkeypatch.setattr(sections, "LAST", ())
+    analysis = run_analysis(simulate(2, seed=5))
+    collate._collator.cache_clear()
+    out = sections.build_sections(analysis, ReportOutput(Path(str(tmp_path))), workers=2)
+    assert out[0].id == "heterogeneity" and out[0].context == {"loaded": 1}
