@@ -137,3 +137,38 @@ def test_review_workflow_and_its_summary_load_no_report_stack() -> None:
              " if m in sys.modules)))\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+REPORT_PROCESS_PROBE = """
+import json, pickle, sys
+import painregen.report.build
+with open({path!r}, "rb") as fh:
+    evidence, summary = pickle.load(fh)
+from painregen.report.pipeline import run_analysis
+run_analysis(evidence)
+print(json.dumps([len(evidence.dataset.studies), summary["prisma"].records_identified,
+                  sorted(m for m in ("sqlalchemy", "alembic", "painregen.registry") if m in sys.modules)]))
+"""
+
+
+def test_the_demo_report_process_needs_no_registry_orm(tmp_path: Path) -> None:
+    """The demo's child process builds the registry and sends the evidence and the review summary to the report
+    process, which then never imports SQLAlchemy or the registry (about half a second of its start): what crosses
+    the pipe unpickles, and the analysis runs, without them."""
+    import pickle
+
+    from painregen.cli.demo_cmd import DemoWorkflow
+    from painregen.simulate import simulate
+
+    ds = simulate(3, seed=21)
+    workflow = DemoWorkflow(tmp_path / "d.db", tmp_path, ds, tmp_path / "d.csv")
+    evidence = workflow.ready()
+    summary = workflow.summary()
+    assert summary is not None
+    (tmp_path / "sent.pkl").write_bytes(pickle.dumps((evidence, summary)))
+    out = subprocess.run([sys.executable, "-c", REPORT_PROCESS_PROBE.format(path=str(tmp_path / "sent.pkl"))],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    n, records, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert n == 3 and records == summary["prisma"].records_identified > 0
+    assert loaded == []

@@ -93,10 +93,12 @@ def test_demo_registry_is_built_beside_and_its_errors_reach_the_parent(tmp_path:
     ds = simulate(3, seed=11)
     db, data = tmp_path / "demo.db", tmp_path / "demo-evidence.csv"
     workflow = demo_cmd.DemoWorkflow(db, tmp_path, ds, data)
-    workflow.ready()
+    sent = workflow.ready()  # the evidence, read from the registry by the child
     with open_registry(db, create=False) as reg:  # readable while the child writes the review tables
-        assert sorted(s.study_id for s in reg.analysis_evidence().dataset.studies) == sorted(
-            s.study_id for s in ds.studies)
+        stored = reg.analysis_evidence()
+    assert sorted(s.study_id for s in stored.dataset.studies) == sorted(s.study_id for s in ds.studies)
+    assert sent.dataset == stored.dataset and sent.provenance() == stored.provenance()
+    assert sent.labels == stored.labels and sent.notes == stored.notes
     assert data.exists()
     assert workflow.summary()["prisma"].records_identified > 0
 
@@ -127,7 +129,7 @@ def test_demo_workflow_without_fork_runs_in_order(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     ds = simulate(3, seed=12)
     workflow = demo_cmd.DemoWorkflow(tmp_path / "d.db", tmp_path, ds, tmp_path / "d.csv")
-    workflow.ready()
+    assert sorted(s.study_id for s in workflow.ready().dataset.studies) == sorted(s.study_id for s in ds.studies)
     assert workflow.summary()["prisma"].records_identified > 0
 
     def broken(*args: object, **kwargs: object) -> None:

@@ -31,15 +31,12 @@ def demo_command(
                                  "the registry", total=None)
         data = out / "demo-evidence.csv"
         workflow = DemoWorkflow(db, out, _bundled_dataset, data)
-        from painregen.registry import open_registry  # imported while the registry is built beside
-        from painregen.report.build import write_report
+        from painregen.report.build import write_report  # imported while the registry is built beside
 
         try:
-            workflow.ready()
+            evidence = workflow.ready()
         except OSError as exc:
             _cannot_write(out, exc)
-        with open_registry(db, create=False) as reg:
-            evidence = reg.analysis_evidence()
         progress.update(task, description="review workflow on SIMULATED search results; report")
 
         def step(name: str) -> None:
@@ -103,13 +100,12 @@ class DemoWorkflow:
 
     Where processes can be forked, a child process builds the registry ``db`` from ``dataset`` (the bundled
     evidence, or a function making it there, written to ``data`` and read back as any user file is) -- or takes
-    ``dataset`` as already imported when ``data`` is None -- says so, then runs the review workflow
+    ``dataset`` as already imported when ``data`` is None -- and sends the evidence analyses read from it
+    (:meth:`painregen.registry.Registry.analysis_evidence`), then runs the review workflow
     (:func:`painregen.review.demo.run_review_demo`) and sends its summary. Meanwhile this process imports the
-    report stack; once :meth:`ready` returns it loads the evidence and computes the report, and the "Review
-    process" section, built last, waits for :meth:`summary`. What both processes use (the registry's ORM and
-    scipy.special) is imported before the fork, once.
-    SQLite's WAL journal lets this process read the evidence while the child writes the review tables. Without
-    fork, both steps run here, in order."""
+    report stack (never the registry's ORM); once :meth:`ready` returns the evidence it computes the report, and
+    the "Review process" section, built last, waits for :meth:`summary`. Without fork, both steps run here, in
+    order."""
 
     def __init__(self, db: Path, out: Path, dataset: Any, data: Path | None = None) -> None:
         import multiprocessing
@@ -117,23 +113,23 @@ class DemoWorkflow:
         self.db, self.out, self.data = db, out, data
         self._messages: list[tuple[str, Any]] = []
         if "fork" not in multiprocessing.get_all_start_methods():
-            self._messages = [("ready", None), self._reviewed(self._build(dataset))]
+            ds = self._build(dataset)
+            self._messages = [("ready", self._evidence()), self._reviewed(ds)]
             self._proc = None
             return
-        import importlib
+        import scipy.special  # noqa: F401  (both processes use it: imported once, before the fork)
 
-        for module in ("scipy.special", "painregen.registry"):  # used by both processes: imported before the fork
-            importlib.import_module(module)
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
 
         def child() -> None:
             try:
                 ds = self._build(dataset)
+                evidence = self._evidence()
             except Exception as exc:  # raised again in the parent, where the CLI reports it
                 send.send(("failed", _portable(exc)))
                 return
-            send.send(("ready", None))
+            send.send(("ready", evidence))
             send.send(self._reviewed(ds))
 
         self._proc = ctx.Process(target=child, daemon=True)
@@ -153,6 +149,13 @@ class DemoWorkflow:
         with open_registry(self.db) as reg:
             reg.import_dataset(ds, source=self.data, sha256=sha256_of(self.data), fmt=fmt)
         return ds
+
+    def _evidence(self) -> Any:
+        """What analyses read from the registry (all of it)."""
+        from painregen.registry import open_registry
+
+        with open_registry(self.db, create=False) as reg:
+            return reg.analysis_evidence()
 
     def _reviewed(self, ds: Any) -> tuple[str, Any]:
         """("ok", the review summary), or ("error", what went wrong) for the review section's note."""
@@ -178,8 +181,9 @@ class DemoWorkflow:
                 self._messages.append(("error", f"the demonstration workflow stopped (exit code {code})"))
         return self._messages[i]
 
-    def ready(self) -> None:
-        """Wait until the registry holds the evidence; a failure to build it is raised here."""
+    def ready(self) -> Any:
+        """The evidence analyses read from the registry (an :class:`painregen.evidence.scoped.AnalysisEvidence`),
+        once the registry holds it; a failure to build it is raised here."""
         status, value = self._message(0)
         if status == "failed":
             self._join()
@@ -189,6 +193,7 @@ class DemoWorkflow:
 
             self._join()
             raise RegistryError(f"the demonstration registry could not be built: {value}")
+        return value
 
     def summary(self) -> dict[str, Any] | None:
         """The review workflow's summary for the report (waits for it)."""

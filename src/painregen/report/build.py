@@ -22,7 +22,7 @@ from painregen.report.pipeline import run_analysis
 from painregen.report.sections import build_sections
 
 if TYPE_CHECKING:
-    from painregen.registry.scope import AnalysisEvidence
+    from painregen.evidence.scoped import AnalysisEvidence
 
 TOP_N = 25
 

@@ -16,6 +16,7 @@ import pandas as pd
 from painregen.effects import collapse
 from painregen.effects.table import EffectTable, dataset_effects
 from painregen.evidence import models as m
+from painregen.evidence.scoped import evidence_from_dataset
 from painregen.evidence.vocab import get_vocabulary
 from painregen.meta import ConvergenceError, rma, rma_mv
 from painregen.meta.results import RmaResult
@@ -23,7 +24,7 @@ from painregen.meta.results_mv import RmaMvResult
 
 if TYPE_CHECKING:
     from painregen.appraise.summary import StudyAppraisal
-    from painregen.registry.scope import AnalysisEvidence
+    from painregen.evidence.scoped import AnalysisEvidence
 
 DOMAINS = ("evoked", "spontaneous", "affective", "motor", "structural", "molecular", "imaging", "safety")
 KEYS = ["study", "experiment", "cohort", "outcome"]  # one comparison (as appraise.synthesis.effects_frame)
@@ -89,7 +90,7 @@ class Analysis:
 
     def origin(self, studies: Iterable[str] | None = None) -> str:
         """'simulated', 'real', 'mixed' or 'empty' for ``studies`` (default: every study analysed)."""
-        from painregen.registry.scope import origin_of
+        from painregen.evidence.scoped import origin_of
 
         simulated = {s.study_id: s.simulated for s in self.dataset.studies}
         chosen = list(simulated) if studies is None else [s for s in dict.fromkeys(studies) if s in simulated]
@@ -226,9 +227,7 @@ def run_analysis(source: m.Dataset | AnalysisEvidence, *, measure: str = "SMD", 
 
     ``source``: the evidence a registry prepared (:meth:`painregen.registry.Registry.analysis_evidence`: labels
     mapped with people's decisions, provenance, author-year labels), or a Dataset (its labels are then mapped by
-    confident proposals only, see :func:`painregen.registry.scope.evidence_from_dataset`)."""
-    from painregen.registry.scope import evidence_from_dataset
-
+    confident proposals only, see :func:`painregen.evidence.scoped.evidence_from_dataset`)."""
     evidence = evidence_from_dataset(source) if isinstance(source, m.Dataset) else source
     ds = evidence.dataset
     effects = dataset_effects(ds, measure)

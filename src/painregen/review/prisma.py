@@ -12,12 +12,11 @@ an evidence study. Publications still waiting for a decision are counted as ``aw
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from painregen.review.flow import PrismaCounts
 from painregen.review.schema import LiteratureRecordRow, PublicationRow, SearchImportRow
 from painregen.review.screening import (
     EXCLUDE,
@@ -30,29 +29,6 @@ from painregen.review.screening import (
 )
 
 NOT_RETRIEVED = "no_full_text"
-
-
-@dataclass
-class PrismaCounts:
-    sources: dict[str, int] = field(default_factory=dict)  # database -> records identified
-    records_identified: int = 0
-    duplicates_removed: int = 0
-    records_screened: int = 0
-    records_excluded: int = 0
-    records_excluded_reasons: dict[str, int] = field(default_factory=dict)
-    records_awaiting: int = 0
-    reports_sought: int = 0
-    reports_not_retrieved: int = 0
-    reports_assessed: int = 0
-    reports_excluded: int = 0
-    reports_excluded_reasons: dict[str, int] = field(default_factory=dict)
-    reports_awaiting: int = 0
-    studies_included: int = 0
-    linked_studies: int = 0
-    reason_labels: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def prisma_counts(session: Session) -> PrismaCounts:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from painregen.review.prisma import PrismaCounts
+from painregen.review.flow import PrismaCounts
 
 FORMATS = (".svg", ".png", ".pdf")
 MAX_REASONS = 6
