@@ -96,3 +96,49 @@ def test_section_workers_inherit_the_collation_table(tmp_path: object, monkeypat
     collate._collator.cache_clear()
     out = sections.build_sections(analysis, ReportOutput(Path(str(tmp_path))), workers=2)
     assert out[0].id == "heterogeneity" and out[0].context == {"loaded": 1}
+
+
+def test_this_process_takes_the_heaviest_unstarted_section(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Longest processing time first: with the worker busy on the first parallel section, this process, once done
+    with its own, builds the others heaviest first (the order of PARALLEL), so that the last to start are short."""
+    import os
+    import time
+    from pathlib import Path
+
+    from painregen.report import sections
+    from painregen.report.output import ReportOutput
+    from painregen.report.pipeline import run_analysis
+    from painregen.simulate import simulate
+
+    folder = Path(str(tmp_path))
+    log = folder / "log"
+
+    def wait_for(name: str) -> None:
+        deadline = time.monotonic() + 60
+        while not (folder / name).exists():
+            assert time.monotonic() < deadline, f"{name} never appeared"
+            time.sleep(0.01)
+
+    def builder(name: str, first: str | None = None, then: str | None = None):  # type: ignore[no-untyped-def]
+        def build(a: object, o: object) -> None:
+            if first:
+                (folder / first).touch()
+            if then:
+                wait_for(then)
+            with log.open("a") as fh:
+                fh.write(f"{name} {os.getpid()}\n")
+            if name == "domains":
+                (folder / "release").touch()
+        return build
+
+    own = builder("summary", then="started")  # waits until the worker has claimed the first parallel section
+    monkeypatch.setattr(sections, "BUILDERS", (("summary", own), ("dose_meta", builder("dose_meta", "started",
+                                                                                        "release")),
+                                               ("heterogeneity", builder("heterogeneity")),
+                                               ("domains", builder("domains"))))
+    monkeypatch.setattr(sections, "PARALLEL", ("dose_meta", "heterogeneity", "domains"))
+    monkeypatch.setattr(sections, "LAST", ())
+    analysis = run_analysis(simulate(2, seed=5))
+    sections.build_sections(analysis, ReportOutput(folder / "out"), workers=2)
+    here = [line.split()[0] for line in log.read_text().splitlines() if line.split()[1] == str(os.getpid())]
+    assert here == ["summary", "heterogeneity", "domains"]

@@ -79,7 +79,7 @@ class Failure:
 
 
 #: sections that only read the analysis (no shared cache): built in other processes when cores allow, heaviest
-#: first (this process takes the last ones when it is done with its own: see :func:`build_sections`)
+#: first (this process, once done with its own, takes the heaviest not yet started: see :func:`build_sections`)
 PARALLEL = ("dose_meta", "heterogeneity", "domains", "bias", "evidence_map", "design")
 _SHARED: list[tuple[Analysis, ReportOutput, Any, Any]] = []  # what forked workers read (with the claim flags)
 #: sections this process builds after all others (the review summary may still be on its way from another process)
@@ -130,8 +130,9 @@ def build_sections(analysis: Analysis, output: ReportOutput, progress: Callable[
     """Every applicable section in :data:`DISPLAY` order, then the methods section.
 
     With ``workers`` > 1 (default: the cores available) the sections of :data:`PARALLEL` are built in forked
-    processes while this one builds the others, then takes the parallel sections no worker has started yet (from
-    the end of the list), so that the cores stay busy until the end; the result is the same. A builder that raises
+    processes while this one builds the others, then takes the parallel sections no worker has started yet,
+    heaviest first as the workers do (longest processing time first: the last sections to start are the shortest,
+    so the processes finish close together); the result is the same. A builder that raises
     is replaced by a section holding only a note ("this section could not be computed: ..."); the failures are
     kept in ``analysis.cache["failures"]`` (a list of :class:`Failure`)."""
     workers = workers_available() if workers is None else workers
@@ -174,7 +175,7 @@ def _build_all(analysis: Analysis, output: ReportOutput, progress: Callable[[str
         for name, _ in BUILDERS:
             if name not in pending and name not in LAST:
                 here(name)
-        for name in reversed(list(pending)):  # the parallel sections no worker has started yet
+        for name in pending:  # the parallel sections no worker has started yet, heaviest first
             if _claim(claims, lock, name):
                 here(name)
         for name in LAST:
