@@ -142,3 +142,24 @@ def test_this_process_takes_the_heaviest_unstarted_section(tmp_path: object, mon
     sections.build_sections(analysis, ReportOutput(folder / "out"), workers=2)
     here = [line.split()[0] for line in log.read_text().splitlines() if line.split()[1] == str(os.getpid())]
     assert here == ["summary", "heterogeneity", "domains"]
+
+
+def test_prepare_loads_what_every_report_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """report.build.prepare(): the collation table is read and every template compiled, so that a report made
+    after it compiles nothing (the demo prepares while its registry is being built)."""
+    from painregen.meta import collate
+    from painregen.report import html
+    from painregen.report.build import prepare
+
+    collate._collator.cache_clear()
+    html.environment.cache_clear()
+    prepare()
+    assert collate._collator.cache_info().currsize == 1
+    env = html.environment()
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a template was compiled after prepare()")
+
+    monkeypatch.setattr(env, "_parse", no_compiling)
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        env.get_template(name)

@@ -31,8 +31,9 @@ def demo_command(
                                  "the registry", total=None)
         data = out / "demo-evidence.csv"
         workflow = DemoWorkflow(db, out, _bundled_dataset, data)
-        from painregen.report.build import write_report  # imported while the registry is built beside
+        from painregen.report.build import prepare, write_report  # imported while the registry is built beside
 
+        prepare()  # while the registry is still being built
         try:
             evidence = workflow.ready()
         except OSError as exc:

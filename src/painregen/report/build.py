@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 TOP_N = 25
 
 
+def prepare() -> None:
+    """Load now what every report loads (the collation table of the labels' order, the compiled templates): for a
+    caller with time to spare before its report, e.g. the demo waiting for the registry to be built."""
+    from painregen.meta.collate import warm_up
+    from painregen.report.html import compile_templates
+
+    warm_up()
+    compile_templates()
+
+
 def write_report(source: m.Dataset | AnalysisEvidence, out: Path, *, measure: str = "SMD", method: str = "REML",
                  title: str = "painregen evidence report", top_n: int = TOP_N,
                  figure_formats: Sequence[str] = (),
