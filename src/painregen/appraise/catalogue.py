@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from painregen.io.yamlfile import load_yaml
 
 __all__ = [
     "Instrument",
@@ -191,9 +191,9 @@ def load_instrument(source: str | Path | Mapping[str, Any]) -> Instrument:
     if isinstance(source, Mapping):
         raw: Any = source
     elif isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(".yaml")):
-        raw = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+        raw = load_yaml(Path(source).read_text(encoding="utf-8"))
     else:
-        raw = yaml.safe_load(source)
+        raw = load_yaml(source)
     inst = Instrument(
         id=str(raw["id"]), name=str(raw["name"]), citation=" ".join(str(raw["citation"]).split()),
         kind=str(raw["kind"]), answers=tuple(str(a) for a in raw["answers"]),
@@ -239,7 +239,7 @@ def instrument_ids() -> list[str]:
 def _register_builtins() -> None:
     folder = resources.files("painregen.appraise").joinpath("instruments")
     for name in _BUILTIN:
-        register_instrument(load_instrument(yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))))
+        register_instrument(load_instrument(load_yaml(folder.joinpath(name).read_text(encoding="utf-8"))))
 
 
 _register_builtins()

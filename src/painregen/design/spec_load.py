@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from painregen.design.spec import DesignSpec
 from painregen.io.problems import InvalidDataError, Problem
+from painregen.io.yamlfile import SAFE_LOADER, load_yaml
 
 __all__ = ["SpecError", "parse_spec"]
 
@@ -55,8 +56,8 @@ def _field(loc: tuple[int | str, ...]) -> str:
 def parse_spec(text: str, source: str = "<spec>") -> DesignSpec:
     """Parse and validate a spec; raises :class:`SpecError` listing every problem with its line and field."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = None if mark is None else mark.line + 1

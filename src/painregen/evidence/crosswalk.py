@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from painregen.io.yamlfile import load_yaml
 
 __all__ = ["INSTRUMENTS", "QuestionTarget", "answer_of", "match_question", "parse_target"]
 
@@ -41,7 +41,7 @@ def _rules() -> tuple[tuple[re.Pattern[str], QuestionTarget], ...]:
 @cache
 def _data() -> dict[str, Any]:
     text = resources.files("painregen.evidence").joinpath("annotation_crosswalk.yaml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = load_yaml(text)
     return loaded
 
 

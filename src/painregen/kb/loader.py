@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from painregen.io.yamlfile import load_yaml
 
 __all__ = ["DESCRIPTIONS", "REVIEW", "REVIEW_CITATION", "REVIEW_SHORT", "load", "names"]
 
@@ -51,7 +51,7 @@ def names() -> list[str]:
 @cache
 def _read(name: str) -> list[dict[str, Any]] | dict[str, Any]:
     text = resources.files(__package__ or "painregen.kb").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, list | dict):
         raise ValueError(f"knowledge base file {name}.yaml must hold a list or a mapping")
     return data
