@@ -143,3 +143,31 @@ def test_agree_cells_records_all_or_none(tmp_path: Path) -> None:
     assert {a["action"] for a in log} == {"insert"} and all(a["actor"].endswith("(command line)") for a in log)
     ids = [int(a["target"].split(":")[1]) for a in log]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_finalise_links_the_study_the_registry_holds(tmp_path: Path) -> None:
+    """link_existing: a reconciled extraction equal cell by cell to a study already in the registry is linked to
+    it; the registry's version is read from it, or taken from ``stored`` (a batch export) when given, and a
+    differing one is refused naming the cells."""
+    reg, pubs = _included(tmp_path, 3)
+    a, b = _versions()
+    reg.import_dataset(m.Dataset(studies=[a], simulated=True), source="a.csv", sha256="a" * 64,  # type: ignore
+                       fmt="template")
+    with reg.session() as s, s.begin():  # type: ignore[attr-defined]
+        stored = rc.stored_studies(s)
+        pk = next(iter(stored))
+        assert stored[pk].study_id == a.study_id
+        for pub in pubs[:2]:
+            rc.add_extraction(s, pub, "ann", a)
+            rc.add_extraction(s, pub, "bob", b)
+            comp = rc.comparison(s, pub)
+            assert comp is not None
+            rc.agree_cells(s, pub, {d.path: d.values["ann"] for d in comp.discrepancies}, "cat")
+        assert rc.finalise(s, pubs[0], "cat", link_existing=True).study_pk == pk  # read from the registry
+        assert rc.finalise(s, pubs[1], "cat", link_existing=True, stored=stored).study_pk == pk
+        other = a.model_copy(deep=True)
+        other.experiments[0].observations[0].n += 5
+        rc.add_extraction(s, pubs[2], "ann", a)
+        rc.add_extraction(s, pubs[2], "bob", a)
+        with pytest.raises(sc.ScreeningError, match=r"differs from the reconciled extraction in 1 cells"):
+            rc.finalise(s, pubs[2], "cat", link_existing=True, stored={pk: other})

@@ -141,12 +141,14 @@ def parse_value(text: str, like: Any) -> Any:
 
 
 def finalise(session: Session, publication_id: int, decided_by: str, *, allow_single: bool = False,
-             link_existing: bool = False, rel_tol: float = REL_TOL) -> PublicationRow:
+             link_existing: bool = False, rel_tol: float = REL_TOL,
+             stored: Mapping[int, m.Study] | None = None) -> PublicationRow:
     """Import the reconciled (or, with ``allow_single``, the only) version into the evidence registry and link it.
 
     ``link_existing``: when the registry already holds the study (same key or DOI) and its content equals the
     reconciled version cell by cell, link the publication to it instead of importing a copy (a differing study
-    is an error)."""
+    is an error). ``stored``: the registry's studies by id where the caller exported them already (finalising
+    many publications: :func:`stored_studies`); a study not in it is read from the registry."""
     from painregen.registry import store
 
     pub = session.get(PublicationRow, publication_id)
@@ -172,10 +174,10 @@ def finalise(session: Session, publication_id: int, decided_by: str, *, allow_si
         status = RECONCILED
     existing = _existing(session, study) if link_existing else None
     if existing is not None:
-        from painregen.registry.export import study_from_row, study_rows
-
-        stored = study_from_row(study_rows(session, [existing])[0])
-        diff = compare({"registry": stored, "reconciled": study}, rel_tol=rel_tol).discrepancies
+        in_registry = stored.get(existing) if stored is not None else None
+        if in_registry is None:
+            in_registry = stored_studies(session, [existing])[existing]
+        diff = compare({"registry": in_registry, "reconciled": study}, rel_tol=rel_tol).discrepancies
         if diff:
             raise ScreeningError(f"publication {publication_id}: evidence study {existing} differs from the "
                                  f"reconciled extraction in {len(diff)} cells (first: {diff[0].path})")
@@ -191,6 +193,13 @@ def finalise(session: Session, publication_id: int, decided_by: str, *, allow_si
     pub.linked_by, pub.linked_at, pub.extraction_status = decided_by, _now(), status
     session.flush()
     return pub
+
+
+def stored_studies(session: Session, study_ids: list[int] | None = None) -> dict[int, m.Study]:
+    """The registry's studies (all, or ``study_ids``) by id, read in one batch."""
+    from painregen.registry.export import study_from_row, study_rows
+
+    return {r.id: study_from_row(r) for r in study_rows(session, study_ids)}
 
 
 def _existing(session: Session, study: m.Study) -> int | None:
