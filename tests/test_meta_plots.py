@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from painregen.io.figures import ROW_LABEL
 from painregen.meta import rma, subgroup, trimfill
 from painregen.meta.plots import baujat, forest, funnel, save_figure
 
@@ -33,8 +34,9 @@ def test_figures_save(tmp_path: Path, suffix: str) -> None:
 def test_forest_contents_and_errors(tmp_path: Path) -> None:
     res = rma(YI, VI)
     fig = forest(res, labels=[f"S{i}" for i in range(12)])
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_label() == ROW_LABEL]
     assert labels[0] == "S0" and labels[-1].startswith("RE model (k = 12")
+    assert not fig.axes[0].get_yticks().size  # the rows are labelled by texts, not ticks
     with pytest.raises(ValueError, match="unsupported figure format"):
         save_figure(fig, tmp_path / "x.gif")
     with pytest.raises(ValueError, match="intercept-only"):

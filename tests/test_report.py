@@ -16,6 +16,7 @@ from painregen.appraise.synthesis import effects_frame, quality_stratified
 from painregen.effects.table import dataset_effects
 from painregen.evidence import models as m
 from painregen.evidence.files import read_dataset
+from painregen.io.figures import ROW_LABEL
 from painregen.meta import bias_report, rma, rma_mv
 from painregen.meta.plots_mv import forest_mv, study_estimates
 from painregen.report.build import write_report
@@ -276,7 +277,7 @@ def test_forest_mv_weights_are_the_gls_weights() -> None:
         assert w == pytest.approx(np.linalg.solve(mfull, np.ones(rows.size)).sum() / total, rel=1e-10)
     for by in ("comparison", "study"):
         fig = forest_mv(res, studies=[mpl_text(s) for s in studies], by=by, max_rows=5)
-        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        labels = [t.get_text() for t in fig.axes[0].texts if t.get_label() == ROW_LABEL]
         assert labels[-1] == f"Multilevel RE model (k = {yi.size}, studies = 8)"
         assert labels[-2].startswith("... ") and len(labels) == 7
 

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from scipy import stats
 
-from painregen.io.figures import new_figure
+from painregen.io.figures import new_figure, row_labels
 from painregen.meta.collate import r_label
 from painregen.meta.inference import critical_value
 from painregen.meta.influence import deletion_fits
@@ -202,7 +202,7 @@ def finish_forest(fig: Figure, ax: Any, ticks: Sequence[float], ticklabels: Sequ
                   xlabel: str) -> Figure:
     """Line of no effect, row labels, limits and a clean frame: the common end of every forest plot."""
     ax.axvline(0.0, color="grey", linewidth=0.6)
-    ax.set_yticks(ticks, ticklabels)
+    row_labels(ax, ticks, ticklabels)
     ax.set_ylim(y - 1.2, n_rows + 0.5)
     ax.set_xlabel(xlabel)
     ax.spines[["top", "right", "left"]].set_visible(False)
