@@ -41,3 +41,26 @@ def test_forest_contents_and_errors(tmp_path: Path) -> None:
         save_figure(fig, tmp_path / "x.gif")
     with pytest.raises(ValueError, match="intercept-only"):
         forest(rma(YI, VI, mods=np.arange(12.0)))
+
+
+def test_row_labels_draw_what_tick_labels_draw() -> None:
+    """io.figures.row_labels puts each label where a y tick label of a length-0 tick goes: the same image."""
+    from painregen.io.figures import new_figure, row_labels
+
+    def draw(as_ticks: bool) -> np.ndarray:
+        fig = new_figure(figsize=(5, 3))
+        ax = fig.subplots()
+        ax.errorbar([0.2, -0.1, 0.4], [0, 1, 2], xerr=0.3, fmt="s")
+        ax.tick_params(axis="y", labelsize="small")
+        names = ["Smith 2020", "Lee et al. (2019) — rats", "RE model (k = 3)"]
+        if as_ticks:
+            ax.set_yticks([0, 1, 2], names)
+        else:
+            row_labels(ax, [0, 1, 2], names)
+        ax.tick_params(axis="y", length=0)
+        fig.tight_layout()
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()  # type: ignore[attr-defined]
+
+    ticks, texts = draw(True), draw(False)
+    assert ticks.shape == texts.shape and np.array_equal(ticks, texts)
