@@ -224,3 +224,40 @@ def test_prisma_counts_recomputed_by_sql(tmp_path: Path) -> None:
         assert write_prisma(c, tmp_path / f"prisma.{ext}").stat().st_size > 1000
     with pytest.raises(ValueError, match="extension"):
         write_prisma(c, tmp_path / "prisma.gif")
+
+
+def test_stages_are_read_once_per_session_and_again_after_a_rollback(tmp_path: Path) -> None:
+    """ensure_stages keeps the two stages in the session once they exist (a queue of decisions does not query
+    them per decision); stages created in a transaction that is rolled back are made again, never served stale."""
+    from sqlalchemy import event, func, inspect, select
+
+    from painregen.review.schema import ReviewStageRow
+
+    reg, pubs = registry_with_publications(tmp_path, 2)
+    with reg.session() as s:  # type: ignore[attr-defined]
+        s.begin()
+        made = sc.ensure_stages(s)
+        assert set(made) == {sc.TITLE_ABSTRACT, sc.FULL_TEXT}
+        s.rollback()
+        assert not any(inspect(r).persistent for r in made.values())
+        with s.begin():
+            first = sc.ensure_stages(s)  # the rolled-back rows are not served: the stages are made again
+            assert all(inspect(r).persistent for r in first.values())
+            assert s.scalar(select(func.count(ReviewStageRow.id))) == 2
+        selects: list[str] = []
+
+        def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+            if statement.lstrip().upper().startswith("SELECT") and "FROM review_stages" in statement \
+                    and "WHERE" not in statement:
+                selects.append(statement)
+
+        event.listen(s.get_bind(), "before_cursor_execute", count)
+        try:
+            with s.begin():
+                for p in pubs:
+                    sc.decide(s, p, "ta", "ann", "include")
+                again = sc.ensure_stages(s)
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", count)
+        assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in first.items()}
+        assert not selects  # served from the session, not queried per decision

@@ -38,6 +38,7 @@ def _truth(session: Session, search: SimulatedSearch) -> dict[int, tuple[bool, s
 
 def _screen(session: Session, stage: str, truth: dict[int, tuple[bool, str | None, str]],
             rng: np.random.Generator) -> None:
+    held = sc.active_publications(session)  # kept in the session's identity map: each decision looks its one up
     for pub in sc.outcomes(session, stage):
         relevant, _, kind = truth[pub]
         relevant = relevant or (stage == "ta" and kind.startswith("ft:"))  # borderline: passes title/abstract
@@ -56,6 +57,7 @@ def _screen(session: Session, stage: str, truth: dict[int, tuple[bool, str | Non
         reason = None if relevant else (kind if stage == "ta" else FT_REASON.get(kind, "no_data"))
         sc.decide(session, o.publication_id, stage, ARBITER, "include" if relevant else "exclude", reason=reason,
                   role=sc.ARBITER, source="demo")
+    del held
 
 
 def _mistyped(study: m.Study, rng: np.random.Generator) -> m.Study:

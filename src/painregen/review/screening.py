@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from painregen.review.schema import (
@@ -78,11 +78,22 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+_STAGES = "painregen_review_stages"  # session.info key of ensure_stages' rows
+
+
 def ensure_stages(session: Session, reviewers_required: int = 2) -> dict[str, ReviewStageRow]:
-    """The two stages, created with the default criteria when the review has none yet."""
+    """The two stages, created with the default criteria when the review has none yet.
+
+    Once both exist they are kept in ``session.info`` while they stay persistent in the session (stages are never
+    deleted; a rollback of the transaction that created them makes them transient, and they are read again): a
+    queue of decisions does not query them once per decision."""
+    known = session.info.get(_STAGES)
+    if known is not None and all(inspect(row).persistent for row in known.values()):
+        return dict(known)
     stages = {s.key: s for s in session.scalars(select(ReviewStageRow))}
     if all(key in stages for key in (TITLE_ABSTRACT, FULL_TEXT)):
-        return stages
+        session.info[_STAGES] = stages
+        return dict(stages)
     for ordinal, key in enumerate((TITLE_ABSTRACT, FULL_TEXT), 1):
         if key in stages:
             continue
@@ -94,7 +105,8 @@ def ensure_stages(session: Session, reviewers_required: int = 2) -> dict[str, Re
             session.add(ReviewCriterionRow(stage_id=row.id, kind=kind, code=code, text=text, ordinal=i))
         stages[key] = row
     session.flush()
-    return stages
+    session.info[_STAGES] = stages
+    return dict(stages)
 
 
 def get_stage(session: Session, name: str) -> ReviewStageRow:
@@ -112,8 +124,8 @@ def set_criterion(session: Session, stage: str, kind: str, code: str, text: str)
     row = session.scalar(select(ReviewCriterionRow).where(ReviewCriterionRow.stage_id == st.id,
                                                           ReviewCriterionRow.code == code))
     if row is None:
-        row = ReviewCriterionRow(stage_id=st.id, kind=kind, code=code, text=text, ordinal=len(st.criteria) + 1)
-        session.add(row)
+        row = ReviewCriterionRow(kind=kind, code=code, text=text, ordinal=len(st.criteria) + 1)
+        st.criteria.append(row)  # through the relationship: the stage's loaded criteria stay current
     else:
         row.kind, row.text = kind, text
     session.flush()
