@@ -322,3 +322,10 @@ def test_tied_knot_percentiles_fall_back_to_fewer_knots(case: dict) -> None:  # 
     np.testing.assert_allclose(r.sigma2, case["sigma2"], rtol=1e-6, atol=1e-6)
     assert r.logLik == pytest.approx(case["logLik"], rel=1e-8)
     assert r.logLik >= case["logLik"] - 1e-9
+
+
+def test_emax_profile_without_enough_effects_says_it_did_not_fit() -> None:
+    from painregen.dose.errors import DoseFitError
+
+    with pytest.raises(DoseFitError, match="did not converge at any ED50"):
+        emax_profile([1.0], [0.5], [0.1], ["s1"])

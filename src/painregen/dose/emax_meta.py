@@ -93,7 +93,10 @@ def emax_profile(dose: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike, stud
     if refit is None:
         lls = np.array([loglik(g) for g in grid])
     else:
-        lls, thetas = refit.profile([d / (10.0 ** g + d) for g in grid])
+        try:
+            lls, thetas = refit.profile([d / (10.0 ** g + d) for g in grid])
+        except FIT_ERRORS:  # e.g. no more effects than coefficients: no point of the profile fits
+            lls, thetas = np.full(n_grid, -np.inf), [None] * n_grid
         top = thetas[int(np.argmax(lls))]
         if top is not None:  # the refinement's first fit starts from the grid's best
             last.append(top)
