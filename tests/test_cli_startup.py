@@ -172,3 +172,27 @@ def test_the_demo_report_process_needs_no_registry_orm(tmp_path: Path) -> None:
     n, records, loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert n == 3 and records == summary["prisma"].records_identified > 0
     assert loaded == []
+
+
+def test_the_collector_is_paused_while_a_command_loads() -> None:
+    """cli.common.collector_paused: no collection inside the block; after it what is alive is frozen and collection
+    resumes (or stays off when it was off)."""
+    import gc
+
+    from painregen.cli.common import collector_paused
+
+    assert gc.isenabled()
+    gc.unfreeze()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(1000)]
+        assert gc.isenabled() and gc.get_freeze_count() > len(kept)
+        gc.unfreeze()
+        gc.disable()
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -35,6 +37,23 @@ def report_problems(exc: InvalidDataError) -> NoReturn:
         sys.stderr.write(f"{line}\n")
     sys.stderr.write(f"{exc.total} problem(s); nothing was written.\n")
     raise typer.Exit(EXIT_INVALID_DATA)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector paused while a command imports its stack and loads its data: the objects made then
+    live on, and the full collections their number set off walked every one of them to free nothing (four in the
+    demo's main process, 0.25 s; seven in a 200-study report, 0.6 s). After the block what is alive is frozen
+    (``gc.freeze``: out of the collector's generations, so that the first collections after it do not walk it
+    either) and collection resumes; the report's sections unfreeze everything when they are built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def data_command(func: F) -> F:

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from painregen.cli.common import EXIT_USAGE, console, data_command, err_console, fail
+from painregen.cli.common import EXIT_USAGE, collector_paused, console, data_command, err_console, fail
 from painregen.evidence.files import read_dataset, write_dataset
 from painregen.io.tables import sha256_of
 
@@ -31,13 +31,14 @@ def demo_command(
                                  "the registry", total=None)
         data = out / "demo-evidence.csv"
         workflow = DemoWorkflow(db, out, _bundled_dataset, data)
-        from painregen.report.build import prepare, write_report  # imported while the registry is built beside
+        with collector_paused():
+            from painregen.report.build import prepare, write_report  # imported while the registry is built beside
 
-        prepare()  # while the registry is still being built
-        try:
-            evidence = workflow.ready()
-        except OSError as exc:
-            _cannot_write(out, exc)
+            prepare()  # while the registry is still being built
+            try:
+                evidence = workflow.ready()
+            except OSError as exc:
+                _cannot_write(out, exc)
         progress.update(task, description="review workflow on SIMULATED search results; report")
 
         def step(name: str) -> None:
@@ -66,22 +67,22 @@ def report_command(
                                 "png, pdf, comma-separated (e.g. svg,png,pdf for publication)."),
 ) -> None:
     """Write the self-contained HTML report for a registry (or a part of it: --import, --studies, --project)."""
-    from painregen.registry import Scope, ScopeError, open_registry
-    from painregen.report.build import write_report
-
     if "://" not in db and not Path(db).exists():
         fail(f"no registry at {db}")
     formats = _figure_formats(figures)
-    scope = Scope(tuple(imports), tuple(x.strip() for x in studies.split(",") if x.strip()), project)
-    with open_registry(db, create=False) as reg:
-        try:
-            evidence = reg.analysis_evidence(scope)
-        except ScopeError as exc:
-            fail(str(exc), EXIT_USAGE)
+    with collector_paused():
+        from painregen.registry import Scope, ScopeError, open_registry
+        from painregen.report.build import write_report
         from painregen.review.summary import review_summary
 
-        with reg.session() as s:
-            review = review_summary(s) if scope.everything else None
+        scope = Scope(tuple(imports), tuple(x.strip() for x in studies.split(",") if x.strip()), project)
+        with open_registry(db, create=False) as reg:
+            try:
+                evidence = reg.analysis_evidence(scope)
+            except ScopeError as exc:
+                fail(str(exc), EXIT_USAGE)
+            with reg.session() as s:
+                review = review_summary(s) if scope.everything else None
     if not evidence.dataset.studies:
         fail(f"the registry {db} holds no studies" + ("" if scope.everything else f" in {scope.describe()}"))
     failures: list[str] = []
