@@ -126,8 +126,9 @@ class DemoWorkflow:
 
         def child() -> None:
             try:
-                ds = self._build(dataset)
-                evidence = self._evidence()
+                with collector_paused():  # imports and the import of the evidence: long-lived objects
+                    ds = self._build(dataset)
+                    evidence = self._evidence()
             except Exception as exc:  # raised again in the parent, where the CLI reports it
                 send.send(("failed", _portable(exc)))
                 return
