@@ -97,6 +97,7 @@ def run_review_demo(session: Session, dataset: m.Dataset, out: Path, *, seed: in
     _screen(session, "ft", truth, rng)
     studies = {s.study_id: s for s in dataset.studies}
     stored = rc.stored_studies(session)  # what each reconciled extraction is checked against, read once
+    held = sc.active_publications(session)  # kept in the identity map while each publication is looked up
     for pub in rc.included(session):
         _, study_id, _ = truth[pub]
         if study_id is None:
@@ -109,4 +110,5 @@ def run_review_demo(session: Session, dataset: m.Dataset, out: Path, *, seed: in
             rc.agree_cells(session, pub, {d.path: d.values[REVIEWERS[0]] for d in comp.discrepancies}, ARBITER,
                            note="checked against the full text")
         rc.finalise(session, pub, ARBITER, link_existing=True, stored=stored)
+    del held
     return {"truth": search.truth(), "files": [str(p) for p in sorted(folder.glob("*.ris"))]}
