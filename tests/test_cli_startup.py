@@ -196,3 +196,27 @@ def test_the_collector_is_paused_while_a_command_loads() -> None:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_report_reads_the_registry_beside_the_report_stack(tmp_path: Path) -> None:
+    """`painregen report` reads the registry in a child process while it imports the report stack: the main
+    process never imports SQLAlchemy, and the report is written."""
+    from painregen.io.tables import sha256_of
+    from painregen.registry import open_registry
+    from painregen.simulate import simulate
+
+    ds = simulate(3, seed=4)
+    with open_registry(tmp_path / "r.db") as reg:
+        reg.import_dataset(ds, source=tmp_path / "s.csv", sha256=sha256_of(Path(__file__)), fmt="template")
+    probe = ("import atexit, json, os, sys\n"
+             "pid = os.getpid()\n"
+             "atexit.register(lambda: os.getpid() == pid and print(json.dumps(sorted(m for m in "
+             "('sqlalchemy', 'painregen.registry') if m in sys.modules))))\n"
+             f"sys.argv = ['painregen', 'report', '--db', {str(tmp_path / 'r.db')!r}, '-o', "
+             f"{str(tmp_path / 'out' / 'report.html')!r}]\n"
+             "from painregen.cli.main import main\n"
+             "main()\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert (tmp_path / "out" / "report.html").stat().st_size > 10_000

@@ -67,22 +67,22 @@ def report_command(
                                 "png, pdf, comma-separated (e.g. svg,png,pdf for publication)."),
 ) -> None:
     """Write the self-contained HTML report for a registry (or a part of it: --import, --studies, --project)."""
+    from painregen.cli.beside import Beside
+    from painregen.evidence.scoped import Scope, ScopeError
+
     if "://" not in db and not Path(db).exists():
         fail(f"no registry at {db}")
     formats = _figure_formats(figures)
+    scope = Scope(tuple(imports), tuple(x.strip() for x in studies.split(",") if x.strip()), project)
+    loading = Beside(lambda: _read_registry(db, scope))  # read in a child process while this one imports the report
     with collector_paused():
-        from painregen.registry import Scope, ScopeError, open_registry
-        from painregen.report.build import write_report
-        from painregen.review.summary import review_summary
+        from painregen.report.build import prepare, write_report
 
-        scope = Scope(tuple(imports), tuple(x.strip() for x in studies.split(",") if x.strip()), project)
-        with open_registry(db, create=False) as reg:
-            try:
-                evidence = reg.analysis_evidence(scope)
-            except ScopeError as exc:
-                fail(str(exc), EXIT_USAGE)
-            with reg.session() as s:
-                review = review_summary(s) if scope.everything else None
+        prepare()
+        try:
+            evidence, review = loading.result()
+        except ScopeError as exc:
+            fail(str(exc), EXIT_USAGE)
     if not evidence.dataset.studies:
         fail(f"the registry {db} holds no studies" + ("" if scope.everything else f" in {scope.describe()}"))
     failures: list[str] = []
@@ -95,6 +95,18 @@ def report_command(
         err_console.print(f"[yellow]note:[/] {escape(f)}", soft_wrap=True)
     console.print(f"[green]report[/] {path}  ({evidence.provenance()['origin']} evidence: "
                   f"{len(evidence.dataset.studies)} studies; {scope.describe()})")
+
+
+def _read_registry(db: str, scope: Any) -> tuple[Any, dict[str, Any] | None]:
+    """What a report reads from the registry: the evidence of ``scope`` and, for the whole registry, the review
+    summary."""
+    from painregen.registry import open_registry
+    from painregen.review.summary import review_summary
+
+    with open_registry(db, create=False) as reg:
+        evidence = reg.analysis_evidence(scope)
+        with reg.session() as s:
+            return evidence, review_summary(s) if scope.everything else None
 
 
 class DemoWorkflow:
@@ -225,16 +237,16 @@ def _bundled_dataset() -> Any:
     return default_dataset()
 
 
-def _portable(exc: Exception) -> Exception:
+def _portable(exc: Exception) -> BaseException:
     """``exc`` if it survives pickling (to be raised again in the parent process), else a RegistryError saying it."""
-    import pickle
+    from painregen.cli.beside import portable
 
-    try:
-        return cast(Exception, pickle.loads(pickle.dumps(exc)))
-    except Exception:
+    def registry_error(text: str) -> Exception:
         from painregen.registry.records import RegistryError
 
-        return RegistryError(f"{type(exc).__name__}: {exc}")
+        return RegistryError(text)
+
+    return portable(exc, registry_error)
 
 
 def _figure_formats(text: str) -> tuple[str, ...]:
