@@ -32,7 +32,7 @@ from painregen.meta.mv_model import Box, Layout, _starts
 from painregen.meta.ray import RayBasis
 from painregen.meta.tau2 import tau2_dl
 from painregen.meta.varcomp_dense import DenseModel
-from painregen.meta.varcomp_opt import _HALVINGS, DECREMENT_TOL, Point, Problem, _pd, _ref, _solve, kkt
+from painregen.meta.varcomp_opt import _HALVINGS, DECREMENT_TOL, Point, Problem, direction, kkt
 
 FloatArray = np.ndarray
 #: points of each probe ray's grid (log-spaced), before the best one is refined
@@ -112,34 +112,6 @@ def evaluate_stacked(model: DenseModel, y: FloatArray, Q: FloatArray, E: FloatAr
     return Stacked(ll=ll, score=score, info=info, obs=obs)
 
 
-def _direction(score: FloatArray, info: FloatArray, obs: FloatArray, theta: FloatArray, problem: Problem
-               ) -> FloatArray:
-    """One fit's step of :func:`painregen.meta.varcomp_opt.scoring` (before ``step_adj`` and halving)."""
-    at_low = (theta <= problem.lower) & (score <= 0)
-    at_up = (theta >= problem.upper) & (score >= 0)
-    free = ~(at_low | at_up)
-    step = np.zeros_like(theta)
-    if free.any():
-        s = score[free]
-        ix = np.ix_(free, free)
-        fisher = info[ix]
-        ref = _ref(info)
-        d = None
-        for H in (obs[ix], fisher):
-            if not _pd(H, ref):
-                continue
-            d = _solve(H, s, ref)
-            if float(d @ s) > 0:
-                break
-            d = None
-        if d is None:
-            d = _solve(fisher, s, ref)
-            if float(d @ s) <= 0:
-                d = s * problem.scale[free] ** 2
-        step[free] = d
-    return step
-
-
 def _scaled_solve(H: FloatArray, s: FloatArray, ref: FloatArray, free: FloatArray, absolute: bool = False
                   ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """:func:`painregen.meta.varcomp_opt._solve` (``absolute`` as there) and ``_pd`` on the ``free`` parameters of
@@ -165,7 +137,8 @@ def _scaled_solve(H: FloatArray, s: FloatArray, ref: FloatArray, free: FloatArra
 
 def _directions(score: FloatArray, info: FloatArray, obs: FloatArray, theta: FloatArray, problems: list[Problem],
                 lower: FloatArray, upper: FloatArray, scale: FloatArray) -> FloatArray:
-    """:func:`_direction` for every fit, stacked (one by one where a free diagonal element is negligible)."""
+    """:func:`painregen.meta.varcomp_opt.direction` for every fit, stacked (one by one where a free diagonal element
+    is negligible)."""
     free = ~(((theta <= lower) & (score <= 0)) | ((theta >= upper) & (score >= 0)))
     ref = np.max(np.sqrt(np.abs(np.diagonal(info, axis1=1, axis2=2))), axis=1)
     d_obs, pd_obs, live_obs = _scaled_solve(obs, score, ref, free)
@@ -175,7 +148,7 @@ def _directions(score: FloatArray, info: FloatArray, obs: FloatArray, theta: Flo
     up_fis = np.einsum("bi,bi->b", d_fis, s) > 0
     step = np.where((pd_obs & up_obs)[:, None], d_obs, np.where(up_fis[:, None], d_fis, s * scale ** 2))
     for i in np.flatnonzero(~live_obs | ~live_fis):
-        step[i] = _direction(score[i], info[i], obs[i], theta[i], problems[i])
+        step[i] = direction(problems[i], Point(theta=theta[i], ll=0.0, score=score[i], info=info[i], obs=obs[i]))
     return step
 
 

@@ -167,6 +167,34 @@ def kkt(problem: Problem, pt: Point) -> bool:
     return decrement(problem, pt) <= DECREMENT_TOL and bool(np.all(steep <= 1e-5 * max(1.0, abs(pt.ll))))
 
 
+def direction(problem: Problem, pt: Point) -> FloatArray:
+    """The step of step 1 at ``pt`` (before ``step_adj`` and halving): Newton's with the observed information where
+    that is positive definite on the free parameters and ascends, else Fisher scoring's, else (indefinite expected
+    information) the gradient scaled by the box size; 0 for the parameters held at a bound."""
+    assert pt.score is not None and pt.info is not None
+    free = _free(problem, pt)
+    step = np.zeros_like(pt.theta)
+    if free.any():
+        s = pt.score[free]
+        obs = None if pt.obs is None else pt.obs[np.ix_(free, free)]
+        fisher = pt.info[np.ix_(free, free)]
+        ref = _ref(pt.info)
+        d = None
+        for H in (obs, fisher):
+            if H is None or not _pd(H, ref):
+                continue
+            d = _solve(H, s, ref)
+            if float(d @ s) > 0:
+                break
+            d = None
+        if d is None:
+            d = _solve(fisher, s, ref)
+            if float(d @ s) <= 0:  # indefinite expected information: gradient step scaled by the box size
+                d = s * problem.scale[free] ** 2
+        step[free] = d
+    return step
+
+
 def scoring(problem: Problem, start: FloatArray, control: Control) -> tuple[Point | None, int, bool]:
     """Step 1 of the module docstring from ``start``; returns (last point, iterations, converged)."""
     theta = np.clip(np.asarray(start, dtype=float), problem.lower, problem.upper)
@@ -175,27 +203,7 @@ def scoring(problem: Problem, start: FloatArray, control: Control) -> tuple[Poin
         return None, 0, False
     stalls = 0
     for it in range(1, control.maxiter + 1):
-        assert cur.score is not None and cur.info is not None
-        free = _free(problem, cur)
-        step = np.zeros_like(theta)
-        if free.any():
-            s = cur.score[free]
-            obs = None if cur.obs is None else cur.obs[np.ix_(free, free)]
-            fisher = cur.info[np.ix_(free, free)]
-            ref = _ref(cur.info)
-            d = None
-            for H in (obs, fisher):
-                if H is None or not _pd(H, ref):
-                    continue
-                d = _solve(H, s, ref)
-                if float(d @ s) > 0:
-                    break
-                d = None
-            if d is None:
-                d = _solve(fisher, s, ref)
-                if float(d @ s) <= 0:  # indefinite expected information: gradient step scaled by the box size
-                    d = s * problem.scale[free] ** 2
-            step[free] = d
+        step = direction(problem, cur)
         full = np.abs(np.clip(theta + step, problem.lower, problem.upper) - theta)
         if np.all(full <= control.threshold * np.maximum(1.0, np.abs(theta))):
             return cur, it, kkt(problem, cur)
