@@ -108,14 +108,15 @@ def test_demo_registry_is_built_beside_and_its_errors_reach_the_parent(tmp_path:
 
 
 def test_an_error_that_cannot_cross_processes_becomes_a_registry_error() -> None:
-    from painregen.cli.demo_cmd import _portable
+    from painregen.cli.beside import portable
+    from painregen.cli.demo_cmd import _registry_error
     from painregen.registry.records import RegistryError
 
     class Local(Exception):  # a local class does not pickle
         pass
 
-    assert isinstance(_portable(ValueError("x")), ValueError)
-    err = _portable(Local("disk full"))
+    assert isinstance(portable(ValueError("x"), _registry_error), ValueError)
+    err = portable(Local("disk full"), _registry_error)
     assert isinstance(err, RegistryError) and "Local: disk full" in str(err)
 
 

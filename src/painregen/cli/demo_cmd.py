@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
@@ -74,7 +75,7 @@ def report_command(
         fail(f"no registry at {db}")
     formats = _figure_formats(figures)
     scope = Scope(tuple(imports), tuple(x.strip() for x in studies.split(",") if x.strip()), project)
-    loading = Beside(lambda: _read_registry(db, scope))  # read in a child process while this one imports the report
+    loading = Beside(lambda: [_read_registry(db, scope)], fallback=_registry_error)  # beside the imports
     with collector_paused():
         from painregen.report.build import prepare, write_report
 
@@ -122,34 +123,18 @@ class DemoWorkflow:
     order."""
 
     def __init__(self, db: Path, out: Path, dataset: Any, data: Path | None = None) -> None:
-        import multiprocessing
-
-        self.db, self.out, self.data = db, out, data
-        self._messages: list[tuple[str, Any]] = []
-        if "fork" not in multiprocessing.get_all_start_methods():
-            ds = self._build(dataset)
-            self._messages = [("ready", self._evidence()), self._reviewed(ds)]
-            self._proc = None
-            return
         import scipy.special  # noqa: F401  (both processes use it: imported once, before the fork)
 
-        ctx = multiprocessing.get_context("fork")
-        self._receive, send = ctx.Pipe(duplex=False)
+        from painregen.cli.beside import Beside
 
-        def child() -> None:
-            try:
-                with collector_paused():  # imports and the import of the evidence: long-lived objects
-                    ds = self._build(dataset)
-                    evidence = self._evidence()
-            except Exception as exc:  # raised again in the parent, where the CLI reports it
-                send.send(("failed", _portable(exc)))
-                return
-            send.send(("ready", evidence))
-            send.send(self._reviewed(ds))
+        self.db, self.out, self.data = db, out, data
+        self._beside = Beside(lambda: self._steps(dataset), n=2, fallback=_registry_error)
 
-        self._proc = ctx.Process(target=child, daemon=True)
-        self._proc.start()
-        send.close()
+    def _steps(self, dataset: Any) -> Iterator[Any]:
+        """The evidence, once the registry holds it, then the review workflow's outcome."""
+        ds = self._build(dataset)
+        yield self._evidence()
+        yield self._reviewed(ds)
 
     def _build(self, dataset: Any) -> Any:
         """The registry built from ``dataset`` (written to ``data`` and read back), or ``dataset`` already in it."""
@@ -187,41 +172,21 @@ class DemoWorkflow:
         except Exception as exc:  # shown as the review section's note, never a lost error
             return "error", f"{type(exc).__name__}: {exc}"
 
-    def _message(self, i: int) -> tuple[str, Any]:
-        while len(self._messages) <= i:
-            try:
-                self._messages.append(self._receive.recv())
-            except EOFError:
-                code = self._proc.exitcode if self._proc is not None else None
-                self._messages.append(("error", f"the demonstration workflow stopped (exit code {code})"))
-        return self._messages[i]
-
     def ready(self) -> Any:
         """The evidence analyses read from the registry (an :class:`painregen.evidence.scoped.AnalysisEvidence`),
         once the registry holds it; a failure to build it is raised here."""
-        status, value = self._message(0)
-        if status == "failed":
-            self._join()
-            raise value
-        if status != "ready":
-            from painregen.registry.records import RegistryError
-
-            self._join()
-            raise RegistryError(f"the demonstration registry could not be built: {value}")
-        return value
+        return self._beside.result(0)
 
     def summary(self) -> dict[str, Any] | None:
         """The review workflow's summary for the report (waits for it)."""
         self.ready()
-        status, value = self._message(1)
-        self._join()
+        try:
+            status, value = self._beside.result(1)
+        except Exception as exc:  # the process stopped during the review
+            status, value = "error", str(exc)
         if status != "ok":
             raise RuntimeError(f"the demonstration review workflow failed: {value}")
         return cast("dict[str, Any] | None", value)
-
-    def _join(self) -> None:
-        if self._proc is not None:
-            self._proc.join()
 
 
 def _cannot_write(out: Path, exc: OSError) -> NoReturn:
@@ -237,16 +202,11 @@ def _bundled_dataset() -> Any:
     return default_dataset()
 
 
-def _portable(exc: Exception) -> BaseException:
-    """``exc`` if it survives pickling (to be raised again in the parent process), else a RegistryError saying it."""
-    from painregen.cli.beside import portable
+def _registry_error(text: str) -> Exception:
+    """What an error of the registry's child process that cannot cross to this one becomes (one error line)."""
+    from painregen.registry.records import RegistryError
 
-    def registry_error(text: str) -> Exception:
-        from painregen.registry.records import RegistryError
-
-        return RegistryError(text)
-
-    return portable(exc, registry_error)
+    return RegistryError(text)
 
 
 def _figure_formats(text: str) -> tuple[str, ...]:
