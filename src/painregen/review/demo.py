@@ -38,7 +38,6 @@ def _truth(session: Session, search: SimulatedSearch) -> dict[int, tuple[bool, s
 
 def _screen(session: Session, stage: str, truth: dict[int, tuple[bool, str | None, str]],
             rng: np.random.Generator) -> None:
-    held = sc.active_publications(session)  # kept in the session's identity map: each decision looks its one up
     for pub in sc.outcomes(session, stage):
         relevant, _, kind = truth[pub]
         relevant = relevant or (stage == "ta" and kind.startswith("ft:"))  # borderline: passes title/abstract
@@ -57,7 +56,6 @@ def _screen(session: Session, stage: str, truth: dict[int, tuple[bool, str | Non
         reason = None if relevant else (kind if stage == "ta" else FT_REASON.get(kind, "no_data"))
         sc.decide(session, o.publication_id, stage, ARBITER, "include" if relevant else "exclude", reason=reason,
                   role=sc.ARBITER, source="demo")
-    del held
 
 
 def _mistyped(study: m.Study, rng: np.random.Generator) -> m.Study:
@@ -92,12 +90,14 @@ def run_review_demo(session: Session, dataset: m.Dataset, out: Path, *, seed: in
         path.write_text(search.ris(source), encoding="utf-8")
         store.import_search(session, [read_search_file(path)], source_name=source, imported_by="demo")
     truth = _truth(session, search)
+    # the publications held in the session's identity map (it keeps only what is referenced): each decision and
+    # extraction below looks its publication up, which would otherwise be a SELECT every time
+    held = sc.active_publications(session)
     sc.ensure_stages(session)
     _screen(session, "ta", truth, rng)
     _screen(session, "ft", truth, rng)
     studies = {s.study_id: s for s in dataset.studies}
     stored = rc.stored_studies(session)  # what each reconciled extraction is checked against, read once
-    held = sc.active_publications(session)  # kept in the identity map while each publication is looked up
     for pub in rc.included(session):
         _, study_id, _ = truth[pub]
         if study_id is None:
