@@ -110,22 +110,22 @@ def _ordered(names: tuple[str, ...], values: tuple[float, ...]) -> None:
                                   "they must be in increasing order")
 
 
-def _stats() -> Any:
-    """scipy.stats, imported when a conversion first needs a quantile (a third of a second that reading, importing
-    and most analyses do not need to wait for)."""
-    from scipy import stats
+def _dist() -> Any:
+    """The normal and t quantiles of :mod:`painregen.meta.dist`, imported when a conversion first needs one (reading
+    and importing a file need not wait for the meta-analysis package)."""
+    from painregen.meta import dist
 
-    return stats
+    return dist
 
 
 def _xi(n: float) -> float:
     """Wan et al. 2014: ξ(n) = 2 Φ⁻¹((n − 0.375)/(n + 0.25)), expected range of n standard normals."""
-    return float(2 * _stats().norm.ppf((n - 0.375) / (n + 0.25)))
+    return float(2 * _dist().norm.ppf((n - 0.375) / (n + 0.25)))
 
 
 def _eta(n: float) -> float:
     """Wan et al. 2014: η(n) = 2 Φ⁻¹((0.75n − 0.125)/(n + 0.25)), expected IQR of n standard normals."""
-    return float(2 * _stats().norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
+    return float(2 * _dist().norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
 
 
 def sd_from_sem(sem: float, n: float) -> SdConversion:
@@ -138,7 +138,7 @@ def sd_from_sem(sem: float, n: float) -> SdConversion:
 def sd_from_ci95_halfwidth(half_width: float, n: float) -> SdConversion:
     """SD = √n × half-width / t(0.975, n − 1) (Cochrane Handbook 6.5.2.2, t-based CI of a mean)."""
     h, n = _nonneg("95% CI half-width", half_width), _check_n(n, 2, "95% CI -> SD")
-    t = float(_stats().t.ppf(0.975, n - 1))
+    t = float(_dist().t.ppf(0.975, n - 1))
     sd = math.sqrt(n) * h / t
     return SdConversion(sd, f"SD = √n × half-width / t(0.975, n−1) = √{_f(n)} × {_f(h)} / {_f(t)} = {_f(sd)}")
 
@@ -147,7 +147,7 @@ def sd_from_ci95(lower: float, upper: float, n: float) -> SdConversion:
     """SD = √n × (upper − lower) / (2 t(0.975, n − 1)) (Cochrane Handbook 6.5.2.2)."""
     _ordered(("95% CI lower limit", "95% CI upper limit"), (lower, upper))
     n = _check_n(n, 2, "95% CI -> SD")
-    t = float(_stats().t.ppf(0.975, n - 1))
+    t = float(_dist().t.ppf(0.975, n - 1))
     sd = math.sqrt(n) * (upper - lower) / (2 * t)
     return SdConversion(sd, f"SD = √n × (upper − lower) / (2 × t(0.975, n−1)) = √{_f(n)} × ({_f(upper)} − "
                         f"{_f(lower)}) / (2 × {_f(t)}) = {_f(sd)}")

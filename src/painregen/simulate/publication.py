@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
+from painregen.meta import dist
 from painregen.simulate.truth import PublicationSpec
 
 
@@ -35,7 +35,7 @@ def welch_p(m1: float, sd1: float, n1: int, m2: float, sd2: float, n2: int) -> f
         return 0.0 if m1 != m2 else 1.0
     t = (m1 - m2) / se
     df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
-    return float(2.0 * special.stdtr(df, -abs(t)))  # the t distribution's survival function, as scipy.stats.t.sf
+    return float(2.0 * dist.t.sf(abs(t), df))
 
 
 def decide(rng: np.random.Generator, spec: PublicationSpec, treated: tuple[float, float, int],
