@@ -219,17 +219,12 @@ def outcomes(session: Session, stage: str) -> dict[int, Outcome]:
 def outcome(session: Session, stage: str, publication_id: int) -> Outcome | None:
     """``outcomes(session, stage).get(publication_id)`` without the other publications: None when the publication
     does not exist, was merged, or (full text) was not included at title/abstract."""
-    return _outcome(session, ensure_stages(session), stage_key(stage), publication_id)
-
-
-def _outcome(session: Session, stages: dict[str, ReviewStageRow], key: str, publication_id: int) -> Outcome | None:
-    """:func:`outcome` at the stage ``key`` of ``stages`` (:func:`ensure_stages`, looked up once per decision)."""
-    st = stages[key]
+    st = get_stage(session, stage)
     pub = session.get(PublicationRow, publication_id)
     if pub is None or pub.merged_into_id is not None:
         return None
     if st.key == FULL_TEXT:
-        ta = _outcome(session, stages, TITLE_ABSTRACT, publication_id)
+        ta = outcome(session, TITLE_ABSTRACT, publication_id)
         if ta is None or ta.final != INCLUDE:
             return None
     rows = session.scalars(select(ScreeningDecisionRow).where(ScreeningDecisionRow.stage_id == st.id,
@@ -250,9 +245,8 @@ def decide(session: Session, publication_id: int, stage: str, reviewer: str, dec
     decision = decision.strip().lower()
     if decision not in DECISIONS:
         raise ScreeningError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
-    stages = ensure_stages(session)
-    st = stages[stage_key(stage)]
-    out = _outcome(session, stages, st.key, publication_id)  # one publication's (outcomes() of all: quadratic)
+    st = get_stage(session, stage)
+    out = outcome(session, st.key, publication_id)  # one publication's (outcomes() of all is quadratic over a queue)
     if out is None:
         pub = session.get(PublicationRow, publication_id)
         if pub is None:
