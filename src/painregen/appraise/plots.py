@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 
 from painregen.appraise.catalogue import get_instrument
 from painregen.appraise.syrcle import JUDGEMENTS, SyrcleAssessment
-from painregen.io.figures import new_figure
+from painregen.io.figures import glyph_marker, new_figure
 
 __all__ = ["COLOURS", "summary_bars", "summary_table", "traffic_light"]
 
@@ -97,7 +97,7 @@ def traffic_light(assessments: Mapping[str, SyrcleAssessment], *, title: str | N
     for j in JUDGEMENTS:
         at = np.array([x == j for x in judgement])
         if SYMBOLS[j] and at.any():
-            ax.scatter(xs[at], ys[at], s=70, marker=f"${SYMBOLS[j]}$", c="black", linewidths=0, zorder=3)
+            ax.scatter(xs[at], ys[at], s=70, marker=glyph_marker(SYMBOLS[j]), c="black", linewidths=0, zorder=3)
     ax.set_xticks(range(len(items)), [f"D{it.number}" for it in items])
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(studies)), studies)
