@@ -89,7 +89,7 @@ def test_every_section_and_the_simulated_banner(demo: Report) -> None:
 
 @pytest.mark.parametrize("domain", ["evoked", "spontaneous", "motor", "structural"])
 def test_pooled_estimates_equal_the_three_level_model(demo: Report, domain: str) -> None:
-    df = effects_frame(demo.ds, "SMD")  # appraise's path to one effect per comparison, independent of the report's
+    df = effects_frame(demo.ds, "SMD")  # appraise's frame of one effect per comparison, not the report's
     df = df[df["domain"] == domain]
     yi, vi = df["yi"].to_numpy(float), df["vi"].to_numpy(float)
     ml = rma_mv(yi, vi, clusters=[df["study"].to_numpy(object), np.arange(len(df))], method="REML")

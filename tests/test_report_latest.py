@@ -1,5 +1,6 @@
-"""comparisons_frame keeps each comparison's latest timepoint: the grouped fast path equals collapse() row by row,
-and invalid times still fail as collapse() makes them fail."""
+"""comparisons_frame (and appraise's effects_frame) keep each comparison's latest timepoint with
+effects.collapse.latest_rows: its grouped fast path equals collapse() row by row, and invalid times still fail as
+collapse() makes them fail."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 from painregen.effects import collapse
 from painregen.effects.base import EffectInputError
-from painregen.report.pipeline import KEYS, _latest
+from painregen.effects.collapse import latest_rows
+from painregen.report.pipeline import KEYS
 
 
 def _by_collapse(df: pd.DataFrame) -> list[object]:
@@ -37,14 +39,14 @@ def _frame(seed: int, n: int) -> pd.DataFrame:
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 40))
 def test_fast_path_equals_collapse(seed: int, n: int) -> None:
     df = _frame(seed, n)
-    assert _latest(df) == _by_collapse(df)
+    assert latest_rows(df, KEYS) == _by_collapse(df)
 
 
 def test_repeated_timepoint_is_reported_as_collapse_reports_it() -> None:
     df = _frame(3, 12)
     df = pd.concat([df, df.iloc[[0]]])
     with pytest.raises(EffectInputError, match="timepoint appears more than once"):
-        _latest(df)
+        latest_rows(df, KEYS)
 
 
 def test_sections_are_built_with_the_heap_frozen_and_it_is_thawed_after(tmp_path: object,

@@ -28,6 +28,7 @@ import pandas as pd
 
 from painregen.appraise.syrcle import judge
 from painregen.effects import collapse
+from painregen.effects.collapse import latest_rows
 from painregen.effects.table import EffectTable, dataset_effects
 from painregen.evidence import models as m
 from painregen.meta import RmaResult, rma
@@ -51,7 +52,9 @@ def effects_frame(ds: m.Dataset, measure: str = "SMD", *, collapse_method: str |
     df = df[df["yi"].notna() & df["vi"].notna()]
     if domains is not None:
         df = df[df["domain"].isin(list(domains))]
-    if collapse_method is not None and not df.empty:
+    if collapse_method == "last" and not df.empty:
+        df = df.loc[latest_rows(df, KEYS), [*KEYS, "domain", "time", "yi", "vi"]]
+    elif collapse_method is not None and not df.empty:
         rows = []
         for key, g in df.groupby(KEYS, sort=False):
             c = collapse(g["time"].to_numpy(float), g["yi"].to_numpy(float), g["vi"].to_numpy(float),

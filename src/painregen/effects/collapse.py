@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from painregen.effects.base import EffectInputError, FloatArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Method = Literal["last", "peak", "auc"]
 METHODS: tuple[Method, ...] = ("last", "peak", "auc")
@@ -110,6 +113,26 @@ def collapse_by(groups: Sequence[Hashable], time: npt.ArrayLike, yi: npt.ArrayLi
         index.setdefault(g, []).append(i)
     return {g: collapse(t[rows], y[rows], v[rows], method, normalise=normalise)
             for g, rows in index.items()}
+
+
+def latest_rows(df: pd.DataFrame, keys: Sequence[str]) -> list[Any]:
+    """The index of each comparison's row (rows of ``df`` sharing ``keys``) at its latest timepoint, as
+    :func:`collapse` with method "last" picks it, in first-seen order. Rows are expected with defined ``yi`` and
+    ``vi`` (``time``, ``yi``, ``vi`` columns). One grouped ``idxmax`` when every time is finite, every ``vi``
+    non-negative and no comparison repeats a timepoint; otherwise :func:`collapse` per comparison, which raises
+    :class:`EffectInputError` naming the offending row."""
+    import pandas as pd
+
+    time = pd.to_numeric(df["time"], errors="coerce")
+    valid = bool(np.isfinite(time.to_numpy(float)).all() and (df["vi"].to_numpy(float) >= 0).all()
+                 and not df.duplicated([*keys, "time"]).any())
+    if valid:
+        return list(time.groupby([df[k] for k in keys], sort=False).idxmax())
+    keep = []
+    for _, g in df.groupby(list(keys), sort=False):
+        c = collapse(g["time"].to_numpy(float), g["yi"].to_numpy(float), g["vi"].to_numpy(float), "last")
+        keep.append(g.index[g["time"].to_numpy(float) == c.time][0])
+    return keep
 
 
 def _validated(time: npt.ArrayLike, yi: npt.ArrayLike, vi: npt.ArrayLike,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from painregen.effects import collapse
+from painregen.effects.collapse import latest_rows
 from painregen.effects.table import EffectTable, dataset_effects
 from painregen.evidence import models as m
 from painregen.evidence.scoped import evidence_from_dataset
@@ -163,7 +163,7 @@ def comparisons_frame(ds: m.Dataset, effects: EffectTable, labels: dict[str, str
     if df.empty:
         return df
     df = df[df["yi"].notna() & df["vi"].notna()]
-    out = df.loc[_latest(df)].reset_index(drop=True)
+    out = df.loc[latest_rows(df, KEYS)].reset_index(drop=True)
     for col, vocab in LABELLED.items():
         if col in out:
             out[col] = [label_of(vocab, v) if isinstance(v, str) else "not reported" for v in out[col]]
@@ -177,22 +177,6 @@ def comparisons_frame(ds: m.Dataset, effects: EffectTable, labels: dict[str, str
     out["label"] = [f"{s} · {c} · {o}" for s, c, o in zip(out["study_label"], out["cohort"], out["outcome"],
                                                            strict=True)]
     return out
-
-
-def _latest(df: pd.DataFrame) -> list[Any]:
-    """The index of each comparison's row at its latest timepoint (:func:`painregen.effects.collapse`, "last"), in
-    first-seen order: one grouped ``idxmax`` when every time is finite, every ``vi`` non-negative and no comparison
-    repeats a timepoint; otherwise ``collapse`` per comparison, which names the offending row."""
-    time = pd.to_numeric(df["time"], errors="coerce")
-    valid = bool(np.isfinite(time.to_numpy(float)).all() and (df["vi"].to_numpy(float) >= 0).all()
-                 and not df.duplicated([*KEYS, "time"]).any())
-    if valid:
-        return list(time.groupby([df[k] for k in KEYS], sort=False).idxmax())
-    keep = []
-    for _, g in df.groupby(KEYS, sort=False):
-        c = collapse(g["time"].to_numpy(float), g["yi"].to_numpy(float), g["vi"].to_numpy(float), "last")
-        keep.append(g.index[g["time"].to_numpy(float) == c.time][0])
-    return keep
 
 
 def _domain(rows: pd.DataFrame, domain: str, method: str, mv_method: str) -> DomainSynthesis:
