@@ -44,7 +44,7 @@ def row_labels(ax: Any, ys: Sequence[float], labels: Sequence[str], fontsize: An
 def glyph_marker(text: str) -> Any:
     """A scatter marker drawn as the outline of ``text`` centred on the point and scaled so that its larger side
     is one marker size: what matplotlib draws for the mathtext marker ``f"${text}$"``, from the plain text path,
-    so that no mathtext parser is built (about 0.15 s, the first time in a process)."""
+    so that no mathtext parser is built (about 0.05 s, the first time in a process)."""
     from matplotlib.markers import MarkerStyle
     from matplotlib.textpath import TextPath
     from matplotlib.transforms import Affine2D
