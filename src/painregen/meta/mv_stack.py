@@ -135,12 +135,25 @@ def _scaled_solve(H: FloatArray, s: FloatArray, ref: FloatArray, free: FloatArra
     return z / d, pd, live
 
 
+def _limits(problems: list[Problem]) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The bounds and scales of every fit, stacked (B, n)."""
+    return (np.array([pb.lower for pb in problems]), np.array([pb.upper for pb in problems]),
+            np.array([pb.scale for pb in problems]))
+
+
+def _free_and_ref(theta: FloatArray, score: FloatArray, info: FloatArray, lower: FloatArray, upper: FloatArray
+                  ) -> tuple[FloatArray, FloatArray]:
+    """``_free`` and ``_ref`` of :mod:`painregen.meta.varcomp_opt` for every fit, stacked: the parameters not held
+    at a bound (B, n) and the largest square root of each expected information's diagonal (B,)."""
+    free = ~(((theta <= lower) & (score <= 0)) | ((theta >= upper) & (score >= 0)))
+    return free, np.max(np.sqrt(np.abs(np.diagonal(info, axis1=1, axis2=2))), axis=1)
+
+
 def _directions(score: FloatArray, info: FloatArray, obs: FloatArray, theta: FloatArray, problems: list[Problem],
                 lower: FloatArray, upper: FloatArray, scale: FloatArray) -> FloatArray:
     """:func:`painregen.meta.varcomp_opt.direction` for every fit, stacked (one by one where a free diagonal element
     is negligible)."""
-    free = ~(((theta <= lower) & (score <= 0)) | ((theta >= upper) & (score >= 0)))
-    ref = np.max(np.sqrt(np.abs(np.diagonal(info, axis1=1, axis2=2))), axis=1)
+    free, ref = _free_and_ref(theta, score, info, lower, upper)
     d_obs, pd_obs, live_obs = _scaled_solve(obs, score, ref, free)
     d_fis, _, live_fis = _scaled_solve(info, score, ref, free)  # expected information: used when it ascends
     s = np.where(free, score, 0.0)
@@ -160,9 +173,7 @@ def stacked_scoring(evaluate: Evaluate, problems: list[Problem], starts: FloatAr
     """:func:`painregen.meta.varcomp_opt.scoring` for B fits at once. ``evaluate(rows, theta, derivs)``: the fits
     ``rows`` at ``theta`` (len(rows), n); ``problems``: each fit's bounds and scales. Returns the end points
     (B, n), the likelihood there and which fits ended at a point where the model is defined (the others are -inf)."""
-    lower = np.array([pb.lower for pb in problems])
-    upper = np.array([pb.upper for pb in problems])
-    scale = np.array([pb.scale for pb in problems])
+    lower, upper, scale = _limits(problems)
     B = starts.shape[0]
     everyone = np.arange(B)
     theta = np.clip(starts, lower, upper)
@@ -224,11 +235,8 @@ def _kkt(pts: Stacked, theta: FloatArray, problems: list[Problem]) -> FloatArray
     counts, one by one otherwise)."""
     assert pts.score is not None and pts.info is not None and pts.obs is not None
     score, info = pts.score, pts.info
-    lower = np.array([pb.lower for pb in problems])
-    upper = np.array([pb.upper for pb in problems])
-    scale = np.array([pb.scale for pb in problems])
-    free = ~(((theta <= lower) & (score <= 0)) | ((theta >= upper) & (score >= 0)))
-    ref = np.max(np.sqrt(np.abs(np.diagonal(info, axis1=1, axis2=2))), axis=1)
+    lower, upper, scale = _limits(problems)
+    free, ref = _free_and_ref(theta, score, info, lower, upper)
     step, _, live = _scaled_solve(info, score, ref, free, absolute=True)
     decrement = np.where(np.any(free, axis=1), np.einsum("bi,bi->b", np.where(free, score, 0.0), step), 0.0)
     steep = np.where(free, np.abs(score * scale), 0.0)
