@@ -102,12 +102,10 @@ def _read_registry(db: str, scope: Any) -> tuple[Any, dict[str, Any] | None]:
     """What a report reads from the registry: the evidence of ``scope`` and, for the whole registry, the review
     summary."""
     from painregen.registry import open_registry
-    from painregen.review.summary import review_summary
+    from painregen.review.summary import report_inputs
 
     with open_registry(db, create=False) as reg:
-        evidence = reg.analysis_evidence(scope)
-        with reg.session() as s:
-            return evidence, review_summary(s) if scope.everything else None
+        return report_inputs(reg, scope)
 
 
 class DemoWorkflow:

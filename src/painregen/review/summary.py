@@ -21,3 +21,11 @@ def review_summary(session: Any) -> dict[str, Any] | None:
         return None
     return {"prisma": counts, "agreement": review_agreement(session), "fields": field_agreement(session),
             "single": list(single_extractor_studies(session))}
+
+
+def report_inputs(registry: Any, scope: Any) -> tuple[Any, dict[str, Any] | None]:
+    """What a report reads from an open registry (:class:`painregen.registry.Registry`): the evidence of ``scope``
+    (:class:`painregen.evidence.scoped.Scope`) and, when the scope is the whole registry, :func:`review_summary`."""
+    evidence = registry.analysis_evidence(scope)
+    with registry.session() as session:
+        return evidence, review_summary(session) if scope.everything else None

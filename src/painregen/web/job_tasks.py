@@ -29,11 +29,9 @@ def run_report_job(db: str, job_id: str, params: dict[str, Any], out_dir: str) -
         try:
             reg.update_job(job_id, status="running", progress=0.02, message="reading the registry")
             scope = Scope(tuple(params.get("imports", ())), tuple(params.get("studies", ())), params.get("project"))
-            evidence = reg.analysis_evidence(scope)
-            from painregen.review.summary import review_summary
+            from painregen.review.summary import report_inputs
 
-            with reg.session() as session:
-                review = review_summary(session) if scope.everything else None
+            evidence, review = report_inputs(reg, scope)
             if not evidence.dataset.studies:
                 raise ValueError(f"no studies in {scope.describe()}: upload data first or widen the scope")
 
